@@ -1,0 +1,1 @@
+"""returns-api: the returns back-end for online shops."""
