@@ -1,0 +1,59 @@
+"""The application factory: ``create_app(settings)`` wires routers, middleware and the DB."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from returns_api import __version__
+from returns_api.auth.router import router as auth_router
+from returns_api.core.db import make_engine, make_sessionmaker
+from returns_api.core.errors import install_error_handlers
+from returns_api.core.logging import configure_logging
+from returns_api.core.middleware import BodyLimitMiddleware, Metrics, RequestContextMiddleware
+from returns_api.core.settings import Settings
+from returns_api.health.router import router as health_router
+from returns_api.portal.tokens import PortalTokens
+
+DESCRIPTION = """\
+Returns back-end for online shops: return requests checked against the merchant's policy,
+RMA tracking, inspection, refunds and webhooks. Errors are RFC 9457 problem details.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="returns-api",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics(CollectorRegistry(auto_describe=True))
+    app.state.portal_tokens = PortalTokens(
+        settings.portal_token_secret.get_secret_value(), settings.portal_token_ttl_seconds
+    )
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(auth_router)
+    # Added last = outermost: the request id exists before anything else can fail.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,90 @@
+"""Who is calling: the security dependency every protected route declares with its scopes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.auth import service
+from returns_api.auth.scopes import effective_scopes
+from returns_api.core.db import SessionDep
+from returns_api.core.errors import Forbidden, Unauthorized
+from returns_api.portal.tokens import PORTAL_SCOPES, TOKEN_PREFIX, PortalTokens
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    description=(
+        "A merchant API key (`rk_…`, made with `returns-api api-keys create`) or a portal "
+        "token (`pt_…`, from `POST /v1/portal/sessions`)."
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated caller: a merchant API key, or a customer holding a portal token."""
+
+    kind: Literal["api_key", "portal"]
+    actor: str  # what timelines show: the key's name, or the customer's e-mail
+    scopes: frozenset[str]
+    key_id: uuid.UUID | None = None
+    order_id: str | None = None  # portal callers may only touch this order
+    customer_id: str | None = None
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind == "portal"
+
+    @property
+    def principal(self) -> str:
+        """A stable id for what the caller owns (idempotency keys are scoped to it)."""
+        return f"key:{self.key_id}" if self.kind == "api_key" else f"portal:{self.order_id}"
+
+
+async def authenticate(
+    security_scopes: SecurityScopes,
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """Resolves the bearer credential, then checks it holds one of the route's scopes."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Send an API key as `Authorization: Bearer rk_…`.")
+    caller = await _resolve(request, session, credentials.credentials)
+    if security_scopes.scopes and not caller.scopes.intersection(security_scopes.scopes):
+        raise Forbidden(
+            f"This operation needs one of the scopes: {', '.join(security_scopes.scopes)}."
+        )
+    return caller
+
+
+async def _resolve(request: Request, session: AsyncSession, token: str) -> Caller:
+    if token.startswith(TOKEN_PREFIX):
+        portal_tokens: PortalTokens = request.app.state.portal_tokens
+        claims = portal_tokens.verify(token)
+        if claims is None:
+            raise Unauthorized("The portal token is invalid or has expired.")
+        return Caller(
+            kind="portal",
+            actor=claims.email,
+            scopes=PORTAL_SCOPES,
+            order_id=claims.order_id,
+            customer_id=claims.customer_id,
+        )
+    key = await service.find_active_key(session, token)
+    if key is None:
+        raise Unauthorized("The API key is invalid or has been revoked.")
+    return Caller(
+        kind="api_key", actor=key.name, scopes=effective_scopes(key.scopes), key_id=key.id
+    )
+
+
+def require(*scopes: str) -> Any:
+    """``caller: Caller = require("returns:manage")`` — any one of the scopes suffices."""
+    return Security(authenticate, scopes=list(scopes))

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from returns_api.auth.dependencies import Caller, require
+from returns_api.core.errors import Unauthorized, problems
+
+router = APIRouter(prefix="/v1", tags=["Auth"])
+
+
+class Identity(BaseModel):
+    """Who the presented credential belongs to and what it may do."""
+
+    kind: Literal["api_key", "portal"]
+    name: str = Field(examples=["storefront"])
+    scopes: list[str] = Field(examples=[["returns:read", "returns:write"]])
+    order_id: str | None = Field(default=None, description="Portal tokens: the one order.")
+
+
+@router.get(
+    "/me", operation_id="getIdentity", response_model=Identity, responses=problems(Unauthorized)
+)
+async def whoami(caller: Caller = require()) -> Identity:
+    """Describe the calling API key or portal token (a quick way to check a credential)."""
+    return Identity(
+        kind=caller.kind, name=caller.actor, scopes=sorted(caller.scopes), order_id=caller.order_id
+    )

@@ -1,0 +1,87 @@
+"""API keys: create (shown once), list, revoke, and authenticate a presented key."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.auth.keys import display_prefix, generate_key, hash_key
+from returns_api.auth.models import ApiKey
+from returns_api.auth.repository import ApiKeyRepository
+from returns_api.auth.scopes import ALL_SCOPES
+from returns_api.core.clock import as_utc, utcnow
+from returns_api.core.errors import NotFound, Unprocessable
+from returns_api.core.ids import new_id
+
+# last_used_at is advisory; writing it on every request would put a write on every read.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedKey:
+    record: ApiKey
+    key: str  # the only time the plaintext exists
+
+
+async def create_api_key(session: AsyncSession, name: str, scopes: Iterable[str]) -> CreatedKey:
+    wanted = sorted(set(scopes))
+    unknown = [s for s in wanted if s not in ALL_SCOPES]
+    if unknown:
+        raise Unprocessable(f"Unknown scopes: {', '.join(unknown)}. Known: {', '.join(ALL_SCOPES)}")
+    if not wanted:
+        raise Unprocessable("An API key needs at least one scope.")
+    if not name.strip():
+        raise Unprocessable("An API key needs a name.")
+    key = generate_key()
+    record = ApiKey(
+        id=new_id(),
+        name=name.strip(),
+        prefix=display_prefix(key),
+        key_hash=hash_key(key),
+        scopes=wanted,
+        created_at=utcnow(),
+        last_used_at=None,
+        revoked_at=None,
+    )
+    await ApiKeyRepository(session).add(record)
+    return CreatedKey(record=record, key=key)
+
+
+async def list_api_keys(session: AsyncSession) -> Sequence[ApiKey]:
+    return await ApiKeyRepository(session).list_all()
+
+
+async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
+    record = await ApiKeyRepository(session).get(key_id)
+    if record is None:
+        raise NotFound(f"API key {key_id} does not exist.")
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+        await session.flush()
+    return record
+
+
+@dataclass(frozen=True, slots=True)
+class KeyIdentity:
+    id: uuid.UUID
+    name: str
+    scopes: frozenset[str]
+
+
+async def find_active_key(session: AsyncSession, presented: str) -> KeyIdentity | None:
+    """The live key matching a presented secret, marking it used (at most once a minute)."""
+    repo = ApiKeyRepository(session)
+    row = await repo.find_for_auth(hash_key(presented))
+    if row is None:
+        return None
+    key_id, name, scopes, revoked_at, last_used_at = row
+    if revoked_at is not None:
+        return None
+    now = utcnow()
+    if last_used_at is None or now - as_utc(last_used_at) > LAST_USED_RESOLUTION:
+        await repo.touch(key_id, now)
+    return KeyIdentity(id=key_id, name=name, scopes=frozenset(scopes))

@@ -1,0 +1,162 @@
+"""The ``returns-api`` command: serve, migrate, api-keys, openapi."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.core import migrate as migrations
+from returns_api.core.db import make_engine, make_sessionmaker
+from returns_api.core.errors import ReturnsError
+from returns_api.core.settings import Settings
+
+app = typer.Typer(help="returns-api: the returns back-end for online shops.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="api-keys")
+
+T = TypeVar("T")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind [RETURNS_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind [RETURNS_PORT].")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the API (applies migrations first unless RETURNS_MIGRATE_ON_START=false)."""
+    settings = Settings()
+    if settings.migrate_on_start:
+        migrations.upgrade(settings.database_url)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    typer.echo(f"returns-api listening on http://{bind_host}:{bind_port} (docs at /docs)", err=True)
+    typer.echo(
+        "Make an API key with: returns-api api-keys create --name admin --scopes "
+        "orders:write,returns:read,returns:write,returns:manage",
+        err=True,
+    )
+    uvicorn.run(
+        "returns_api.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        access_log=False,  # our middleware writes one structured line per request
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Upgrade the database schema to the latest migration."""
+    migrations.upgrade(Settings().database_url, revision)
+    typer.echo(f"database upgraded to {revision}", err=True)
+
+
+@app.command()
+def openapi(
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+) -> None:
+    """Print the OpenAPI document the app serves."""
+    from returns_api.openapi import render_openapi
+
+    text = render_openapi()
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        typer.echo(text, nl=False)
+
+
+def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    settings = Settings()
+    migrations.upgrade(settings.database_url)
+
+    async def run() -> T:
+        engine = make_engine(settings)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except ReturnsError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(code=2) from exc
+
+
+@keys_app.command("create")
+def create_key(
+    name: Annotated[str, typer.Option(help="What the key is for, e.g. 'storefront'.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated scopes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Create an API key; the key is printed once and never stored."""
+    from returns_api.auth.service import create_api_key
+
+    wanted = [s.strip() for s in scopes.split(",") if s.strip()]
+    created = _with_session(lambda session: create_api_key(session, name, wanted))
+    record = created.record
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "id": str(record.id),
+                    "name": record.name,
+                    "prefix": record.prefix,
+                    "scopes": record.scopes,
+                    "created_at": record.created_at.isoformat(),
+                    "key": created.key,
+                }
+            )
+        )
+        return
+    typer.echo(f"id:     {record.id}\nname:   {record.name}\nscopes: {','.join(record.scopes)}")
+    typer.echo(f"key:    {created.key}\n(store it now: it is not shown again)")
+
+
+@keys_app.command("list")
+def list_keys(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """List API keys (never the keys themselves)."""
+    from returns_api.auth.service import list_api_keys
+
+    records = _with_session(list_api_keys)
+    rows = [
+        {
+            "id": str(r.id),
+            "name": r.name,
+            "prefix": r.prefix,
+            "scopes": r.scopes,
+            "created_at": r.created_at.isoformat(),
+            "last_used_at": r.last_used_at.isoformat() if r.last_used_at else None,
+            "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
+        }
+        for r in records
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    for row in rows:
+        state = "revoked" if row["revoked_at"] else "active"
+        typer.echo(f"{row['id']}  {row['prefix']}…  {state:7}  {row['name']}  {row['scopes']}")
+
+
+@keys_app.command("revoke")
+def revoke_key(key_id: Annotated[uuid.UUID, typer.Argument(help="The key's id.")]) -> None:
+    """Revoke an API key: it stops working at once."""
+    from returns_api.auth.service import revoke_api_key
+
+    _with_session(lambda session: revoke_api_key(session, key_id))
+    typer.echo(f"revoked {key_id}", err=True)

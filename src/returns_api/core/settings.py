@@ -1,0 +1,56 @@
+"""Every setting of the service, read once from the environment (prefix ``RETURNS_``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_PORTAL_SECRET = "dev-only-portal-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Built once at start-up and passed in (`create_app(settings)`), never read ad hoc."""
+
+    model_config = SettingsConfigDict(env_prefix="RETURNS_", env_file=None, extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./returns.db"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_echo: bool = False
+    migrate_on_start: bool = True
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_json: bool = True
+
+    portal_token_secret: SecretStr = SecretStr(DEV_PORTAL_SECRET)
+    portal_token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    portal_rate_limit_per_minute: int = Field(default=10, ge=1)
+    return_transit_buffer_days: int = Field(default=7, ge=0, le=60)
+    idempotency_ttl_hours: int = Field(default=48, ge=24)
+
+    webhooks_allow_private_urls: bool = False
+    run_dispatcher_in_process: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        secret = self.portal_token_secret.get_secret_value()
+        if secret == DEV_PORTAL_SECRET or len(secret) < 32:
+            raise ValueError(
+                "RETURNS_PORTAL_TOKEN_SECRET must be set to a random value of at least "
+                "32 characters when RETURNS_ENV=production"
+            )
+        if self.webhooks_allow_private_urls:
+            raise ValueError("RETURNS_WEBHOOKS_ALLOW_PRIVATE_URLS must be false in production")
+        return self
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
