@@ -16,7 +16,11 @@ from returns_api.core.logging import configure_logging
 from returns_api.core.middleware import BodyLimitMiddleware, Metrics, RequestContextMiddleware
 from returns_api.core.settings import Settings
 from returns_api.health.router import router as health_router
+from returns_api.orders.router import router as orders_router
+from returns_api.portal.ratelimit import SlidingWindowLimiter
+from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
+from returns_api.returns.router import router as returns_router
 
 DESCRIPTION = """\
 Returns back-end for online shops: return requests checked against the merchant's policy,
@@ -50,9 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.portal_tokens = PortalTokens(
         settings.portal_token_secret.get_secret_value(), settings.portal_token_ttl_seconds
     )
+    app.state.portal_limiter = SlidingWindowLimiter(settings.portal_rate_limit_per_minute)
     install_error_handlers(app)
-    app.include_router(health_router)
-    app.include_router(auth_router)
+    for router in (health_router, auth_router, orders_router, returns_router, portal_router):
+        app.include_router(router)
     # Added last = outermost: the request id exists before anything else can fail.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

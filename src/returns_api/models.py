@@ -2,5 +2,20 @@
 
 from returns_api.auth.models import ApiKey
 from returns_api.core.db import Base
+from returns_api.core.idempotency import IdempotencyKey
+from returns_api.orders.models import Order, OrderLine
+from returns_api.policies.models import PolicyVersion
+from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
 
-__all__ = ["ApiKey", "Base"]
+__all__ = [
+    "ApiKey",
+    "Base",
+    "IdempotencyKey",
+    "Order",
+    "OrderLine",
+    "PolicyVersion",
+    "Refund",
+    "Return",
+    "ReturnChange",
+    "ReturnItem",
+]

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth import service
 from returns_api.auth.scopes import effective_scopes
-from returns_api.core.db import SessionDep
 from returns_api.core.errors import Forbidden, Unauthorized
+from returns_api.core.routing import SessionDep
 from returns_api.portal.tokens import PORTAL_SCOPES, TOKEN_PREFIX, PortalTokens
 
 bearer = HTTPBearer(

@@ -7,8 +7,9 @@ from pydantic import BaseModel, Field
 
 from returns_api.auth.dependencies import Caller, require
 from returns_api.core.errors import Unauthorized, problems
+from returns_api.core.routing import UnitOfWorkRoute
 
-router = APIRouter(prefix="/v1", tags=["Auth"])
+router = APIRouter(prefix="/v1", tags=["Auth"], route_class=UnitOfWorkRoute)
 
 
 class Identity(BaseModel):

@@ -131,8 +131,7 @@ def _location(loc: Sequence[int | str]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-async def _returns_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ReturnsError)
+def render_returns_error(request: Request, exc: ReturnsError) -> JSONResponse:
     return problem_response(
         request,
         status=exc.status,
@@ -143,6 +142,11 @@ async def _returns_error(request: Request, exc: Exception) -> JSONResponse:
         headers=exc.headers,
         extra=exc.extra,
     )
+
+
+async def _returns_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ReturnsError)
+    return render_returns_error(request, exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,0 +1,166 @@
+"""Idempotency-Key for POSTs (RELIABILITY.md; draft-ietf-httpapi-idempotency-key-header).
+
+A key is claimed in its own short transaction before the request runs, and its stored
+response is written in the *same* transaction as the change it describes: the change and
+the record of it commit together or not at all. A process that dies mid-request leaves a
+claim whose lease runs out, after which a retry runs the request again — safely, because
+nothing of the first attempt was committed.
+
+Keys are scoped to the credential (a hash of the Authorization header), fingerprinted by
+method, path and a SHA-256 of the body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Integer, LargeBinary, String, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+from starlette.requests import Request
+from starlette.responses import Response
+
+from returns_api.core.clock import utcnow
+from returns_api.core.db import Base, UTCDateTime
+from returns_api.core.errors import Conflict, ReturnsError, Unprocessable
+
+HEADER = "idempotency-key"
+MAX_KEY_LENGTH = 255
+IN_FLIGHT_LEASE = timedelta(seconds=60)
+_REPLAYED_HEADERS = ("content-type", "etag", "location")
+# Answers that describe the request rather than its outcome are not kept, so a corrected
+# retry with the same key is judged afresh (auth, conflicts, validation, throttling).
+_NOT_STORED = frozenset({401, 403, 409, 412, 422, 428, 429})
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+
+    principal: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class KeyInFlight(Conflict):
+    slug = "idempotency-key-in-flight"
+
+
+class KeyReused(Unprocessable):
+    slug = "idempotency-key-reused"
+
+
+class InvalidKey(ReturnsError):
+    status, slug, title = 400, "invalid-idempotency-key", "Bad Request"
+
+
+@dataclass(slots=True)
+class Claim:
+    principal: str
+    key: str
+    replay: Response | None = None
+
+
+def storable(status: int) -> bool:
+    return status < 500 and status not in _NOT_STORED
+
+
+async def claim(
+    request: Request, sessionmaker: async_sessionmaker[AsyncSession], ttl: timedelta
+) -> Claim | None:
+    """Claim the request's key, or return the stored answer to replay. None: no key sent."""
+    key = request.headers.get(HEADER)
+    authorization = request.headers.get("authorization")
+    if key is None or authorization is None:
+        return None
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidKey(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.")
+    principal = hashlib.sha256(authorization.encode()).hexdigest()
+    body = await request.body()
+    fingerprint = hashlib.sha256(
+        b"\n".join([request.method.encode(), request.url.path.encode(), body])
+    ).hexdigest()
+    now = utcnow()
+    row = {
+        "principal": principal,
+        "key": key,
+        "fingerprint": fingerprint,
+        "state": "in_flight",
+        "locked_until": now + IN_FLIGHT_LEASE,
+        "created_at": now,
+        "expires_at": now + ttl,
+    }
+    async with sessionmaker() as session:
+        try:
+            async with session.begin():
+                await session.execute(insert(IdempotencyKey).values(**row))
+            return Claim(principal, key)
+        except IntegrityError:
+            pass
+        async with session.begin():
+            return await _existing(session, row, now)
+
+
+async def _existing(session: AsyncSession, row: dict[str, Any], now: datetime) -> Claim:
+    where = (IdempotencyKey.principal == row["principal"], IdempotencyKey.key == row["key"])
+    found = (await session.execute(select(IdempotencyKey).where(*where))).scalars().one_or_none()
+    claim_ = Claim(row["principal"], row["key"])
+    if found is None or found.expires_at <= now:  # forgotten (or just deleted): start over
+        await session.execute(delete(IdempotencyKey).where(*where))
+        await session.execute(insert(IdempotencyKey).values(**row))
+        return claim_
+    if found.fingerprint != row["fingerprint"]:
+        raise KeyReused("This Idempotency-Key was used for a different request; use a new key.")
+    if found.state == "done":
+        headers = dict(found.response_headers or {})
+        headers["idempotent-replayed"] = "true"
+        claim_.replay = Response(
+            content=found.response_body, status_code=found.response_status or 200, headers=headers
+        )
+        return claim_
+    if found.locked_until > now:
+        raise KeyInFlight("A request with this Idempotency-Key is still being processed.")
+    # The first attempt's process died mid-request (nothing of it committed): take over.
+    taken = await session.execute(
+        update(IdempotencyKey)
+        .where(*where, IdempotencyKey.locked_until <= now)
+        .values(locked_until=row["locked_until"])
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise KeyInFlight("A request with this Idempotency-Key is still being processed.")
+    return claim_
+
+
+async def record(session: AsyncSession, claim_: Claim, response: Response) -> None:
+    """Store the answer, in whatever transaction ``session`` is in."""
+    headers = {name: value for name, value in response.headers.items() if name in _REPLAYED_HEADERS}
+    await session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.principal == claim_.principal, IdempotencyKey.key == claim_.key)
+        .values(
+            state="done",
+            response_status=response.status_code,
+            response_headers=headers,
+            response_body=bytes(response.body),
+        )
+    )
+
+
+async def release(sessionmaker: async_sessionmaker[AsyncSession], claim_: Claim) -> None:
+    """Forget a claim whose request stored nothing, so the key can be used again."""
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.principal == claim_.principal, IdempotencyKey.key == claim_.key
+            )
+        )

@@ -1,0 +1,77 @@
+"""The unit of work of a request: one session, committed once, after the response is built.
+
+Routers that touch the database use ``APIRouter(route_class=UnitOfWorkRoute)``. The route
+opens the session, runs the endpoint *and* serialises its response, then commits — so a
+failed commit is an error response, never a 200 for data that was not saved — and, for a
+POST with an ``Idempotency-Key``, stores the response in that same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.responses import Response
+
+from returns_api.core import idempotency
+from returns_api.core.errors import ReturnsError, render_returns_error
+
+
+class UnitOfWorkRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+            claim = None
+            if request.method == "POST":
+                ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
+                claim = await idempotency.claim(request, sessionmaker, ttl)
+                if claim is not None and claim.replay is not None:
+                    return claim.replay
+            async with sessionmaker() as session:
+                request.state.session = session
+                try:
+                    response = await endpoint(request)
+                except ReturnsError as exc:
+                    await session.rollback()
+                    if claim is not None:
+                        await _settle_error(request, sessionmaker, claim, exc)
+                    raise
+                except BaseException:
+                    await session.rollback()
+                    if claim is not None:
+                        await idempotency.release(sessionmaker, claim)
+                    raise
+                if claim is not None:
+                    await idempotency.record(session, claim, response)
+                await session.commit()
+                return response
+
+        return handle
+
+
+async def _settle_error(
+    request: Request,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    claim: idempotency.Claim,
+    exc: ReturnsError,
+) -> None:
+    if not idempotency.storable(exc.status):
+        await idempotency.release(sessionmaker, claim)
+        return
+    async with sessionmaker() as session, session.begin():
+        await idempotency.record(session, claim, render_returns_error(request, exc))
+
+
+def get_session(request: Request) -> AsyncSession:
+    """The request's session, opened by ``UnitOfWorkRoute``. Services never commit it."""
+    session: AsyncSession = request.state.session
+    return session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from returns_api.core.money import Currency, MinorUnits
+
+ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
+Email = Annotated[
+    str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$", examples=["a@b.com"])
+]
+Quantity = Annotated[int, Field(strict=True, ge=1, le=100_000)]
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: ExternalId | None = None
+    email: Email
+
+
+class LineItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: ExternalId
+    sku: str | None = Field(default=None, max_length=128)
+    product_id: ExternalId | None = None
+    variant_id: ExternalId | None = None
+    title: str = Field(min_length=1, max_length=500)
+    quantity: Quantity
+    unit_price: MinorUnits
+    discount: MinorUnits = Field(default=0, description="Total discount on the whole line.")
+    tax: MinorUnits = Field(default=0, description="Total tax on the whole line.")
+    tags: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=50
+    )
+    category: str | None = Field(default=None, max_length=128)
+    final_sale: bool = False
+
+    @model_validator(mode="after")
+    def _discount_within_line_value(self) -> LineItemIn:
+        if self.discount > self.unit_price * self.quantity:
+            raise ValueError("discount is larger than unit_price x quantity")
+        return self
+
+
+class OrderUpsert(BaseModel):
+    """The order as the commerce platform knows it; sent again whenever it changes."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "order_number": "1001",
+                    "customer": {"id": "cus_42", "email": "ada@example.com"},
+                    "currency": "EUR",
+                    "country": "DE",
+                    "placed_at": "2026-11-01T10:00:00Z",
+                    "fulfilled_at": "2026-11-02T09:00:00Z",
+                    "delivered_at": "2026-11-04T15:30:00Z",
+                    "shipping_paid": 495,
+                    "line_items": [
+                        {
+                            "id": "li_1",
+                            "sku": "TSHIRT-M-BLUE",
+                            "title": "T-shirt, blue, M",
+                            "quantity": 2,
+                            "unit_price": 2500,
+                            "discount": 500,
+                            "tax": 760,
+                            "tags": ["apparel"],
+                            "category": "shirts",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    order_number: str = Field(min_length=1, max_length=64)
+    customer: Customer
+    currency: Currency
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", examples=["DE"])
+    placed_at: AwareDatetime
+    fulfilled_at: AwareDatetime | None = None
+    delivered_at: AwareDatetime | None = None
+    shipping_paid: MinorUnits = 0
+    line_items: list[LineItemIn] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _line_ids_unique(self) -> OrderUpsert:
+        ids = [line.id for line in self.line_items]
+        if len(ids) != len(set(ids)):
+            raise ValueError("line item ids must be unique within the order")
+        return self
+
+
+class LineItemOut(BaseModel):
+    id: str
+    sku: str | None
+    product_id: str | None
+    variant_id: str | None
+    title: str
+    quantity: int
+    unit_price: int
+    discount: int
+    tax: int
+    tags: list[str]
+    category: str | None
+    final_sale: bool
+    returned_quantity: int = Field(description="Units held by returns that are not closed out.")
+    returnable_quantity: int = Field(description="Units that can still be returned now.")
+    return_deadline: datetime | None = Field(
+        description="Last moment a return can be requested; null when not yet shipped."
+    )
+
+
+class OrderOut(BaseModel):
+    id: str
+    order_number: str
+    customer: Customer
+    currency: str
+    country: str | None
+    placed_at: datetime
+    fulfilled_at: datetime | None
+    delivered_at: datetime | None
+    shipping_paid: int
+    line_items: list[LineItemOut]
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,151 @@
+"""Orders: the idempotent upsert from the commerce platform, and reading with returnability."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.auth.dependencies import Caller
+from returns_api.core.clock import utcnow
+from returns_api.core.errors import FieldError
+from returns_api.orders.exceptions import LineStillReturned, OrderNotFound, OrderNumberTaken
+from returns_api.orders.repository import OrderRepository
+from returns_api.orders.schemas import Customer, LineItemOut, OrderOut, OrderUpsert
+from returns_api.policies.document import PolicyDocument
+from returns_api.policies.service import current_policy
+from returns_api.returns import eligibility
+
+
+async def upsert_order(
+    session: AsyncSession, order_id: str, body: OrderUpsert, *, transit_buffer_days: int
+) -> tuple[OrderOut, bool]:
+    """Create or replace the order; returns it and whether it was created."""
+    repo = OrderRepository(session)
+    existing = await repo.get(order_id, lock=True)
+    same_number = await repo.find_by_number(body.order_number)
+    if same_number is not None and same_number["id"] != order_id:
+        raise OrderNumberTaken(
+            f"Order number {body.order_number!r} belongs to order {same_number['id']!r}."
+        )
+    held = await repo.held_quantities(order_id) if existing is not None else {}
+    _refuse_dropping_returned_units(body, held)
+
+    now = utcnow()
+    values: dict[str, Any] = {
+        "order_number": body.order_number,
+        "customer_id": body.customer.id,
+        "customer_email": body.customer.email,
+        "currency": body.currency,
+        "country": body.country,
+        "placed_at": body.placed_at,
+        "fulfilled_at": body.fulfilled_at,
+        "delivered_at": body.delivered_at,
+        "shipping_paid": body.shipping_paid,
+        "updated_at": now,
+    }
+    if existing is None:
+        await repo.insert({"id": order_id, "created_at": now, **values})
+    else:
+        await repo.update(order_id, values)
+    lines = [
+        {**line.model_dump(), "position": position} for position, line in enumerate(body.line_items)
+    ]
+    await repo.replace_lines(order_id, lines)
+
+    order = {"id": order_id, "created_at": existing["created_at"] if existing else now, **values}
+    _, policy = await current_policy(session)
+    return _order_out(order, lines, held, policy, transit_buffer_days, now), existing is None
+
+
+def _refuse_dropping_returned_units(body: OrderUpsert, held: Mapping[str, int]) -> None:
+    incoming = {line.id: line.quantity for line in body.line_items}
+    errors = [
+        FieldError(
+            location="body.line_items",
+            message=f"line {line_id!r} is held by returns for {units} unit(s); it cannot "
+            f"{'disappear' if line_id not in incoming else 'shrink below that'}",
+            type="line_still_returned",
+        )
+        for line_id, units in sorted(held.items())
+        if units > 0 and incoming.get(line_id, 0) < units
+    ]
+    if errors:
+        raise LineStillReturned(
+            "The new order drops or shrinks lines that returns still hold.", errors=errors
+        )
+
+
+async def get_order(
+    session: AsyncSession, caller: Caller, order_id: str, *, transit_buffer_days: int
+) -> OrderOut:
+    if caller.is_customer and caller.order_id != order_id:
+        raise OrderNotFound(f"Order {order_id!r} does not exist.")
+    repo = OrderRepository(session)
+    order = await repo.get(order_id)
+    if order is None:
+        raise OrderNotFound(f"Order {order_id!r} does not exist.")
+    lines = await repo.lines(order_id)
+    held = await repo.held_quantities(order_id)
+    _, policy = await current_policy(session)
+    return _order_out(order, lines, held, policy, transit_buffer_days, utcnow())
+
+
+def _order_out(
+    order: Mapping[Any, Any],
+    lines: Sequence[Mapping[Any, Any]],
+    held: Mapping[str, int],
+    policy: PolicyDocument,
+    transit_buffer_days: int,
+    now: datetime,
+) -> OrderOut:
+    delivery = eligibility.effective_delivery(
+        order["delivered_at"], order["fulfilled_at"], transit_buffer_days
+    )
+    out_lines = []
+    for line in lines:
+        deadline = eligibility.return_deadline(delivery, line["category"], policy)
+        held_units = held.get(line["id"], 0)
+        out_lines.append(
+            LineItemOut(
+                id=line["id"],
+                sku=line["sku"],
+                product_id=line["product_id"],
+                variant_id=line["variant_id"],
+                title=line["title"],
+                quantity=line["quantity"],
+                unit_price=line["unit_price"],
+                discount=line["discount"],
+                tax=line["tax"],
+                tags=list(line["tags"]),
+                category=line["category"],
+                final_sale=line["final_sale"],
+                returned_quantity=held_units,
+                returnable_quantity=eligibility.returnable_quantity(
+                    quantity=line["quantity"],
+                    held=held_units,
+                    final_sale=line["final_sale"],
+                    tags=list(line["tags"]),
+                    deadline=deadline,
+                    policy=policy,
+                    now=now,
+                ),
+                return_deadline=deadline,
+            )
+        )
+    return OrderOut(
+        id=order["id"],
+        order_number=order["order_number"],
+        customer=Customer(id=order["customer_id"], email=order["customer_email"]),
+        currency=order["currency"],
+        country=order["country"],
+        placed_at=order["placed_at"],
+        fulfilled_at=order["fulfilled_at"],
+        delivered_at=order["delivered_at"],
+        shipping_paid=order["shipping_paid"],
+        line_items=out_lines,
+        created_at=order["created_at"],
+        updated_at=order["updated_at"],
+    )

@@ -1,0 +1,128 @@
+"""The policy document: the customer-facing terms, the reasons, and the auto-accept rules.
+
+Stored as JSON, one immutable row per version. Every field has a sensible default, so the
+default policy of a fresh install is ``PolicyDocument()``: 30 days, merchant-fault reasons
+waive fees, every return goes to a person for review.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from returns_api.policies.rules import Action, Rule, RuleSet
+from returns_api.returns.refund_math import RESOLUTIONS, FeeTerms, Resolution
+
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+BasisPoints = Annotated[int, Field(ge=0, le=10_000)]
+MinorUnits = Annotated[int, Field(ge=0, le=10**12)]
+
+
+class ReturnReason(BaseModel):
+    """Why a customer returns something; merchant-fault reasons waive customer-paid fees."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Code
+    label: str = Field(min_length=1, max_length=200)
+    merchant_fault: bool = False
+
+
+class ReturnMethod(BaseModel):
+    """How the parcel travels back, with the instructions the customer is given."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Code
+    label: str = Field(min_length=1, max_length=200)
+    instructions: str = Field(default="", max_length=4000)
+
+
+DEFAULT_REASONS = (
+    ReturnReason(code="damaged", label="Arrived damaged", merchant_fault=True),
+    ReturnReason(code="defective", label="Defective or does not work", merchant_fault=True),
+    ReturnReason(code="wrong_item", label="Wrong item was sent", merchant_fault=True),
+    ReturnReason(code="not_as_described", label="Not as described", merchant_fault=True),
+    ReturnReason(code="late_delivery", label="Arrived too late", merchant_fault=True),
+    ReturnReason(code="poor_quality", label="Poor quality"),
+    ReturnReason(code="size_fit", label="Size or fit is wrong"),
+    ReturnReason(code="changed_mind", label="Changed my mind"),
+)
+DEFAULT_METHODS = (
+    ReturnMethod(
+        code="mail",
+        label="Send it back by post",
+        instructions="Pack the items, attach the label you receive and drop the parcel at "
+        "any post office. Write the RMA number on the parcel.",
+    ),
+    ReturnMethod(
+        code="drop_off",
+        label="Drop off in a store",
+        instructions="Bring the items and the RMA number to any of our stores.",
+    ),
+)
+
+
+class PolicyDocument(BaseModel):
+    """One version of the return policy. Money amounts are minor units of the order currency."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_days: int = Field(default=30, ge=0, le=3650, description="Days from delivery.")
+    category_windows: dict[str, Annotated[int, Field(ge=0, le=3650)]] = Field(
+        default_factory=dict, description="Per-category return windows, in days."
+    )
+    non_returnable_tags: list[str] = Field(default_factory=list, max_length=200)
+    restocking_fee_bps: BasisPoints = 0
+    return_shipping_fee: MinorUnits = 0
+    store_credit_bonus_bps: BasisPoints = 0
+    allowed_resolutions: list[Resolution] = Field(
+        default_factory=lambda: list(RESOLUTIONS), min_length=1
+    )
+    ship_within_days: int = Field(default=14, ge=1, le=365)
+    return_methods: list[ReturnMethod] = Field(
+        default_factory=lambda: list(DEFAULT_METHODS), min_length=1, max_length=20
+    )
+    reasons: list[ReturnReason] = Field(
+        default_factory=lambda: list(DEFAULT_REASONS), min_length=1, max_length=100
+    )
+    rules: list[Rule] = Field(default_factory=list)
+    default_action: Action = "review"
+
+    @model_validator(mode="after")
+    def _codes_are_unique(self) -> PolicyDocument:
+        for name, codes in (
+            ("reasons", [r.code for r in self.reasons]),
+            ("return_methods", [m.code for m in self.return_methods]),
+        ):
+            if len(codes) != len(set(codes)):
+                raise ValueError(f"{name} codes must be unique")
+        RuleSet(rules=self.rules, default_action=self.default_action)  # rule-level checks
+        return self
+
+    @cached_property
+    def rule_set(self) -> RuleSet:
+        return RuleSet(rules=self.rules, default_action=self.default_action)
+
+    @cached_property
+    def reasons_by_code(self) -> dict[str, ReturnReason]:
+        return {reason.code: reason for reason in self.reasons}
+
+    @cached_property
+    def methods_by_code(self) -> dict[str, ReturnMethod]:
+        return {method.code: method for method in self.return_methods}
+
+    @cached_property
+    def fee_terms(self) -> FeeTerms:
+        return FeeTerms(
+            restocking_fee_bps=self.restocking_fee_bps,
+            return_shipping_fee=self.return_shipping_fee,
+            store_credit_bonus_bps=self.store_credit_bonus_bps,
+        )
+
+    def window_for(self, category: str | None) -> int:
+        if category is not None and category in self.category_windows:
+            return self.category_windows[category]
+        return self.window_days

@@ -1,0 +1,227 @@
+"""Judging a candidate return against the order and the policy: pure, no I/O.
+
+Hard terms come first (DESIGN §4): unknown line, reason or method; resolution not
+allowed; not shipped; window passed; final sale or a non-returnable tag; more units than
+are still returnable. Each problem names the item field it is about. Then the facts the
+policy rules look at are gathered for the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from returns_api.core.errors import FieldError
+from returns_api.policies.document import PolicyDocument
+from returns_api.policies.engine import FactValue, ItemFacts, ReturnFacts
+from returns_api.returns import eligibility
+from returns_api.returns.refund_math import unit_share
+from returns_api.returns.schemas import ReturnItemIn, ReturnRequest
+
+Row = Mapping[Any, Any]
+
+
+@dataclass(slots=True)
+class LineAssessment:
+    index: int
+    item: ReturnItemIn
+    line: Row | None
+    returnable_quantity: int
+    deadline: datetime | None
+    problems: list[FieldError] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Assessment:
+    lines: list[LineAssessment]
+    problems: list[FieldError]  # about the request as a whole
+
+    @property
+    def all_problems(self) -> list[FieldError]:
+        return self.problems + [p for line in self.lines for p in line.problems]
+
+
+def assess(
+    request: ReturnRequest,
+    order: Row,
+    lines_by_id: Mapping[str, Row],
+    held: Mapping[str, int],
+    policy: PolicyDocument,
+    now: datetime,
+    transit_buffer_days: int,
+) -> Assessment:
+    delivery = eligibility.effective_delivery(
+        order["delivered_at"], order["fulfilled_at"], transit_buffer_days
+    )
+    problems: list[FieldError] = []
+    if request.return_method not in policy.methods_by_code:
+        problems.append(
+            _problem(
+                "body.return_method",
+                f"unknown return method {request.return_method!r}; "
+                f"offered: {', '.join(policy.methods_by_code)}",
+                "unknown_return_method",
+            )
+        )
+    return Assessment(
+        lines=[
+            _assess_line(i, item, lines_by_id.get(item.line_item_id), held, policy, now, delivery)
+            for i, item in enumerate(request.items)
+        ],
+        problems=problems,
+    )
+
+
+def _assess_line(
+    index: int,
+    item: ReturnItemIn,
+    line: Row | None,
+    held: Mapping[str, int],
+    policy: PolicyDocument,
+    now: datetime,
+    delivery: datetime | None,
+) -> LineAssessment:
+    where = f"body.items.{index}"
+    if line is None:
+        return LineAssessment(
+            index,
+            item,
+            None,
+            0,
+            None,
+            [
+                _problem(
+                    f"{where}.line_item_id",
+                    f"the order has no line {item.line_item_id!r}",
+                    "unknown_line",
+                )
+            ],
+        )
+    deadline = eligibility.return_deadline(delivery, line["category"], policy)
+    returnable = eligibility.returnable_quantity(
+        quantity=line["quantity"],
+        held=held.get(line["id"], 0),
+        final_sale=line["final_sale"],
+        tags=list(line["tags"]),
+        deadline=deadline,
+        policy=policy,
+        now=now,
+    )
+    problems: list[FieldError] = []
+    if item.reason not in policy.reasons_by_code:
+        known = ", ".join(policy.reasons_by_code)
+        problems.append(
+            _problem(
+                f"{where}.reason",
+                f"unknown reason {item.reason!r}; known: {known}",
+                "unknown_reason",
+            )
+        )
+    if item.resolution not in policy.allowed_resolutions:
+        allowed = ", ".join(policy.allowed_resolutions)
+        problems.append(
+            _problem(
+                f"{where}.resolution",
+                f"resolution {item.resolution!r} is not offered; allowed: {allowed}",
+                "resolution_not_allowed",
+            )
+        )
+    blocked_by_terms = _line_refusal(line, policy, deadline, now)
+    if blocked_by_terms is not None:
+        problems.append(_problem(where, blocked_by_terms[0], blocked_by_terms[1]))
+    elif item.quantity > returnable:
+        problems.append(
+            _problem(
+                f"{where}.quantity",
+                f"only {returnable} unit(s) of line {line['id']!r} can still be returned, "
+                f"{item.quantity} requested",
+                "quantity_not_returnable",
+            )
+        )
+    return LineAssessment(index, item, line, returnable, deadline, problems)
+
+
+def _line_refusal(
+    line: Row, policy: PolicyDocument, deadline: datetime | None, now: datetime
+) -> tuple[str, str] | None:
+    line_id = line["id"]
+    if deadline is None:
+        return f"line {line_id!r} has not shipped yet; it can be returned once it has", (
+            "not_shipped"
+        )
+    if line["final_sale"]:
+        return f"line {line_id!r} was a final sale and cannot be returned", "final_sale"
+    blocked = sorted(set(line["tags"]).intersection(policy.non_returnable_tags))
+    if blocked:
+        return f"line {line_id!r} is not returnable (tag {blocked[0]!r})", "non_returnable_tag"
+    if now > deadline:
+        return (
+            f"the return window for line {line_id!r} closed on {deadline.date().isoformat()}",
+            "window_closed",
+        )
+    return None
+
+
+def _problem(location: str, message: str, type_: str) -> FieldError:
+    return FieldError(location=location, message=message, type=type_)
+
+
+def gather_facts(
+    assessment: Assessment,
+    order: Row,
+    all_lines: Sequence[Row],
+    policy: PolicyDocument,
+    now: datetime,
+    transit_buffer_days: int,
+    customer_history: Mapping[str, FactValue] | None = None,
+) -> ReturnFacts:
+    """The facts the policy rules can test (policies.rules.FACTS), for this candidate."""
+    items: list[ItemFacts] = []
+    return_value = 0
+    for line_assessment in assessment.lines:
+        line, item = line_assessment.line, line_assessment.item
+        if line is None:
+            continue
+        value = _paid_share(line, item.quantity)
+        return_value += value
+        reason = policy.reasons_by_code.get(item.reason)
+        item_values: dict[str, FactValue] = {
+            "item_unit_price": int(line["unit_price"]),
+            "item_value": value,
+            "item_quantity": item.quantity,
+            "reason": item.reason,
+            "reason_is_merchant_fault": bool(reason and reason.merchant_fault),
+            "resolution": item.resolution,
+            "item_tags": list(line["tags"]),
+        }
+        if line["category"] is not None:
+            item_values["item_category"] = line["category"]
+        items.append(ItemFacts(key=item.line_item_id, values=item_values))
+    delivery = eligibility.effective_delivery(
+        order["delivered_at"], order["fulfilled_at"], transit_buffer_days
+    )
+    return_values: dict[str, FactValue] = {
+        "return_value": return_value,
+        "order_total": order["shipping_paid"]
+        + sum(_paid_share(line, line["quantity"]) for line in all_lines),
+        "days_since_delivery": eligibility.days_since(delivery, now),
+        **(customer_history or {}),
+    }
+    if order["country"] is not None:
+        return_values["order_country"] = order["country"]
+    return ReturnFacts(values=return_values, items=items)
+
+
+def _paid_share(line: Row, quantity: int) -> int:
+    """What was paid for `quantity` units of the line (floor shares; for rule facts)."""
+    q = int(line["quantity"])
+    units_before = 0
+    return (
+        unit_share(int(line["unit_price"]) * q, q, units_before, quantity)
+        - unit_share(
+            int(line["discount"]), q, units_before, quantity, unit_cap=int(line["unit_price"])
+        )
+        + unit_share(int(line["tax"]), q, units_before, quantity)
+    )

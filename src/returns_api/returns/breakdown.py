@@ -1,0 +1,119 @@
+"""From stored return items to the refund breakdown shown in the API (DESIGN §5).
+
+The arithmetic is refund_math's; this module decides what it is fed: which units count
+(requested before inspection, accepted after), how many units of each line earlier
+returns already cover (the rounding residue goes to the unit that completes the line),
+and whether the whole order has now come back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from returns_api.policies.document import PolicyDocument
+from returns_api.returns.refund_math import PaidLine, RefundItem, compute_refund
+from returns_api.returns.schemas import METHOD_OF_RESOLUTION
+
+Basis = Literal["requested", "accepted"]
+
+
+def units_of(item: Mapping[Any, Any], basis: Basis) -> int:
+    return int(item["quantity"] if basis == "requested" else item["accepted_quantity"])
+
+
+def compute_breakdown(
+    items: Sequence[Mapping[Any, Any]],
+    *,
+    basis: Basis,
+    currency: str,
+    policy: PolicyDocument,
+    shipping_paid: int,
+    units_before: Mapping[str, int],
+    whole_order_returned: bool,
+) -> dict[str, Any]:
+    """The breakdown as stored on the return (the shape of RefundBreakdownOut)."""
+    refund_items = [
+        RefundItem(
+            key=str(item["id"]),
+            line=PaidLine(
+                quantity=int(item["line_quantity"]),
+                unit_price=int(item["unit_price"]),
+                discount=int(item["line_discount"]),
+                tax=int(item["line_tax"]),
+            ),
+            quantity=units_of(item, basis),
+            units_before=min(
+                units_before.get(item["line_item_id"], 0),
+                int(item["line_quantity"]) - units_of(item, basis),
+            ),
+            merchant_fault=bool(item["merchant_fault"]),
+            resolution=item["resolution"],
+        )
+        for item in items
+        if units_of(item, basis) > 0
+    ]
+    empty: dict[str, Any] = {
+        "basis": basis,
+        "currency": currency,
+        "items": [],
+        "subtotal": 0,
+        "return_shipping_fee": 0,
+        "shipping_refund": 0,
+        "total": 0,
+        "by_method": {},
+    }
+    if not refund_items:
+        return empty
+    result = compute_refund(
+        refund_items,
+        policy.fee_terms,
+        shipping_paid=shipping_paid,
+        whole_order_returned=whole_order_returned,
+    )
+    return {
+        **empty,
+        "items": [
+            {
+                "item_id": line.key,
+                "quantity": line.quantity,
+                "merchandise": line.merchandise,
+                "discount": line.discount,
+                "tax": line.tax,
+                "paid": line.paid,
+                "restocking_fee": line.restocking_fee,
+                "store_credit_bonus": line.store_credit_bonus,
+                "total": line.total,
+                "resolution": line.resolution,
+            }
+            for line in result.items
+        ],
+        "subtotal": result.subtotal,
+        "return_shipping_fee": result.return_shipping_fee,
+        "shipping_refund": result.shipping_refund,
+        "total": result.total,
+        "by_method": {
+            METHOD_OF_RESOLUTION[resolution]: amount
+            for resolution, amount in result.by_method.items()
+        },
+    }
+
+
+def units_before_by_line(
+    others: Sequence[tuple[Any, str, int]], this_return: Any | None
+) -> dict[str, int]:
+    """Units of each line held by live returns created before this one (ids are time-ordered)."""
+    before: dict[str, int] = {}
+    for return_id, line_id, units in others:
+        if this_return is None or return_id < this_return:
+            before[line_id] = before.get(line_id, 0) + units
+    return before
+
+
+def whole_order_comes_back(
+    order_units: Mapping[str, int], others: Sequence[tuple[Any, str, int]], mine: Mapping[str, int]
+) -> bool:
+    covered: dict[str, int] = dict(mine)
+    for _, line_id, units in others:
+        covered[line_id] = covered.get(line_id, 0) + units
+    return all(covered.get(line_id, 0) >= qty for line_id, qty in order_units.items())

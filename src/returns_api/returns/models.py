@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from returns_api.core.db import Base, UTCDateTime
+
+
+class Return(Base):
+    """A return (RMA). `version` is the optimistic-concurrency counter behind ETag/If-Match."""
+
+    __tablename__ = "returns"
+    __table_args__ = (
+        Index("ix_returns_status_id", "status", "id"),
+        Index("ix_returns_customer_id_id", "customer_id", "id"),
+        Index("ix_returns_order_id_id", "order_id", "id"),
+        Index("ix_returns_created_at", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    rma_number: Mapped[str] = mapped_column(String(16), unique=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    return_method: Mapped[str] = mapped_column(String(32))
+    keep_item: Mapped[bool] = mapped_column(Boolean)
+    instructions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON)
+    policy_version: Mapped[int] = mapped_column(Integer)
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    # The refund breakdown (refund_math) of the requested units, then of the accepted ones
+    # once inspected: stored so that reading a return needs no recomputation.
+    refund_breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
+    refundable_amount: Mapped[int] = mapped_column(BigInteger)
+    refunded_amount: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReturnItem(Base):
+    """One returned order line: a reception track and an acceptance track, kept apart."""
+
+    __tablename__ = "return_items"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    return_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("returns.id", ondelete="CASCADE"), index=True
+    )
+    order_id: Mapped[str] = mapped_column(String(64))
+    line_item_id: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    # What was paid for the line when the return was made: later order re-syncs never
+    # change the money of an existing return.
+    sku: Mapped[str | None] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(500))
+    line_quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    line_discount: Mapped[int] = mapped_column(BigInteger)
+    line_tax: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(64), index=True)
+    merchant_fault: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str] = mapped_column(String(16))
+    reception_status: Mapped[str] = mapped_column(String(20))
+    received_quantity: Mapped[int] = mapped_column(Integer)
+    acceptance_status: Mapped[str] = mapped_column(String(20))
+    accepted_quantity: Mapped[int] = mapped_column(Integer)
+    condition: Mapped[str | None] = mapped_column(String(16))
+    disposition: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (Index("ix_return_items_order_id_line_item_id", "order_id", "line_item_id"),)
+
+
+class ReturnChange(Base):
+    """The timeline: every change to a return, who made it, when, from which status to which."""
+
+    __tablename__ = "return_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    return_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("returns.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(320))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    return_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("returns.id", ondelete="CASCADE"), index=True
+    )
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str] = mapped_column(String(20))
+    external_reference: Mapped[str | None] = mapped_column(String(128))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

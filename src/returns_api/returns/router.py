@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+
+from returns_api.auth.dependencies import Caller, require
+from returns_api.core.errors import Forbidden, Unauthorized, problems
+from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader
+from returns_api.core.idempotency import KeyInFlight, KeyReused
+from returns_api.core.routing import SessionDep, UnitOfWorkRoute
+from returns_api.core.settings import SettingsDep
+from returns_api.orders.exceptions import OrderNotFound
+from returns_api.returns import service, transitions
+from returns_api.returns.exceptions import (
+    ConcurrentChange,
+    IllegalTransition,
+    InvalidInspection,
+    NothingToRefund,
+    NotReturnable,
+    RefundTooLarge,
+    ReturnNotFound,
+    StaleVersion,
+)
+from returns_api.returns.repository import ReturnFilters
+from returns_api.returns.schemas import (
+    ApproveBody,
+    NoteBody,
+    QuoteOut,
+    ReceiveBody,
+    RefundIn,
+    ReturnOut,
+    ReturnPage,
+    ReturnRequest,
+    TrackingEventIn,
+)
+from returns_api.returns.status import ReturnStatus
+from returns_api.returns.views import etag
+
+router = APIRouter(prefix="/v1/returns", tags=["Returns"], route_class=UnitOfWorkRoute)
+
+_AUTH = (Unauthorized, Forbidden)
+_CHANGE = problems(
+    *_AUTH, ReturnNotFound, IllegalTransition, StaleVersion, KeyInFlight, KeyReused, 422
+)
+
+
+def _with_etag(response: Response, result: ReturnOut) -> ReturnOut:
+    response.headers["ETag"] = etag(result.version)
+    return result
+
+
+@router.post(
+    "/quote",
+    operation_id="quoteReturn",
+    response_model=QuoteOut,
+    responses=problems(*_AUTH, OrderNotFound, 422),
+)
+async def quote_return(
+    body: ReturnRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:read"),
+) -> QuoteOut:
+    """Price a candidate return and show what the policy would decide; writes nothing."""
+    return await service.quote_return(
+        session, caller, body, transit_buffer_days=settings.return_transit_buffer_days
+    )
+
+
+@router.post(
+    "",
+    operation_id="createReturn",
+    status_code=201,
+    response_model=ReturnOut,
+    responses=problems(*_AUTH, OrderNotFound, NotReturnable, KeyInFlight, KeyReused),
+)
+async def create_return(
+    body: ReturnRequest,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:write"),
+) -> ReturnOut:
+    """Request a return; it is judged by the policy at once and gets its RMA number."""
+    result = await service.create_return(
+        session, caller, body, transit_buffer_days=settings.return_transit_buffer_days
+    )
+    response.headers["Location"] = f"/v1/returns/{result.id}"
+    return _with_etag(response, result)
+
+
+@router.get(
+    "",
+    operation_id="listReturns",
+    response_model=ReturnPage,
+    responses=problems(*_AUTH, 422),
+)
+async def list_returns(
+    session: SessionDep,
+    status: ReturnStatus | None = None,
+    order_id: Annotated[str | None, Query(max_length=64)] = None,
+    customer_id: Annotated[str | None, Query(max_length=64)] = None,
+    reason: Annotated[str | None, Query(max_length=64)] = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    caller: Caller = require("returns:read"),
+) -> ReturnPage:
+    """List returns, newest first, filtered; follow `next_cursor` for more."""
+    filters = ReturnFilters(
+        status=status.value if status else None,
+        order_id=order_id,
+        customer_id=customer_id,
+        reason=reason,
+        created_after=created_after,
+        created_before=created_before,
+    )
+    return await service.list_returns(session, caller, filters, cursor, limit)
+
+
+@router.get(
+    "/{return_id}",
+    operation_id="getReturn",
+    response_model=ReturnOut,
+    responses=problems(*_AUTH, ReturnNotFound),
+)
+async def get_return(
+    return_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    caller: Caller = require("returns:read"),
+) -> ReturnOut:
+    """Read one return with its items, decision, refunds and timeline (with its ETag)."""
+    return _with_etag(response, await service.get_return(session, caller, return_id))
+
+
+@router.post(
+    "/{return_id}/approve",
+    operation_id="approveReturn",
+    response_model=ReturnOut,
+    responses=_CHANGE,
+)
+async def approve_return(
+    return_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    body: Annotated[ApproveBody | None, Body()] = None,
+    if_match: IfMatchHeader = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:manage"),
+) -> ReturnOut:
+    """Approve a return waiting for review; the customer gets the return instructions."""
+    result = await transitions.approve(session, caller, return_id, body or ApproveBody(), if_match)
+    return _with_etag(response, result)
+
+
+@router.post(
+    "/{return_id}/reject",
+    operation_id="rejectReturn",
+    response_model=ReturnOut,
+    responses=_CHANGE,
+)
+async def reject_return(
+    return_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    body: Annotated[NoteBody | None, Body()] = None,
+    if_match: IfMatchHeader = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:manage"),
+) -> ReturnOut:
+    """Reject a return waiting for review, with a note for the customer."""
+    result = await transitions.reject(session, caller, return_id, body or NoteBody(), if_match)
+    return _with_etag(response, result)
+
+
+@router.post(
+    "/{return_id}/cancel",
+    operation_id="cancelReturn",
+    response_model=ReturnOut,
+    responses=_CHANGE,
+)
+async def cancel_return(
+    return_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    body: Annotated[NoteBody | None, Body()] = None,
+    if_match: IfMatchHeader = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:write", "returns:manage"),
+) -> ReturnOut:
+    """Cancel a return before it ships (the customer, or the merchant)."""
+    result = await transitions.cancel(session, caller, return_id, body or NoteBody(), if_match)
+    return _with_etag(response, result)
+
+
+@router.post(
+    "/{return_id}/tracking-events",
+    operation_id="recordTrackingEvent",
+    response_model=ReturnOut,
+    responses=_CHANGE,
+)
+async def record_tracking_event(
+    return_id: uuid.UUID,
+    body: TrackingEventIn,
+    response: Response,
+    session: SessionDep,
+    if_match: IfMatchHeader = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:manage"),
+) -> ReturnOut:
+    """Record a carrier event; the first one puts an approved return in transit."""
+    result = await transitions.record_tracking(session, caller, return_id, body, if_match)
+    return _with_etag(response, result)
+
+
+@router.post(
+    "/{return_id}/receive",
+    operation_id="receiveReturn",
+    response_model=ReturnOut,
+    responses={**_CHANGE, **problems(InvalidInspection)},
+)
+async def receive_return(
+    return_id: uuid.UUID,
+    body: ReceiveBody,
+    response: Response,
+    session: SessionDep,
+    if_match: IfMatchHeader = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:manage"),
+) -> ReturnOut:
+    """Record what arrived: per item the quantity, condition, disposition and acceptance."""
+    result = await transitions.receive(session, caller, return_id, body, if_match)
+    return _with_etag(response, result)
+
+
+@router.post(
+    "/{return_id}/refunds",
+    operation_id="refundReturn",
+    status_code=201,
+    response_model=ReturnOut,
+    responses={**_CHANGE, **problems(NothingToRefund, RefundTooLarge, ConcurrentChange)},
+)
+async def refund_return(
+    return_id: uuid.UUID,
+    body: RefundIn,
+    response: Response,
+    session: SessionDep,
+    if_match: IfMatchHeader = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:manage"),
+) -> ReturnOut:
+    """Record a refund (by default all that is left); partial refunds add up."""
+    result = await transitions.refund(session, caller, return_id, body, if_match)
+    return _with_etag(response, result)
+
+
+@router.post(
+    "/{return_id}/complete",
+    operation_id="completeReturn",
+    response_model=ReturnOut,
+    responses=_CHANGE,
+)
+async def complete_return(
+    return_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    body: Annotated[NoteBody | None, Body()] = None,
+    if_match: IfMatchHeader = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:manage"),
+) -> ReturnOut:
+    """Close a received (or keep-the-item) return."""
+    result = await transitions.complete(session, caller, return_id, body or NoteBody(), if_match)
+    return _with_etag(response, result)

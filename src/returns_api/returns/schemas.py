@@ -1,0 +1,314 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from returns_api.orders.schemas import ExternalId, Quantity
+from returns_api.policies.rules import Action
+from returns_api.returns.refund_math import Resolution
+from returns_api.returns.status import ReturnStatus
+
+ReceptionStatus = Literal[
+    "awaiting", "in_transit", "received", "partially_received", "missing", "wrong_item"
+]
+AcceptanceStatus = Literal["pending", "accepted", "rejected", "needs_review"]
+ConditionGrade = Literal["as_new", "opened", "used", "damaged", "defective"]
+Disposition = Literal["restock", "refurbish", "liquidate", "donate", "dispose"]
+RefundMethod = Literal["original_payment", "store_credit", "exchange"]
+Code = Annotated[str, Field(min_length=1, max_length=64, examples=["size_fit"])]
+Note = Annotated[str, Field(max_length=2000)]
+
+METHOD_OF_RESOLUTION: dict[str, RefundMethod] = {
+    "refund": "original_payment",
+    "store_credit": "store_credit",
+    "exchange": "exchange",
+}
+
+
+class _Body(BaseModel):
+    # Unknown fields are refused: a customer cannot slip in `status` or `refund_amount`.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReturnItemIn(_Body):
+    line_item_id: ExternalId
+    quantity: Quantity
+    reason: Code
+    comment: Note | None = None
+    resolution: Resolution = "refund"
+
+
+class ReturnRequest(_Body):
+    """A candidate return: what `POST /v1/returns` creates and `/quote` prices."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "order_id": "ord_1001",
+                    "items": [
+                        {
+                            "line_item_id": "li_1",
+                            "quantity": 1,
+                            "reason": "size_fit",
+                            "resolution": "refund",
+                        }
+                    ],
+                    "return_method": "mail",
+                }
+            ]
+        },
+    )
+
+    order_id: ExternalId
+    items: list[ReturnItemIn] = Field(min_length=1, max_length=100)
+    return_method: Code = "mail"
+
+    @model_validator(mode="after")
+    def _each_line_once(self) -> ReturnRequest:
+        seen: set[str] = set()
+        for item in self.items:
+            if item.line_item_id in seen:
+                raise ValueError(
+                    f"line {item.line_item_id!r} appears twice; send it once with the total "
+                    "quantity"
+                )
+            seen.add(item.line_item_id)
+        return self
+
+
+class NoteBody(_Body):
+    note: Note | None = None
+
+
+class ApproveBody(_Body):
+    note: Note | None = None
+    keep_item: bool = Field(
+        default=False, description="Refund without the parcel (items not worth shipping)."
+    )
+    label_url: Annotated[str, Field(max_length=2000, pattern=r"^https?://")] | None = Field(
+        default=None, description="A prepaid return label for the customer."
+    )
+
+
+class TrackingEventIn(_Body):
+    status: Literal["in_transit", "delivered"]
+    tracking_number: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    carrier: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    occurred_at: AwareDatetime | None = None
+    note: Note | None = None
+
+
+class ReceivedItemIn(_Body):
+    """One inspected item. Name it by `item_id` (the return item) or by `line_item_id`."""
+
+    item_id: uuid.UUID | None = None
+    line_item_id: ExternalId | None = None
+    received_quantity: Annotated[int, Field(strict=True, ge=0, le=100_000)]
+    accepted_quantity: Annotated[int, Field(strict=True, ge=0, le=100_000)] | None = Field(
+        default=None, description="Units accepted for refund; defaults to those received."
+    )
+    condition: ConditionGrade | None = None
+    disposition: Disposition | None = None
+    wrong_item: bool = Field(default=False, description="Something else came back.")
+
+    @model_validator(mode="after")
+    def _named_once(self) -> ReceivedItemIn:
+        if (self.item_id is None) == (self.line_item_id is None):
+            raise ValueError("give exactly one of item_id or line_item_id")
+        if self.accepted_quantity is not None and self.accepted_quantity > self.received_quantity:
+            raise ValueError("accepted_quantity cannot exceed received_quantity")
+        return self
+
+
+class ReceiveBody(_Body):
+    items: list[ReceivedItemIn] = Field(min_length=1, max_length=100)
+    note: Note | None = None
+
+
+class RefundIn(_Body):
+    amount: Annotated[int, Field(strict=True, ge=1, le=10**12)] | None = Field(
+        default=None, description="Minor units; defaults to what is left to refund."
+    )
+    method: RefundMethod | None = Field(
+        default=None, description="Defaults to the method of the return's items."
+    )
+    external_reference: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    note: Note | None = None
+
+
+class Reception(BaseModel):
+    status: ReceptionStatus
+    received_quantity: int
+
+
+class Acceptance(BaseModel):
+    status: AcceptanceStatus
+    accepted_quantity: int
+
+
+class ReturnItemOut(BaseModel):
+    id: uuid.UUID
+    line_item_id: str
+    sku: str | None
+    title: str
+    quantity: int
+    unit_price: int
+    reason: str
+    reason_is_merchant_fault: bool
+    comment: str | None
+    resolution: Resolution
+    reception: Reception
+    acceptance: Acceptance
+    condition: ConditionGrade | None
+    disposition: Disposition | None
+
+
+class ItemRefundLine(BaseModel):
+    item_id: str
+    quantity: int
+    merchandise: int
+    discount: int
+    tax: int
+    paid: int
+    restocking_fee: int
+    store_credit_bonus: int
+    total: int
+    resolution: Resolution
+
+
+class RefundBreakdownOut(BaseModel):
+    """DESIGN §5, line by line. `basis` says whether it counts requested or accepted units."""
+
+    basis: Literal["requested", "accepted"]
+    currency: str
+    items: list[ItemRefundLine]
+    subtotal: int
+    return_shipping_fee: int
+    shipping_refund: int
+    total: int
+    by_method: dict[RefundMethod, int]
+
+
+class MatchedRule(BaseModel):
+    id: str
+    name: str
+
+
+class DecisionOut(BaseModel):
+    policy_version: int
+    action: Action
+    matched_rule: MatchedRule | None
+    deciding_item: str | None
+    trace: list[dict[str, Any]]
+
+
+class RefundOut(BaseModel):
+    id: uuid.UUID
+    amount: int
+    currency: str
+    method: RefundMethod
+    external_reference: str | None
+    note: str | None
+    created_by: str
+    created_at: datetime
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    actor: str
+    kind: str
+    from_status: ReturnStatus | None
+    to_status: ReturnStatus | None
+    note: str | None
+    data: dict[str, Any] | None
+
+
+class Instructions(BaseModel):
+    method: str
+    label: str
+    text: str
+    rma_number: str
+    label_url: str | None = None
+    keep_item: bool = False
+
+
+class Money(BaseModel):
+    refundable: int = Field(description="What the refund breakdown comes to.")
+    refunded: int = Field(description="Sum of the refunds recorded.")
+    remaining: int = Field(description="What can still be refunded.")
+
+
+class ReturnOut(BaseModel):
+    id: uuid.UUID
+    rma_number: str
+    order_id: str
+    customer_id: str | None
+    status: ReturnStatus
+    currency: str
+    return_method: str
+    keep_item: bool
+    instructions: Instructions | None
+    items: list[ReturnItemOut]
+    decision: DecisionOut
+    refund_breakdown: RefundBreakdownOut
+    amounts: Money
+    refunds: list[RefundOut]
+    timeline: list[TimelineEntry]
+    version: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReturnSummary(BaseModel):
+    id: uuid.UUID
+    rma_number: str
+    order_id: str
+    customer_id: str | None
+    status: ReturnStatus
+    currency: str
+    keep_item: bool
+    items: list[ReturnItemOut]
+    amounts: Money
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReturnPage(BaseModel):
+    data: list[ReturnSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
+
+
+class QuoteLine(BaseModel):
+    line_item_id: str
+    requested_quantity: int
+    returnable_quantity: int
+    return_deadline: datetime | None
+    eligible: bool
+    problems: list[str] = Field(description="Why the line cannot be returned as asked.")
+    allowed_resolutions: list[Resolution]
+    return_methods: list[str]
+
+
+class FeesOut(BaseModel):
+    restocking_fee_bps: int
+    return_shipping_fee: int
+    store_credit_bonus_bps: int
+
+
+class QuoteOut(BaseModel):
+    """What the storefront shows before the customer commits. Nothing is written."""
+
+    order_id: str
+    currency: str
+    eligible: bool
+    lines: list[QuoteLine]
+    fees: FeesOut
+    estimated_refund: RefundBreakdownOut | None
+    decision: DecisionOut | None = Field(description="What the policy would decide.")

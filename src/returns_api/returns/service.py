@@ -1,0 +1,354 @@
+"""Returns: quote, create (judged in the same transaction), read and list.
+
+Status changes after birth live in ``transitions``. Services never commit: the request's
+unit of work does (core.routing).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.auth.dependencies import Caller
+from returns_api.core.clock import utcnow
+from returns_api.core.errors import FieldError, Unprocessable
+from returns_api.core.ids import new_id, new_rma_number
+from returns_api.orders.exceptions import OrderNotFound
+from returns_api.orders.repository import OrderRepository
+from returns_api.policies.document import PolicyDocument
+from returns_api.policies.engine import evaluate
+from returns_api.policies.service import current_policy
+from returns_api.returns import breakdown, views
+from returns_api.returns.assessment import Assessment, assess, gather_facts
+from returns_api.returns.exceptions import NotReturnable, ReturnNotFound
+from returns_api.returns.repository import ReturnFilters, ReturnRepository
+from returns_api.returns.schemas import (
+    FeesOut,
+    QuoteLine,
+    QuoteOut,
+    RefundBreakdownOut,
+    ReturnOut,
+    ReturnPage,
+    ReturnRequest,
+)
+from returns_api.returns.status import ReturnStatus
+
+Row = Mapping[Any, Any]
+
+# The policy's action decides the status a return is born with (DESIGN §3).
+STATUS_OF_ACTION = {
+    "approve": ReturnStatus.APPROVED,
+    "approve_keep_item": ReturnStatus.APPROVED,
+    "review": ReturnStatus.PENDING_REVIEW,
+    "reject": ReturnStatus.REJECTED,
+}
+
+
+@dataclass(slots=True)
+class _Context:
+    """Everything a candidate return is judged with, loaded in a handful of queries."""
+
+    order: Row
+    lines: Sequence[Row]
+    held: dict[str, int]
+    policy_version: int
+    policy: PolicyDocument
+    assessment: Assessment
+    now: datetime
+
+
+async def _load_context(
+    session: AsyncSession,
+    caller: Caller,
+    request: ReturnRequest,
+    transit_buffer_days: int,
+    *,
+    lock: bool,
+) -> _Context:
+    if caller.is_customer and caller.order_id != request.order_id:
+        raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
+    orders = OrderRepository(session)
+    # Locking the order row serialises returns of one order: two requests racing for its
+    # last unit cannot both see it as returnable.
+    order = await orders.get(request.order_id, lock=lock)
+    if order is None:
+        raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
+    lines = await orders.lines(request.order_id)
+    held = await orders.held_quantities(request.order_id)
+    version, policy = await current_policy(session)
+    now = utcnow()
+    lines_by_id = {line["id"]: line for line in lines}
+    assessment = assess(request, order, lines_by_id, held, policy, now, transit_buffer_days)
+    return _Context(order, lines, held, version, policy, assessment, now)
+
+
+def _decide(ctx: _Context, transit_buffer_days: int) -> dict[str, Any]:
+    facts = gather_facts(
+        ctx.assessment, ctx.order, ctx.lines, ctx.policy, ctx.now, transit_buffer_days
+    )
+    return evaluate(ctx.policy.rule_set, facts, policy_version=ctx.policy_version).to_dict()
+
+
+def _item_rows(ctx: _Context, return_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = []
+    for position, line_assessment in enumerate(ctx.assessment.lines):
+        line, item = line_assessment.line, line_assessment.item
+        assert line is not None  # hard checks refused unknown lines
+        reason = ctx.policy.reasons_by_code[item.reason]
+        rows.append(
+            {
+                "id": new_id(),
+                "return_id": return_id,
+                "order_id": ctx.order["id"],
+                "line_item_id": line["id"],
+                "position": position,
+                "sku": line["sku"],
+                "title": line["title"],
+                "line_quantity": line["quantity"],
+                "unit_price": line["unit_price"],
+                "line_discount": line["discount"],
+                "line_tax": line["tax"],
+                "quantity": item.quantity,
+                "reason": item.reason,
+                "merchant_fault": reason.merchant_fault,
+                "comment": item.comment,
+                "resolution": item.resolution,
+                "reception_status": "awaiting",
+                "received_quantity": 0,
+                "acceptance_status": "pending",
+                "accepted_quantity": 0,
+                "condition": None,
+                "disposition": None,
+            }
+        )
+    return rows
+
+
+def _requested_breakdown(
+    ctx: _Context, items: Sequence[Row], others: Sequence[tuple[Any, str, int]]
+) -> dict[str, Any]:
+    mine = {item["line_item_id"]: int(item["quantity"]) for item in items}
+    return breakdown.compute_breakdown(
+        items,
+        basis="requested",
+        currency=ctx.order["currency"],
+        policy=ctx.policy,
+        shipping_paid=int(ctx.order["shipping_paid"]),
+        units_before=breakdown.units_before_by_line(others, None),
+        whole_order_returned=breakdown.whole_order_comes_back(
+            {line["id"]: int(line["quantity"]) for line in ctx.lines}, others, mine
+        ),
+    )
+
+
+def instructions_for(
+    policy: PolicyDocument,
+    method_code: str,
+    rma_number: str,
+    *,
+    keep_item: bool,
+    label_url: str | None = None,
+) -> dict[str, Any]:
+    if keep_item:
+        return {
+            "method": "keep_item",
+            "label": "Keep the item",
+            "text": "No need to send anything back: keep the item. Your refund is on its way.",
+            "rma_number": rma_number,
+            "label_url": None,
+            "keep_item": True,
+        }
+    method = policy.methods_by_code[method_code]
+    return {
+        "method": method.code,
+        "label": method.label,
+        "text": method.instructions,
+        "rma_number": rma_number,
+        "label_url": label_url,
+        "keep_item": False,
+    }
+
+
+async def create_return(
+    session: AsyncSession, caller: Caller, request: ReturnRequest, *, transit_buffer_days: int
+) -> ReturnOut:
+    ctx = await _load_context(session, caller, request, transit_buffer_days, lock=True)
+    problems = ctx.assessment.all_problems
+    if problems:
+        raise NotReturnable(_summary(problems), errors=problems)
+
+    decision = _decide(ctx, transit_buffer_days)
+    status = STATUS_OF_ACTION[str(decision["action"])]
+    keep_item = decision["action"] == "approve_keep_item"
+    return_id = new_id()
+    rma_number = new_rma_number()
+    items = _item_rows(ctx, return_id)
+    others = await ReturnRepository(session).units_held_by_others(ctx.order["id"], None)
+    money = _requested_breakdown(ctx, items, others)
+    values: dict[str, Any] = {
+        "id": return_id,
+        "rma_number": rma_number,
+        "order_id": ctx.order["id"],
+        "customer_id": ctx.order["customer_id"],
+        "status": status.value,
+        "currency": ctx.order["currency"],
+        "return_method": request.return_method,
+        "keep_item": keep_item,
+        "instructions": instructions_for(
+            ctx.policy, request.return_method, rma_number, keep_item=keep_item
+        )
+        if status is ReturnStatus.APPROVED
+        else None,
+        "decision": decision,
+        "policy_version": ctx.policy_version,
+        "tracking_number": None,
+        "carrier": None,
+        "refund_breakdown": money,
+        "refundable_amount": money["total"],
+        "refunded_amount": 0,
+        "version": 1,
+        "created_by": caller.actor,
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
+    }
+    change = {
+        "id": new_id(),
+        "return_id": return_id,
+        "kind": "created",
+        "actor": caller.actor,
+        "from_status": None,
+        "to_status": status.value,
+        "note": _decision_note(decision),
+        "data": {"policy_version": ctx.policy_version, "action": decision["action"]},
+        "created_at": ctx.now,
+    }
+    await ReturnRepository(session).insert(values, items, change)
+    # Built from what was just written: no read-back round trip on the hot path.
+    return views.return_out(values, items, [], [change])
+
+
+def _decision_note(decision: Mapping[str, Any]) -> str:
+    rule = decision.get("matched_rule_name") or decision.get("matched_rule_id")
+    how = f"rule {rule!r}" if rule else "the policy's default action"
+    return f"{decision['action']} by {how} (policy v{decision['policy_version']})"
+
+
+def _summary(problems: Sequence[FieldError]) -> str:
+    first = problems[0].message
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    return f"This return cannot be accepted: {first}{more}."
+
+
+async def quote_return(
+    session: AsyncSession, caller: Caller, request: ReturnRequest, *, transit_buffer_days: int
+) -> QuoteOut:
+    """What `create` would do, without writing anything; per-line problems instead of 422."""
+    ctx = await _load_context(session, caller, request, transit_buffer_days, lock=False)
+    policy = ctx.policy
+    eligible_lines = [la for la in ctx.assessment.lines if not la.problems and la.line]
+    all_eligible = not ctx.assessment.all_problems
+    estimate = None
+    decision = None
+    if eligible_lines:
+        pseudo_id = new_id()
+        sub = Assessment(lines=eligible_lines, problems=[])
+        sub_ctx = _Context(ctx.order, ctx.lines, ctx.held, ctx.policy_version, policy, sub, ctx.now)
+        items = _item_rows(sub_ctx, pseudo_id)
+        others = await ReturnRepository(session).units_held_by_others(ctx.order["id"], None)
+        estimate = RefundBreakdownOut.model_validate(_requested_breakdown(sub_ctx, items, others))
+        if all_eligible:
+            decision = views.decision_out(_decide(ctx, transit_buffer_days))
+    return QuoteOut(
+        order_id=ctx.order["id"],
+        currency=ctx.order["currency"],
+        eligible=all_eligible,
+        lines=[
+            QuoteLine(
+                line_item_id=la.item.line_item_id,
+                requested_quantity=la.item.quantity,
+                returnable_quantity=la.returnable_quantity,
+                return_deadline=la.deadline,
+                eligible=not la.problems,
+                problems=[p.message for p in la.problems],
+                allowed_resolutions=list(policy.allowed_resolutions),
+                return_methods=list(policy.methods_by_code),
+            )
+            for la in ctx.assessment.lines
+        ],
+        fees=FeesOut(
+            restocking_fee_bps=policy.restocking_fee_bps,
+            return_shipping_fee=policy.return_shipping_fee,
+            store_credit_bonus_bps=policy.store_credit_bonus_bps,
+        ),
+        estimated_refund=estimate,
+        decision=decision,
+    )
+
+
+async def load_visible(
+    session: AsyncSession, caller: Caller, return_id: uuid.UUID, *, lock: bool = False
+) -> Row:
+    """The return, if this caller may see it; otherwise 404 (never 403: ids can't be probed)."""
+    row = await ReturnRepository(session).get(return_id, lock=lock)
+    if row is None or (caller.is_customer and row["order_id"] != caller.order_id):
+        raise ReturnNotFound(f"Return {return_id} does not exist.")
+    return row
+
+
+async def get_return(session: AsyncSession, caller: Caller, return_id: uuid.UUID) -> ReturnOut:
+    row = await load_visible(session, caller, return_id)
+    return await render(session, row)
+
+
+async def render(session: AsyncSession, row: Row) -> ReturnOut:
+    repo = ReturnRepository(session)
+    items = await repo.items([row["id"]])
+    refunds = await repo.refunds(row["id"])
+    timeline = await repo.timeline(row["id"])
+    return views.return_out(row, items, refunds, timeline)
+
+
+def encode_cursor(return_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(return_id.bytes).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> uuid.UUID:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        return uuid.UUID(bytes=raw)
+    except (ValueError, binascii.Error) as exc:
+        raise Unprocessable(
+            "The cursor is not one this API gave out.",
+            errors=[FieldError(location="query.cursor", message="invalid cursor")],
+        ) from exc
+
+
+async def list_returns(
+    session: AsyncSession,
+    caller: Caller,
+    filters: ReturnFilters,
+    cursor: str | None,
+    limit: int,
+) -> ReturnPage:
+    if caller.is_customer:
+        if filters.order_id not in (None, caller.order_id):
+            return ReturnPage(data=[], next_cursor=None)
+        filters = replace(filters, order_id=caller.order_id)
+    repo = ReturnRepository(session)
+    rows = await repo.page(filters, decode_cursor(cursor) if cursor else None, limit + 1)
+    page, more = rows[:limit], len(rows) > limit
+    items_by_return: dict[uuid.UUID, list[Row]] = {}
+    if page:
+        for item in await repo.items([row["id"] for row in page]):
+            items_by_return.setdefault(item["return_id"], []).append(item)
+    return ReturnPage(
+        data=[views.summary_out(row, items_by_return.get(row["id"], [])) for row in page],
+        next_cursor=encode_cursor(page[-1]["id"]) if more else None,
+    )
