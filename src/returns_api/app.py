@@ -17,6 +17,7 @@ from returns_api.core.middleware import BodyLimitMiddleware, Metrics, RequestCon
 from returns_api.core.settings import Settings
 from returns_api.health.router import router as health_router
 from returns_api.orders.router import router as orders_router
+from returns_api.policies.router import router as policies_router
 from returns_api.portal.ratelimit import SlidingWindowLimiter
 from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
@@ -56,7 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.portal_limiter = SlidingWindowLimiter(settings.portal_rate_limit_per_minute)
     install_error_handlers(app)
-    for router in (health_router, auth_router, orders_router, returns_router, portal_router):
+    for router in (
+        health_router,
+        auth_router,
+        orders_router,
+        returns_router,
+        policies_router,
+        portal_router,
+    ):
         app.include_router(router)
     # Added last = outermost: the request id exists before anything else can fail.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

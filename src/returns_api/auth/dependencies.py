@@ -88,3 +88,15 @@ async def _resolve(request: Request, session: AsyncSession, token: str) -> Calle
 def require(*scopes: str) -> Any:
     """``caller: Caller = require("returns:manage")`` — any one of the scopes suffices."""
     return Security(authenticate, scopes=list(scopes))
+
+
+async def authenticate_if_present(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller | None:
+    """For public routes that show more to an authenticated caller: None when anonymous,
+    401 when a credential is sent but is not valid."""
+    if credentials is None:
+        return None
+    return await authenticate(SecurityScopes(), request, session, credentials)

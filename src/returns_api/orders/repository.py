@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, delete, func, insert, select, update
@@ -77,6 +78,14 @@ class OrderRepository:
         )
         rows = (await self.session.execute(stmt)).all()
         return {line_id: int(total) for line_id, total in rows}
+
+    async def units_sold_to(self, customer_id: str, since: datetime) -> int:
+        stmt = (
+            select(func.coalesce(func.sum(OrderLine.quantity), 0))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(Order.customer_id == customer_id, Order.placed_at >= since)
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
 
     async def insert(self, values: Mapping[str, Any]) -> None:
         await self.session.execute(insert(Order).values(**values))

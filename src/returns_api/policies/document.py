@@ -82,6 +82,12 @@ class PolicyDocument(BaseModel):
         default_factory=lambda: list(RESOLUTIONS), min_length=1
     )
     ship_within_days: int = Field(default=14, ge=1, le=365)
+    history_window_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="How far back the customer_* facts (the serial-returner signal) look.",
+    )
     return_methods: list[ReturnMethod] = Field(
         default_factory=lambda: list(DEFAULT_METHODS), min_length=1, max_length=20
     )
@@ -101,6 +107,15 @@ class PolicyDocument(BaseModel):
                 raise ValueError(f"{name} codes must be unique")
         RuleSet(rules=self.rules, default_action=self.default_action)  # rule-level checks
         return self
+
+    @cached_property
+    def uses_customer_history(self) -> bool:
+        """Whether any rule looks at customer_* facts (their query is skipped otherwise)."""
+        return any(
+            condition.fact.startswith("customer_")
+            for rule in self.rules
+            for condition in rule.conditions
+        )
 
     @cached_property
     def rule_set(self) -> RuleSet:

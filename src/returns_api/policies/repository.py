@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.policies.models import PolicyVersion
@@ -24,6 +25,33 @@ class PolicyRepository:
 
     async def get(self, version: int) -> Row[datetime, dict[str, Any]] | None:
         stmt = select(PolicyVersion.created_at, PolicyVersion.document).where(
+            PolicyVersion.version == version
+        )
+        return (await self.session.execute(stmt)).one_or_none()
+
+    async def insert(
+        self, version: int, document: dict[str, Any], created_by: str, created_at: datetime
+    ) -> None:
+        await self.session.execute(
+            insert(PolicyVersion).values(
+                version=version, document=document, created_by=created_by, created_at=created_at
+            )
+        )
+
+    async def list_versions(
+        self, before: int | None, limit: int
+    ) -> Sequence[Row[int, str, datetime]]:
+        stmt = (
+            select(PolicyVersion.version, PolicyVersion.created_by, PolicyVersion.created_at)
+            .order_by(PolicyVersion.version.desc())
+            .limit(limit)
+        )
+        if before is not None:
+            stmt = stmt.where(PolicyVersion.version < before)
+        return (await self.session.execute(stmt)).all()
+
+    async def meta(self, version: int) -> Row[str, datetime] | None:
+        stmt = select(PolicyVersion.created_by, PolicyVersion.created_at).where(
             PolicyVersion.version == version
         )
         return (await self.session.execute(stmt)).one_or_none()

@@ -114,6 +114,31 @@ class ReturnRepository:
         rows = (await self.session.execute(stmt)).all()
         return [(rid, line, int(qty)) for rid, line, qty in rows]
 
+    async def customer_history(self, customer_id: str, since: datetime) -> tuple[int, int, int]:
+        """(returns, value of those returns, units returned) of a customer since a moment.
+
+        Cancelled returns do not count; rejected ones do (they are the serial-returner signal).
+        """
+        returns_stmt = select(
+            func.count(Return.id), func.coalesce(func.sum(Return.refundable_amount), 0)
+        ).where(
+            Return.customer_id == customer_id,
+            Return.created_at >= since,
+            Return.status != "cancelled",
+        )
+        count, value = (await self.session.execute(returns_stmt)).one()
+        units_stmt = (
+            select(func.coalesce(func.sum(ReturnItem.quantity), 0))
+            .join(Return, Return.id == ReturnItem.return_id)
+            .where(
+                Return.customer_id == customer_id,
+                Return.created_at >= since,
+                Return.status != "cancelled",
+            )
+        )
+        units = (await self.session.execute(units_stmt)).scalar_one()
+        return int(count), int(value), int(units)
+
     async def page(
         self, filters: ReturnFilters, cursor: uuid.UUID | None, limit: int
     ) -> Sequence[RowMapping]:

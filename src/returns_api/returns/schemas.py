@@ -204,7 +204,11 @@ class DecisionOut(BaseModel):
     action: Action
     matched_rule: MatchedRule | None
     deciding_item: str | None
-    trace: list[dict[str, Any]]
+    trace: list[dict[str, Any]] = Field(
+        description="Per item, every rule checked in order: matched, or the first condition "
+        "that failed with the expected and the actual value."
+    )
+    facts: dict[str, Any] = Field(description="The facts the decision was taken on.")
 
 
 class RefundOut(BaseModel):

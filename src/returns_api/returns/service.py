@@ -11,7 +11,7 @@ import binascii
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,8 @@ from returns_api.core.ids import new_id, new_rma_number
 from returns_api.orders.exceptions import OrderNotFound
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
-from returns_api.policies.engine import evaluate
+from returns_api.policies.engine import FactValue, evaluate
+from returns_api.policies.facts import facts_to_json
 from returns_api.policies.service import current_policy
 from returns_api.returns import breakdown, views
 from returns_api.returns.assessment import Assessment, assess, gather_facts
@@ -71,6 +72,7 @@ async def _load_context(
     transit_buffer_days: int,
     *,
     lock: bool,
+    policy: tuple[int, PolicyDocument] | None = None,
 ) -> _Context:
     if caller.is_customer and caller.order_id != request.order_id:
         raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
@@ -82,18 +84,54 @@ async def _load_context(
         raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
     lines = await orders.lines(request.order_id)
     held = await orders.held_quantities(request.order_id)
-    version, policy = await current_policy(session)
+    version, document = policy or await current_policy(session)
     now = utcnow()
     lines_by_id = {line["id"]: line for line in lines}
-    assessment = assess(request, order, lines_by_id, held, policy, now, transit_buffer_days)
-    return _Context(order, lines, held, version, policy, assessment, now)
+    assessment = assess(request, order, lines_by_id, held, document, now, transit_buffer_days)
+    return _Context(order, lines, held, version, document, assessment, now)
 
 
-def _decide(ctx: _Context, transit_buffer_days: int) -> dict[str, Any]:
+async def _decide(session: AsyncSession, ctx: _Context, transit_buffer_days: int) -> dict[str, Any]:
+    """The policy's decision with its trace and the facts it was taken on (all stored)."""
+    history = await _customer_history(session, ctx)
     facts = gather_facts(
-        ctx.assessment, ctx.order, ctx.lines, ctx.policy, ctx.now, transit_buffer_days
+        ctx.assessment, ctx.order, ctx.lines, ctx.policy, ctx.now, transit_buffer_days, history
     )
-    return evaluate(ctx.policy.rule_set, facts, policy_version=ctx.policy_version).to_dict()
+    decision = evaluate(ctx.policy.rule_set, facts, policy_version=ctx.policy_version)
+    return {**decision.to_dict(), "facts": facts_to_json(facts)}
+
+
+async def _customer_history(session: AsyncSession, ctx: _Context) -> dict[str, FactValue]:
+    """The serial-returner facts; two indexed aggregates, skipped when no rule needs them."""
+    customer_id = ctx.order["customer_id"]
+    if customer_id is None or not ctx.policy.uses_customer_history:
+        return {}
+    since = ctx.now - timedelta(days=ctx.policy.history_window_days)
+    count, value, units = await ReturnRepository(session).customer_history(customer_id, since)
+    sold = await OrderRepository(session).units_sold_to(customer_id, since)
+    return {
+        "customer_returns_count": count,
+        "customer_returned_value": value,
+        "customer_return_rate_bps": min(10_000, units * 10_000 // sold) if sold else 0,
+    }
+
+
+async def judge_request(
+    session: AsyncSession,
+    caller: Caller,
+    request: ReturnRequest,
+    *,
+    transit_buffer_days: int,
+    policy: tuple[int, PolicyDocument] | None = None,
+) -> tuple[list[FieldError], dict[str, Any] | None]:
+    """Hard checks, then the decision a policy would take; writes nothing (dry runs)."""
+    ctx = await _load_context(
+        session, caller, request, transit_buffer_days, lock=False, policy=policy
+    )
+    problems = ctx.assessment.all_problems
+    if problems:
+        return problems, None
+    return [], await _decide(session, ctx, transit_buffer_days)
 
 
 def _item_rows(ctx: _Context, return_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -184,7 +222,7 @@ async def create_return(
     if problems:
         raise NotReturnable(_summary(problems), errors=problems)
 
-    decision = _decide(ctx, transit_buffer_days)
+    decision = await _decide(session, ctx, transit_buffer_days)
     status = STATUS_OF_ACTION[str(decision["action"])]
     keep_item = decision["action"] == "approve_keep_item"
     return_id = new_id()
@@ -264,7 +302,7 @@ async def quote_return(
         others = await ReturnRepository(session).units_held_by_others(ctx.order["id"], None)
         estimate = RefundBreakdownOut.model_validate(_requested_breakdown(sub_ctx, items, others))
         if all_eligible:
-            decision = views.decision_out(_decide(ctx, transit_buffer_days))
+            decision = views.decision_out(await _decide(session, ctx, transit_buffer_days))
     return QuoteOut(
         order_id=ctx.order["id"],
         currency=ctx.order["currency"],

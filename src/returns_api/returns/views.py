@@ -60,6 +60,7 @@ def decision_out(decision: Mapping[str, Any]) -> DecisionOut:
         else None,
         deciding_item=decision.get("deciding_item_key"),
         trace=list(decision.get("trace", [])),
+        facts=dict(decision.get("facts", {})),
     )
 
 
