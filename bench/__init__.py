@@ -1,0 +1,1 @@
+"""Benchmarks: they print numbers (markdown tables); tests never assert timings."""
