@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,8 @@ from returns_api.portal.ratelimit import SlidingWindowLimiter
 from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
 from returns_api.returns.router import router as returns_router
+from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig, DispatcherMetrics
+from returns_api.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """\
 Returns back-end for online shops: return requests checked against the merchant's policy,
@@ -38,9 +41,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        stop = asyncio.Event()
+        dispatcher_task = None
+        if settings.run_dispatcher_in_process:
+            # Embedded mode: one dispatcher inside the API process (turn off when running
+            # `returns-api worker` processes instead).
+            dispatcher = Dispatcher(
+                app.state.sessionmaker,
+                DispatcherConfig.from_settings(settings),
+                DispatcherMetrics(app.state.metrics.registry),
+            )
+            dispatcher_task = asyncio.create_task(dispatcher.run(stop))
         try:
             yield
         finally:
+            stop.set()
+            if dispatcher_task is not None:
+                await dispatcher_task
+                await dispatcher.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -63,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         orders_router,
         returns_router,
         policies_router,
+        webhooks_router,
         portal_router,
     ):
         app.include_router(router)

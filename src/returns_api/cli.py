@@ -53,6 +53,18 @@ def serve(
 
 
 @app.command()
+def worker(
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port.")
+    ] = None,
+) -> None:
+    """Run a webhook dispatcher (as many processes as you like, on PostgreSQL)."""
+    from returns_api.webhooks.worker import run_worker
+
+    run_worker(Settings(), metrics_port=metrics_port)
+
+
+@app.command()
 def migrate(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:

@@ -6,10 +6,12 @@ from returns_api.core.idempotency import IdempotencyKey
 from returns_api.orders.models import Order, OrderLine
 from returns_api.policies.models import PolicyVersion
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
+from returns_api.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
     "Base",
+    "Event",
     "IdempotencyKey",
     "Order",
     "OrderLine",
@@ -18,4 +20,7 @@ __all__ = [
     "Return",
     "ReturnChange",
     "ReturnItem",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

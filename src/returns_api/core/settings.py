@@ -36,7 +36,29 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=48, ge=24)
 
     webhooks_allow_private_urls: bool = False
+    webhooks_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
+    webhooks_retry_schedule_seconds: list[float] = Field(
+        default_factory=lambda: [
+            5.0,
+            300.0,
+            1800.0,
+            7200.0,
+            18000.0,
+            36000.0,
+            50400.0,
+            72000.0,
+            86400.0,
+        ],
+        min_length=1,
+        description="Delays after the 1st, 2nd, … failed attempt (≈ 3 days in all).",
+    )
+    webhooks_disable_after_hours: float = Field(default=120.0, gt=0)
+    webhooks_secret_rotation_grace_hours: float = Field(default=24.0, ge=0)
     run_dispatcher_in_process: bool = True
+    dispatcher_batch_size: int = Field(default=200, ge=1, le=5000)
+    dispatcher_concurrency: int = Field(default=64, ge=1, le=1024)
+    dispatcher_poll_seconds: float = Field(default=0.25, gt=0, le=60)
+    dispatcher_lease_seconds: float = Field(default=60.0, ge=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -18,6 +18,7 @@ from returns_api.policies.schemas import (
     PolicyVersionSummary,
     PublicPolicy,
 )
+from returns_api.webhooks.events import record_event
 
 # A fresh install has no stored version yet: it runs on the default document as version 1.
 DEFAULT_VERSION = 1
@@ -125,6 +126,17 @@ async def put_policy(
         await repo.insert(current + 1, document.model_dump(mode="json"), caller.actor, now)
     except IntegrityError as exc:
         raise PolicyChangedConcurrently("Another policy change was saved first; retry.") from exc
+    await record_event(
+        session,
+        "policy.updated",
+        {
+            "object": {
+                "version": current + 1,
+                "created_by": caller.actor,
+                "created_at": now.isoformat(),
+            }
+        },
+    )
     return PolicyVersionOut(
         version=current + 1, created_by=caller.actor, created_at=now, document=document
     )

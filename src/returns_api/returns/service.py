@@ -40,6 +40,7 @@ from returns_api.returns.schemas import (
     ReturnRequest,
 )
 from returns_api.returns.status import ReturnStatus
+from returns_api.webhooks.events import EventType, record_event
 
 Row = Mapping[Any, Any]
 
@@ -269,7 +270,23 @@ async def create_return(
     }
     await ReturnRepository(session).insert(values, items, change)
     # Built from what was just written: no read-back round trip on the hot path.
-    return views.return_out(values, items, [], [change])
+    result = views.return_out(values, items, [], [change])
+    await record_return_event(session, "return.created", result, previous_status=None)
+    return result
+
+
+async def record_return_event(
+    session: AsyncSession, type_: EventType, result: ReturnOut, *, previous_status: str | None
+) -> None:
+    """The event for a change to a return: the return as the API shows it, the status it
+    came from, and a per-return sequence (its version) to order events by."""
+    await record_event(
+        session,
+        type_,
+        {"object": result.model_dump(mode="json"), "previous_status": previous_status},
+        return_id=result.id,
+        sequence=result.version,
+    )
 
 
 def _decision_note(decision: Mapping[str, Any]) -> str:

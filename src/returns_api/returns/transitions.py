@@ -39,9 +39,15 @@ from returns_api.returns.schemas import (
     ReturnOut,
     TrackingEventIn,
 )
-from returns_api.returns.service import instructions_for, load_visible, render
+from returns_api.returns.service import (
+    instructions_for,
+    load_visible,
+    record_return_event,
+    render,
+)
 from returns_api.returns.status import ReturnStatus, can_transition
 from returns_api.returns.views import etag
+from returns_api.webhooks.events import EventType
 
 Row = Mapping[Any, Any]
 S = ReturnStatus
@@ -77,8 +83,10 @@ async def _apply(
     note: str | None = None,
     data: dict[str, Any] | None = None,
     values: Mapping[str, Any] | None = None,
+    event: EventType | None = None,
 ) -> ReturnOut:
-    """Write one change (a transition when `to_status` is given) and render the result."""
+    """Write one change (a transition when `to_status` is given), render the result and
+    put the event describing it in the outbox, all in the caller's transaction."""
     current = S(row["status"])
     if to_status is not None and not can_transition(current, to_status):
         raise IllegalTransition(
@@ -105,7 +113,10 @@ async def _apply(
             "created_at": now,
         }
     )
-    return await render(session, {**row, **changes, "version": row["version"] + 1})
+    result = await render(session, {**row, **changes, "version": row["version"] + 1})
+    if event is not None:
+        await record_return_event(session, event, result, previous_status=current.value)
+    return result
 
 
 async def approve(
@@ -130,6 +141,7 @@ async def approve(
         caller,
         kind="approved",
         to_status=S.APPROVED,
+        event="return.approved",
         note=body.note,
         data={"keep_item": body.keep_item},
         values={"keep_item": body.keep_item, "instructions": instructions},
@@ -156,7 +168,13 @@ async def cancel(
 ) -> ReturnOut:
     row = await _load_for_change(session, caller, return_id, if_match)
     return await _apply(
-        session, row, caller, kind="cancelled", to_status=S.CANCELLED, note=body.note
+        session,
+        row,
+        caller,
+        kind="cancelled",
+        to_status=S.CANCELLED,
+        note=body.note,
+        event="return.cancelled",
     )
 
 
@@ -196,6 +214,7 @@ async def record_tracking(
         caller,
         kind="tracking",
         to_status=S.IN_TRANSIT,
+        event="return.in_transit",
         note=event.note,
         data=data,
         values=values,
@@ -303,6 +322,7 @@ async def receive(
         caller,
         kind="received",
         to_status=S.RECEIVED,
+        event="return.received",
         note=body.note,
         data={
             "items": [{"item_id": str(item_id), **values} for item_id, values in inspected.items()]
@@ -362,6 +382,7 @@ async def refund(
         caller,
         kind="refunded",
         note=body.note,
+        event="return.refunded",
         data={"refund_id": str(refund_id), "amount": amount, "method": method},
         values={"refunded_amount": int(row["refunded_amount"]) + amount},
     )
@@ -387,5 +408,11 @@ async def complete(
             current_status=row["status"],
         )
     return await _apply(
-        session, row, caller, kind="completed", to_status=S.COMPLETED, note=body.note
+        session,
+        row,
+        caller,
+        kind="completed",
+        to_status=S.COMPLETED,
+        note=body.note,
+        event="return.completed",
     )

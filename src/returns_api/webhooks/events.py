@@ -1,0 +1,70 @@
+"""Writing events to the outbox, in the caller's transaction (DESIGN §6).
+
+An event exists if and only if the change it describes committed: it is one more INSERT in
+the same transaction. Delivery happens later, by the dispatcher.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Final, Literal, get_args
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.core.clock import utcnow
+from returns_api.core.ids import new_id
+from returns_api.webhooks.models import Event
+
+EventType = Literal[
+    "return.created",
+    "return.approved",
+    "return.rejected",
+    "return.cancelled",
+    "return.in_transit",
+    "return.received",
+    "return.refunded",
+    "return.completed",
+    "return.expired",
+    "policy.updated",
+    "webhook_endpoint.disabled",
+    "ping",
+]
+EVENT_TYPES: Final[tuple[str, ...]] = get_args(EventType)
+
+
+async def record_event(
+    session: AsyncSession,
+    type_: EventType,
+    data: dict[str, Any],
+    *,
+    return_id: uuid.UUID | None = None,
+    sequence: int | None = None,
+) -> uuid.UUID:
+    event_id = new_id()
+    if sequence is not None:
+        data = {**data, "sequence": sequence}
+    await session.execute(
+        insert(Event).values(
+            id=event_id,
+            type=type_,
+            return_id=return_id,
+            sequence=sequence,
+            data=data,
+            routed=False,
+            created_at=utcnow(),
+        )
+    )
+    return event_id
+
+
+def envelope(
+    event_id: uuid.UUID, type_: str, created_at: Any, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The payload subscribers receive and `GET /v1/events/{id}` shows."""
+    return {
+        "id": str(event_id),
+        "type": type_,
+        "created_at": created_at.isoformat().replace("+00:00", "Z"),
+        "data": data,
+    }
