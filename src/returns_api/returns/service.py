@@ -60,6 +60,7 @@ class _Context:
     order: Row
     lines: Sequence[Row]
     held: dict[str, int]
+    others: list[tuple[uuid.UUID, str, int]]  # (return, line, units) of live returns
     policy_version: int
     policy: PolicyDocument
     assessment: Assessment
@@ -84,12 +85,15 @@ async def _load_context(
     if order is None:
         raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
     lines = await orders.lines(request.order_id)
-    held = await orders.held_quantities(request.order_id)
+    others = await ReturnRepository(session).units_held_by_others(request.order_id, None)
+    held: dict[str, int] = {}
+    for _, line_id, units in others:
+        held[line_id] = held.get(line_id, 0) + units
     version, document = policy or await current_policy(session)
     now = utcnow()
     lines_by_id = {line["id"]: line for line in lines}
     assessment = assess(request, order, lines_by_id, held, document, now, transit_buffer_days)
-    return _Context(order, lines, held, version, document, assessment, now)
+    return _Context(order, lines, held, others, version, document, assessment, now)
 
 
 async def _decide(session: AsyncSession, ctx: _Context, transit_buffer_days: int) -> dict[str, Any]:
@@ -170,9 +174,8 @@ def _item_rows(ctx: _Context, return_id: uuid.UUID) -> list[dict[str, Any]]:
     return rows
 
 
-def _requested_breakdown(
-    ctx: _Context, items: Sequence[Row], others: Sequence[tuple[Any, str, int]]
-) -> dict[str, Any]:
+def _requested_breakdown(ctx: _Context, items: Sequence[Row]) -> dict[str, Any]:
+    others = ctx.others
     mine = {item["line_item_id"]: int(item["quantity"]) for item in items}
     return breakdown.compute_breakdown(
         items,
@@ -229,8 +232,7 @@ async def create_return(
     return_id = new_id()
     rma_number = new_rma_number()
     items = _item_rows(ctx, return_id)
-    others = await ReturnRepository(session).units_held_by_others(ctx.order["id"], None)
-    money = _requested_breakdown(ctx, items, others)
+    money = _requested_breakdown(ctx, items)
     values: dict[str, Any] = {
         "id": return_id,
         "rma_number": rma_number,
@@ -313,11 +315,9 @@ async def quote_return(
     decision = None
     if eligible_lines:
         pseudo_id = new_id()
-        sub = Assessment(lines=eligible_lines, problems=[])
-        sub_ctx = _Context(ctx.order, ctx.lines, ctx.held, ctx.policy_version, policy, sub, ctx.now)
+        sub_ctx = replace(ctx, assessment=Assessment(lines=eligible_lines, problems=[]))
         items = _item_rows(sub_ctx, pseudo_id)
-        others = await ReturnRepository(session).units_held_by_others(ctx.order["id"], None)
-        estimate = RefundBreakdownOut.model_validate(_requested_breakdown(sub_ctx, items, others))
+        estimate = RefundBreakdownOut.model_validate(_requested_breakdown(sub_ctx, items))
         if all_eligible:
             decision = views.decision_out(await _decide(session, ctx, transit_buffer_days))
     return QuoteOut(
