@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from returns_api.auth import service
 from returns_api.auth.scopes import effective_scopes
 from returns_api.core.errors import Forbidden, Unauthorized
-from returns_api.core.routing import SessionDep
+from returns_api.core.routing import SessionDep, after_commit
 from returns_api.portal.tokens import PORTAL_SCOPES, TOKEN_PREFIX, PortalTokens
 
 bearer = HTTPBearer(
@@ -80,6 +80,9 @@ async def _resolve(request: Request, session: AsyncSession, token: str) -> Calle
     key = await service.find_active_key(session, token)
     if key is None:
         raise Unauthorized("The API key is invalid or has been revoked.")
+    if key.last_used_is_stale:
+        sessionmaker = request.app.state.sessionmaker
+        after_commit(request, lambda: service.mark_used(sessionmaker, key.id))
     return Caller(
         kind="api_key", actor=key.name, scopes=effective_scopes(key.scopes), key_id=key.id
     )

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.models import ApiKey
@@ -36,7 +36,12 @@ class ApiKeyRepository:
         result = await self.session.execute(select(ApiKey).order_by(ApiKey.created_at))
         return result.scalars().all()
 
-    async def touch(self, key_id: uuid.UUID, when: datetime) -> None:
+    async def touch(self, key_id: uuid.UUID, when: datetime, *, older_than: datetime) -> None:
         await self.session.execute(
-            update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=when)
+            update(ApiKey)
+            .where(
+                ApiKey.id == key_id,
+                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < older_than),
+            )
+            .values(last_used_at=when)
         )

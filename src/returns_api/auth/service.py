@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.auth.keys import display_prefix, generate_key, hash_key
 from returns_api.auth.models import ApiKey
@@ -70,18 +70,24 @@ class KeyIdentity:
     id: uuid.UUID
     name: str
     scopes: frozenset[str]
+    last_used_is_stale: bool
 
 
 async def find_active_key(session: AsyncSession, presented: str) -> KeyIdentity | None:
-    """The live key matching a presented secret, marking it used (at most once a minute)."""
-    repo = ApiKeyRepository(session)
-    row = await repo.find_for_auth(hash_key(presented))
+    """The live key matching a presented secret."""
+    row = await ApiKeyRepository(session).find_for_auth(hash_key(presented))
     if row is None:
         return None
     key_id, name, scopes, revoked_at, last_used_at = row
     if revoked_at is not None:
         return None
+    stale = last_used_at is None or utcnow() - as_utc(last_used_at) > LAST_USED_RESOLUTION
+    return KeyIdentity(id=key_id, name=name, scopes=frozenset(scopes), last_used_is_stale=stale)
+
+
+async def mark_used(sessionmaker: async_sessionmaker[AsyncSession], key_id: uuid.UUID) -> None:
+    """Record last use in its own short transaction: the request's transaction never holds
+    the key's row lock, so concurrent requests with one key never queue behind each other."""
     now = utcnow()
-    if last_used_at is None or now - as_utc(last_used_at) > LAST_USED_RESOLUTION:
-        await repo.touch(key_id, now)
-    return KeyIdentity(id=key_id, name=name, scopes=frozenset(scopes))
+    async with sessionmaker() as session, session.begin():
+        await ApiKeyRepository(session).touch(key_id, now, older_than=now - LAST_USED_RESOLUTION)

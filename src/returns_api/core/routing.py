@@ -8,10 +8,11 @@ POST with an ``Idempotency-Key``, stores the response in that same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Annotated, Any
 
+import structlog
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +20,8 @@ from starlette.responses import Response
 
 from returns_api.core import idempotency
 from returns_api.core.errors import ReturnsError, render_returns_error
+
+log = structlog.get_logger(__name__)
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -33,6 +36,7 @@ class UnitOfWorkRoute(APIRoute):
                 claim = await idempotency.claim(request, sessionmaker, ttl)
                 if claim is not None and claim.replay is not None:
                     return claim.replay
+            request.state.after_commit = []
             async with sessionmaker() as session:
                 request.state.session = session
                 try:
@@ -50,9 +54,24 @@ class UnitOfWorkRoute(APIRoute):
                 if claim is not None:
                     await idempotency.record(session, claim, response)
                 await session.commit()
-                return response
+            for task in request.state.after_commit:
+                await _run_quietly(task)
+            return response
 
         return handle
+
+
+async def _run_quietly(task: Callable[[], Awaitable[None]]) -> None:
+    """After-commit work is bookkeeping: its failure must not turn a success into an error."""
+    try:
+        await task()
+    except Exception as exc:
+        log.warning("after_commit_failed", exc_info=exc)
+
+
+def after_commit(request: Request, task: Callable[[], Awaitable[None]]) -> None:
+    """Run `task` once the request's transaction has committed (never if it rolls back)."""
+    request.state.after_commit.append(task)
 
 
 async def _settle_error(

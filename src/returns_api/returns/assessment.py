@@ -65,13 +65,24 @@ def assess(
                 "unknown_return_method",
             )
         )
-    return Assessment(
-        lines=[
-            _assess_line(i, item, lines_by_id.get(item.line_item_id), held, policy, now, delivery)
-            for i, item in enumerate(request.items)
-        ],
-        problems=problems,
-    )
+    lines = [
+        _assess_line(i, item, lines_by_id.get(item.line_item_id), held, policy, now, delivery)
+        for i, item in enumerate(request.items)
+    ]
+    first_index: dict[str, int] = {}
+    for line in lines:
+        line_id = line.item.line_item_id
+        if line_id in first_index:
+            line.problems.append(
+                _problem(
+                    f"body.items.{line.index}.line_item_id",
+                    f"line {line_id!r} is already item {first_index[line_id]} of this "
+                    "request; send it once with the total quantity",
+                    "duplicate_line",
+                )
+            )
+        first_index.setdefault(line_id, line.index)
+    return Assessment(lines=lines, problems=problems)
 
 
 def _assess_line(

@@ -68,18 +68,6 @@ class ReturnRequest(_Body):
     items: list[ReturnItemIn] = Field(min_length=1, max_length=100)
     return_method: Code = "mail"
 
-    @model_validator(mode="after")
-    def _each_line_once(self) -> ReturnRequest:
-        seen: set[str] = set()
-        for item in self.items:
-            if item.line_item_id in seen:
-                raise ValueError(
-                    f"line {item.line_item_id!r} appears twice; send it once with the total "
-                    "quantity"
-                )
-            seen.add(item.line_item_id)
-        return self
-
 
 class NoteBody(_Body):
     note: Note | None = None

@@ -45,7 +45,7 @@ from returns_api.returns.service import (
     record_return_event,
     render,
 )
-from returns_api.returns.status import ReturnStatus, can_transition
+from returns_api.returns.status import RELEASED, ReturnStatus, can_transition
 from returns_api.returns.views import etag
 from returns_api.webhooks.events import EventType
 
@@ -91,6 +91,12 @@ async def _apply(
     if to_status is not None and not can_transition(current, to_status):
         raise IllegalTransition(
             f"A return that is {current.value} cannot become {to_status.value}.",
+            current_status=current.value,
+        )
+    if to_status in RELEASED and int(row["refunded_amount"]) > 0:
+        # Releasing would make refunded units returnable (and refundable) a second time.
+        raise IllegalTransition(
+            f"A return with refunds recorded cannot become {to_status.value}.",
             current_status=current.value,
         )
     now = utcnow()

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
 
 from returns_api.auth.dependencies import Caller, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
@@ -212,8 +213,8 @@ async def list_events(
     caller: Manager,
     type: Annotated[str | None, Query(max_length=64)] = None,
     return_id: uuid.UUID | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
+    created_after: AwareDatetime | None = None,
+    created_before: AwareDatetime | None = None,
     delivery_failed: bool | None = None,
     cursor: uuid.UUID | None = None,
     limit: Limit = 25,
