@@ -243,11 +243,14 @@ class Dispatcher:
             request = client.build_request(
                 "POST", url, content=body, headers=headers, extensions=extensions
             )
-            response = await client.send(request, stream=True)
-            await response.aclose()
+            # httpx's timeout bounds each read; this bounds the whole attempt, so a receiver
+            # trickling its answer cannot hold a batch (and its leases) for ever.
+            async with asyncio.timeout(self.config.timeout_seconds):
+                response = await client.send(request, stream=True)
+                await response.aclose()
         except ssrf.UnsafeURL as exc:
             return AttemptResult(None, f"refused: {exc}", _ms(started))
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             return AttemptResult(None, "timeout", _ms(started))
         except httpx.HTTPError as exc:
             return AttemptResult(None, f"{type(exc).__name__}: {exc}"[:300], _ms(started))
@@ -271,16 +274,9 @@ class Dispatcher:
             "lease_expires_at": None,
             "updated_at": now,
         }
-        endpoint_values: dict[str, Any] = {}
-        disable_reason: str | None = None
         if outcome == "success":
             values.update(status="succeeded", delivered_at=now)
-            if work["failing_since"] is not None:
-                endpoint_values["failing_since"] = None
-        elif outcome == "disable":
-            values["status"] = "failed"
-            disable_reason = "the receiver answered 410 Gone"
-        elif outcome == "failed":
+        elif outcome in ("disable", "failed"):
             values["status"] = "failed"
         else:
             delay = retry.next_delay(
@@ -290,10 +286,6 @@ class Dispatcher:
                 values["status"] = "failed"
             else:
                 values.update(status="pending", next_attempt_at=now + delay)
-            failing_since = work["failing_since"] or now
-            endpoint_values["failing_since"] = failing_since
-            if now - failing_since >= self.config.disable_after:
-                disable_reason = f"failing continuously since {failing_since.isoformat()}"
         async with self.sessionmaker() as session, session.begin():
             repo = OutboxRepository(session)
             if not final:
@@ -308,11 +300,8 @@ class Dispatcher:
                         "worker": self.config.worker_id,
                     }
                 )
-            await repo.finish(work["id"], values)
-            if endpoint_values:
-                await repo.update_endpoint(
-                    work["endpoint_id"], {**endpoint_values, "updated_at": now}
-                )
+            await repo.finish(work["id"], self.config.worker_id, values)
+            disable_reason = await self._endpoint_health(repo, work, outcome, now)
             if disable_reason is not None and await repo.disable_endpoint(
                 work["endpoint_id"], disable_reason, now
             ):
@@ -326,6 +315,23 @@ class Dispatcher:
         ).inc()
         if values.get("status") in ("succeeded", "failed"):
             self.metrics.deliveries.labels(values["status"]).inc()
+
+    async def _endpoint_health(
+        self, repo: OutboxRepository, work: Mapping[Any, Any], outcome: str, now: datetime
+    ) -> str | None:
+        """Track how long the endpoint has been failing; the reason to disable it, if any."""
+        if outcome == "success":
+            if work["failing_since"] is not None:
+                await repo.endpoint_recovered(work["endpoint_id"], now)
+            return None
+        if outcome == "disable":
+            return "the receiver answered 410 Gone"
+        if outcome == "failed" and not work["enabled"]:
+            return None
+        failing_since = await repo.endpoint_failing(work["endpoint_id"], now)
+        if now - failing_since >= self.config.disable_after:
+            return f"failing continuously since {failing_since.isoformat()}"
+        return None
 
 
 def delivery_row(event: Mapping[Any, Any], endpoint_id: uuid.UUID, now: datetime) -> dict[str, Any]:

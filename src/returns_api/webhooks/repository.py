@@ -11,6 +11,7 @@ from sqlalchemy import RowMapping, and_, exists, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from returns_api.core.clock import as_utc
 from returns_api.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 # One process routes events at a time (PostgreSQL advisory lock), so that the deliveries
@@ -135,18 +136,35 @@ class OutboxRepository:
             .values(status="pending", lease_owner=None, lease_expires_at=None)
         )
 
-    async def finish(self, delivery_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+    async def finish(self, delivery_id: uuid.UUID, owner: str, values: Mapping[str, Any]) -> None:
+        """Only while `owner` still holds the lease: a dispatcher that stalled past its lease
+        cannot overwrite what the one that took over recorded."""
         await self.session.execute(
-            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(**values)
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.lease_owner == owner)
+            .values(**values)
+        )
+
+    async def endpoint_failing(self, endpoint_id: uuid.UUID, now: datetime) -> datetime:
+        """Start the failure clock unless it runs already; returns when it started."""
+        result = await self.session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(failing_since=func.coalesce(WebhookEndpoint.failing_since, now))
+            .returning(WebhookEndpoint.failing_since)
+        )
+        started = result.scalar_one_or_none()
+        return as_utc(started) if started is not None else now
+
+    async def endpoint_recovered(self, endpoint_id: uuid.UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id)
+            .values(failing_since=None, updated_at=now)
         )
 
     async def add_attempt(self, values: Mapping[str, Any]) -> None:
         await self.session.execute(insert(WebhookAttempt).values(**values))
-
-    async def update_endpoint(self, endpoint_id: uuid.UUID, values: Mapping[str, Any]) -> None:
-        await self.session.execute(
-            update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).values(**values)
-        )
 
     async def disable_endpoint(self, endpoint_id: uuid.UUID, reason: str, now: datetime) -> bool:
         """True only for the call that actually disabled it (one event, however many
