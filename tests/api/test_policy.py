@@ -88,7 +88,7 @@ async def test_each_put_makes_an_immutable_version(app: FastAPI, client: httpx.A
     stale = await api.client.put(
         "/v1/policy", json={"window_days": 60}, headers={**api.headers, "If-Match": '"1"'}
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412
     second = await api.client.put(
         "/v1/policy", json={"window_days": 60}, headers={**api.headers, "If-Match": '"2"'}
     )

@@ -59,7 +59,7 @@ async def get_policy(
     operation_id="updatePolicy",
     response_model=PolicyVersionOut,
     status_code=201,
-    responses=problems(*_AUTH, service.PolicyChangedConcurrently, 422),
+    responses=problems(*_AUTH, service.PolicyChangedConcurrently, service.StalePolicy, 422),
 )
 async def update_policy(
     body: PolicyDocument,

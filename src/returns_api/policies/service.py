@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
 from returns_api.core.clock import utcnow
-from returns_api.core.errors import Conflict, NotFound
+from returns_api.core.errors import Conflict, NotFound, PreconditionFailed
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.repository import PolicyRepository
 from returns_api.policies.schemas import (
@@ -62,6 +62,10 @@ class PolicyChangedConcurrently(Conflict):
     slug = "policy-changed-concurrently"
 
 
+class StalePolicy(PreconditionFailed):
+    slug = "stale-policy-version"
+
+
 def policy_etag(version: int) -> str:
     return f'"{version}"'
 
@@ -112,7 +116,7 @@ async def put_policy(
     if if_match is not None:
         tags = [tag.strip() for tag in if_match.split(",")]
         if "*" not in tags and policy_etag(current) not in tags:
-            raise PolicyChangedConcurrently(
+            raise StalePolicy(
                 f"The policy is now at version {current} (ETag {policy_etag(current)})."
             )
     # A fresh install runs on the default document as version 1, never stored; the first
