@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from returns_api import __version__
+from returns_api.auth.dependencies import principal_of
 from returns_api.auth.router import router as auth_router
 from returns_api.core.db import make_engine, make_sessionmaker
 from returns_api.core.errors import install_error_handlers
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.portal_token_secret.get_secret_value(), settings.portal_token_ttl_seconds
     )
     app.state.portal_limiter = SlidingWindowLimiter(settings.portal_rate_limit_per_minute)
+    app.state.resolve_principal = principal_of
     install_error_handlers(app)
     for router in (
         health_router,

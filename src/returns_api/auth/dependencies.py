@@ -64,7 +64,20 @@ async def authenticate(
     return caller
 
 
-async def _resolve(request: Request, session: AsyncSession, token: str) -> Caller:
+async def principal_of(request: Request, session: AsyncSession) -> str | None:
+    """The principal of a valid bearer credential, or None (no side effects)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        return (await _resolve(request, session, token, mark_used=False)).principal
+    except Unauthorized:
+        return None
+
+
+async def _resolve(
+    request: Request, session: AsyncSession, token: str, *, mark_used: bool = True
+) -> Caller:
     if token.startswith(TOKEN_PREFIX):
         portal_tokens: PortalTokens = request.app.state.portal_tokens
         claims = portal_tokens.verify(token)
@@ -80,7 +93,7 @@ async def _resolve(request: Request, session: AsyncSession, token: str) -> Calle
     key = await service.find_active_key(session, token)
     if key is None:
         raise Unauthorized("The API key is invalid or has been revoked.")
-    if key.last_used_is_stale:
+    if mark_used and key.last_used_is_stale:
         sessionmaker = request.app.state.sessionmaker
         after_commit(request, lambda: service.mark_used(sessionmaker, key.id))
     return Caller(

@@ -54,12 +54,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def make_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
-        engine = create_async_engine(settings.database_url, echo=settings.database_echo)
+        engine = create_async_engine(
+            settings.database_url, echo=settings.database_echo, hide_parameters=True
+        )
         _make_sqlite_transactional(engine)
         return engine
     return create_async_engine(
         settings.database_url,
         echo=settings.database_echo,
+        # Statement parameters carry secrets (webhook secrets, stored responses): never log them.
+        hide_parameters=True,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_pre_ping=True,

@@ -6,8 +6,9 @@ the record of it commit together or not at all. A process that dies mid-request 
 claim whose lease runs out, after which a retry runs the request again — safely, because
 nothing of the first attempt was committed.
 
-Keys are scoped to the credential (a hash of the Authorization header), fingerprinted by
-method, path and a SHA-256 of the body.
+Keys are scoped to the authenticated caller (its API key, or the order of a portal token)
+and checked only once the credential is known to be valid — a revoked key replays nothing.
+They are fingerprinted by method, path and a SHA-256 of the body.
 """
 
 from __future__ import annotations
@@ -76,16 +77,19 @@ def storable(status: int) -> bool:
 
 
 async def claim(
-    request: Request, sessionmaker: async_sessionmaker[AsyncSession], ttl: timedelta
+    request: Request,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    ttl: timedelta,
+    principal: str,
 ) -> Claim | None:
-    """Claim the request's key, or return the stored answer to replay. None: no key sent."""
+    """Claim the request's key for an authenticated `principal`, or return the stored answer
+    to replay. None when no key was sent."""
     key = request.headers.get(HEADER)
-    authorization = request.headers.get("authorization")
-    if key is None or authorization is None:
+    if key is None:
         return None
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise InvalidKey(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.")
-    principal = hashlib.sha256(authorization.encode()).hexdigest()
+    principal = hashlib.sha256(principal.encode()).hexdigest()
     body = await request.body()
     fingerprint = hashlib.sha256(
         b"\n".join([request.method.encode(), request.url.path.encode(), body])

@@ -31,9 +31,8 @@ class UnitOfWorkRoute(APIRoute):
         async def handle(request: Request) -> Response:
             sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
             claim = None
-            if request.method == "POST":
-                ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
-                claim = await idempotency.claim(request, sessionmaker, ttl)
+            if request.method == "POST" and idempotency.HEADER in request.headers:
+                claim = await _claim_for_caller(request, sessionmaker)
                 if claim is not None and claim.replay is not None:
                     return claim.replay
             request.state.after_commit = []
@@ -59,6 +58,21 @@ class UnitOfWorkRoute(APIRoute):
             return response
 
         return handle
+
+
+async def _claim_for_caller(
+    request: Request, sessionmaker: async_sessionmaker[AsyncSession]
+) -> idempotency.Claim | None:
+    """Claim the Idempotency-Key for a caller whose credential is valid (checked in a short
+    read of its own); an invalid one claims nothing and gets its 401 from the route."""
+    resolve_principal: Callable[[Request, AsyncSession], Awaitable[str | None]]
+    resolve_principal = request.app.state.resolve_principal
+    async with sessionmaker() as session:
+        principal = await resolve_principal(request, session)
+    if principal is None:
+        return None
+    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
+    return await idempotency.claim(request, sessionmaker, ttl, principal)
 
 
 async def _run_quietly(task: Callable[[], Awaitable[None]]) -> None:

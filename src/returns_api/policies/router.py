@@ -34,6 +34,8 @@ _AUTH = (Unauthorized, Forbidden)
     response_model=PublicPolicy,
     response_model_exclude_none=True,
     responses=problems(*_AUTH),
+    # Public; a credential is only needed (and then checked) for `include=rules`.
+    openapi_extra={"security": [{}, {"bearerAuth": []}]},
 )
 async def get_policy(
     response: Response,
