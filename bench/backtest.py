@@ -168,9 +168,9 @@ def main() -> None:
         finally:
             if cleanup:
                 asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{cleanup}" WITH (FORCE)'))
-    print("| database | returns | backtest time | returns/s | peak RSS growth |")  # noqa: T201
-    print("|---|---|---|---|---|")  # noqa: T201
-    print(  # noqa: T201
+    print("| database | returns | backtest time | returns/s | peak RSS growth |")
+    print("|---|---|---|---|---|")
+    print(
         f"| {args.database} | {args.returns:,} | {elapsed:.2f} s | "
         f"{args.returns / elapsed:,.0f} | {rss_kib / 1024:.1f} MiB |"
     )

@@ -1,0 +1,402 @@
+"""`python -m bench all` — the service against a raw floor, on PostgreSQL, one worker each.
+
+Starts the returns API (1 uvicorn worker, dispatcher off) and the raw floor app
+(bench/floor.py) on 127.0.0.1, seeds a throw-away database, drives a bounded load with
+bench/load.py, and prints markdown tables: req/s, latency percentiles, errors and the ratio
+to the floor measured in the same run. Then: p99 under a fixed rate at 60 % of the
+saturated create rate, get/list p99 at each table size, and webhook dispatch throughput.
+
+    python -m bench all [--duration 10] [--concurrency 32] [--sizes 10000,1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from bench import seed
+from bench.load import Result, closed_loop, fixed_rate, http_request
+from returns_api.core import migrate
+
+ADMIN_DSN = os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+CLI = str(Path(sys.executable).parent / "returns-api")
+API_ORDERS = 2000
+SCALE_ORDERS = 100_000
+POLICY = {
+    "rules": [
+        {
+            "id": "low-value",
+            "name": "Low-value items are approved",
+            "conditions": [{"fact": "item_value", "op": "lt", "value": 2500}],
+            "action": "approve",
+        }
+    ]
+}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(
+    app: str, port: int, env: dict[str, str], *, factory: bool = False
+) -> Iterator[subprocess.Popen[bytes]]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    if factory:
+        cmd.append("--factory")
+    proc = subprocess.Popen(cmd, env={**os.environ, **env})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(
+                    f"http://127.0.0.1:{port}/healthz"
+                    if factory
+                    else f"http://127.0.0.1:{port}/floor/{uuid.uuid4()}",
+                    timeout=1,
+                )
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"{app} did not start") from None
+                time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def row(name: str, r: Result, floor: Result | None) -> str:
+    ratio = f"{r.rate() / floor.rate():.2f}×" if floor and floor.rate() else "—"
+    return (
+        f"| {name} | {r.rate():,.0f} | {r.percentile(50) * 1000:.1f} | "
+        f"{r.percentile(90) * 1000:.1f} | {r.percentile(99) * 1000:.1f} | "
+        f"{r.errors + r.non_2xx} | {ratio} |"
+    )
+
+
+HEADER = (
+    "| case | req/s | p50 ms | p90 ms | p99 ms | errors | vs floor |\n|---|---|---|---|---|---|---|"
+)
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _api_key(env: dict[str, str]) -> str:
+    out = subprocess.run(
+        [
+            CLI,
+            "api-keys",
+            "create",
+            "--name",
+            "bench",
+            "--scopes",
+            "orders:write,returns:read,returns:write,returns:manage,policy:manage,webhooks:manage",
+            "--json",
+        ],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return str(json.loads(out.stdout)["key"])
+
+
+async def run_all(args: argparse.Namespace) -> None:
+    name = f"returns_bench_{uuid.uuid4().hex[:8]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    base = ADMIN_DSN.rsplit("/", 1)[0]
+    dsn = f"{base}/{name}"
+    url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+    env = {
+        "RETURNS_DATABASE_URL": url,
+        "RETURNS_RUN_DISPATCHER_IN_PROCESS": "false",
+        "RETURNS_LOG_LEVEL": "warning",
+        "RETURNS_MIGRATE_ON_START": "false",
+        "RETURNS_WEBHOOKS_ALLOW_PRIVATE_URLS": "true",
+        "RETURNS_PORTAL_RATE_LIMIT_PER_MINUTE": "100000000",
+        "FLOOR_DSN": dsn,
+    }
+    try:
+        await asyncio.to_thread(migrate.upgrade, url)
+        await seed.seed_orders(dsn, SCALE_ORDERS)
+        key = _api_key(env)
+        api_port, floor_port = _free_port(), _free_port()
+        with (
+            serve("bench.floor:app", floor_port, env),
+            serve("returns_api.app:create_app", api_port, env, factory=True),
+        ):
+            await _cases(args, key, api_port, floor_port, dsn, url, env)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _cases(
+    args: argparse.Namespace,
+    key: str,
+    api: int,
+    floor: int,
+    dsn: str,
+    url: str,
+    env: dict[str, str],
+) -> None:
+    auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api}", headers=auth) as client:
+        assert (await client.put("/v1/policy", json=POLICY)).status_code == 201
+    rng = random.Random(5)
+    d, c = args.duration, args.concurrency
+
+    def create_body(seq: int) -> bytes:
+        order = f"ord_{seq % API_ORDERS}"
+        line = f"li_{1 + (seq // API_ORDERS) % 4}"  # 800-2000: approved by the rule
+        return json.dumps(
+            {
+                "order_id": order,
+                "return_method": "mail",
+                "items": [{"line_item_id": line, "quantity": 1, "reason": "size_fit"}],
+            }
+        ).encode()
+
+    floor_post = await closed_loop(
+        floor,
+        lambda s: http_request("POST", "/floor", body=create_body(s), headers=auth),
+        concurrency=c,
+        duration=d,
+    )
+    create = await closed_loop(
+        api,
+        lambda s: http_request("POST", "/v1/returns", body=create_body(s), headers=auth),
+        concurrency=c,
+        duration=d,
+    )
+    quote = await closed_loop(
+        api,
+        lambda s: http_request("POST", "/v1/returns/quote", body=create_body(s), headers=auth),
+        concurrency=c,
+        duration=d,
+    )
+    conn = await asyncpg.connect(dsn)
+    try:
+        return_ids = [str(r["id"]) for r in await conn.fetch("SELECT id FROM returns")]
+        floor_ids = [str(r["id"]) for r in await conn.fetch("SELECT id FROM floor_returns")]
+    finally:
+        await conn.close()
+    floor_get = await closed_loop(
+        floor,
+        lambda s: http_request("GET", f"/floor/{floor_ids[s % len(floor_ids)]}"),
+        concurrency=c,
+        duration=d,
+    )
+    get = await closed_loop(
+        api,
+        lambda s: http_request(
+            "GET", f"/v1/returns/{return_ids[s % len(return_ids)]}", headers=auth
+        ),
+        concurrency=c,
+        duration=d,
+    )
+    listing = await closed_loop(
+        api,
+        lambda s: http_request("GET", "/v1/returns?status=approved&limit=50", headers=auth),
+        concurrency=c,
+        duration=d,
+    )
+    portal_body = [
+        json.dumps({"order_number": f"N{n}", "email": f"c{n}@example.com"}).encode()
+        for n in range(API_ORDERS)
+    ]
+    portal = await closed_loop(
+        api,
+        lambda s: http_request(
+            "POST",
+            "/v1/portal/sessions",
+            body=portal_body[s % API_ORDERS],
+            headers={"Content-Type": "application/json", "X-Forwarded-For": f"10.0.{s % 250}.1"},
+        ),
+        concurrency=c,
+        duration=d,
+    )
+    print(f"\n### Service vs raw floor — 1 worker each, concurrency {c}, {d:.0f} s per case\n")
+    print(HEADER)
+    print(row("raw floor: parse JSON + INSERT", floor_post, None))
+    print(row("create return (auto-approved)", create, floor_post))
+    print(row("quote", quote, floor_post))
+    print(row("raw floor: GET by id", floor_get, None))
+    print(row("get return", get, floor_get))
+    print(row("list returns (status filter, 50)", listing, floor_get))
+    print(row("portal session", portal, floor_post))
+
+    target = 0.6 * create.rate()
+    steady = await fixed_rate(
+        api,
+        lambda s: http_request(
+            "POST", "/v1/returns", body=create_body(10_000_000 + s), headers=auth
+        ),
+        rate=target,
+        duration=d,
+    )
+    print(
+        f"\n### Fixed rate: create at 60 % of the saturated rate ({target:,.0f}/s, "
+        "latency from the scheduled send time)\n"
+    )
+    print(HEADER)
+    print(row("create return, fixed rate", steady, None))
+
+    await _scaling(args, api, auth, dsn)
+    await _dispatch(args, dsn, env)
+
+
+async def _scaling(args: argparse.Namespace, api: int, auth: dict[str, str], dsn: str) -> None:
+    orders = [f"ord_{n}" for n in range(SCALE_ORDERS)]
+    seeded = 0
+    ids: list[uuid.UUID] = []
+    lines = []
+    for size in args.sizes:
+        ids += await seed.seed_returns(dsn, size - seeded, orders)
+        seeded = size
+        # Same fixed rate at every size (a moderate one), so p99 compares like with like.
+        get = await fixed_rate(
+            api,
+            lambda s: http_request(
+                "GET", f"/v1/returns/{ids[(s * 7919) % len(ids)]}", headers=auth
+            ),
+            rate=args.scale_rate,
+            duration=args.duration,
+        )
+        listing = await fixed_rate(
+            api,
+            lambda s: http_request(
+                "GET", f"/v1/returns?status={seed.STATUSES[s % 6]}&limit=50", headers=auth
+            ),
+            rate=args.scale_rate,
+            duration=args.duration,
+        )
+        lines.append(row(f"get return @ {size:,} returns", get, None))
+        lines.append(row(f"list returns @ {size:,} returns", listing, None))
+    print(f"\n### Table size: get and list at a fixed {args.scale_rate:.0f} req/s\n")
+    print(HEADER)
+    print("\n".join(lines))
+
+
+async def _dispatch(args: argparse.Namespace, dsn: str, env: dict[str, str]) -> None:
+    hook_port = _free_port()
+    with serve("bench.floor:app", hook_port, env):
+        conn = await asyncpg.connect(dsn)
+        try:
+            endpoint = uuid.uuid4()
+            now = datetime.now(UTC)
+            await conn.execute(
+                "INSERT INTO webhook_endpoints (id, url, description, event_types, enabled, "
+                "disabled_reason, secret, previous_secret, previous_secret_expires_at, "
+                "failing_since, created_at, updated_at) VALUES ($1, $2, 'bench', '[\"*\"]', "
+                "true, NULL, $3, NULL, NULL, NULL, now(), now())",
+                endpoint,
+                f"http://127.0.0.1:{hook_port}/hook",
+                "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            )
+            await conn.execute("UPDATE events SET routed = true")
+            count = args.events
+            await conn.copy_records_to_table(
+                "events",
+                records=[
+                    (
+                        uuid.uuid4(),
+                        "ping",
+                        None,
+                        None,
+                        json.dumps({"endpoint_id": str(endpoint), "n": n}),
+                        False,
+                        now,
+                    )
+                    for n in range(count)
+                ],
+                columns=["id", "type", "return_id", "sequence", "data", "routed", "created_at"],
+            )
+        finally:
+            await conn.close()
+        worker_env = {
+            **os.environ,
+            **env,
+            "RETURNS_DISPATCHER_BATCH_SIZE": "500",
+            "RETURNS_DISPATCHER_CONCURRENCY": "128",
+            "RETURNS_DISPATCHER_POLL_SECONDS": "0.05",
+        }
+        started = time.perf_counter()
+        proc = subprocess.Popen([CLI, "worker"], env=worker_env)
+        try:
+            conn = await asyncpg.connect(dsn)
+            try:
+                while True:
+                    done = await conn.fetchval(
+                        "SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'"
+                    )
+                    if done >= count or time.perf_counter() - started > 120:
+                        break
+                    await asyncio.sleep(0.1)
+            finally:
+                await conn.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        elapsed = time.perf_counter() - started
+    print("\n### Webhook dispatch: one `returns-api worker` to a local receiver\n")
+    print("| events | delivered | seconds | deliveries/s |\n|---|---|---|---|")
+    print(f"| {count:,} | {done:,} | {elapsed:.1f} | {done / elapsed:,.0f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("what", choices=["all"])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per case (≤ 30)")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--sizes", default="10000,1000000", type=lambda v: [int(x) for x in v.split(",")]
+    )
+    parser.add_argument("--scale-rate", type=float, default=200.0)
+    parser.add_argument("--events", type=int, default=5000)
+    args = parser.parse_args()
+    args.duration = min(args.duration, 30.0)
+    asyncio.run(run_all(args))
+
+
+if __name__ == "__main__":
+    main()
