@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import subprocess
 import sys
 import time
@@ -100,7 +99,7 @@ def serve(
 
 
 def row(name: str, r: Result, floor: Result | None) -> str:
-    ratio = f"{r.rate() / floor.rate():.2f}×" if floor and floor.rate() else "—"
+    ratio = f"{r.rate() / floor.rate():.2f}x" if floor and floor.rate() else "-"
     return (
         f"| {name} | {r.rate():,.0f} | {r.percentile(50) * 1000:.1f} | "
         f"{r.percentile(90) * 1000:.1f} | {r.percentile(99) * 1000:.1f} | "
@@ -182,7 +181,6 @@ async def _cases(
     auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api}", headers=auth) as client:
         assert (await client.put("/v1/policy", json=POLICY)).status_code == 201
-    rng = random.Random(5)
     d, c = args.duration, args.concurrency
 
     def create_body(seq: int) -> bytes:
@@ -296,7 +294,7 @@ async def _scaling(args: argparse.Namespace, api: int, auth: dict[str, str], dsn
         # Same fixed rate at every size (a moderate one), so p99 compares like with like.
         get = await fixed_rate(
             api,
-            lambda s: http_request(
+            lambda s, ids=ids: http_request(
                 "GET", f"/v1/returns/{ids[(s * 7919) % len(ids)]}", headers=auth
             ),
             rate=args.scale_rate,

@@ -69,9 +69,18 @@ async def get(request: Request) -> Response:
     )
 
 
+_received: list[str] = []
+
+
 async def hook(request: Request) -> Response:
     await request.body()
+    _received.append(request.headers.get("webhook-id", ""))
     return Response(status_code=204)
+
+
+async def hook_stats(request: Request) -> Response:
+    """What the receiver saw: every webhook-id, in arrival order (scale-out script)."""
+    return JSONResponse({"received": len(_received), "ids": _received})
 
 
 app = Starlette(
@@ -79,6 +88,7 @@ app = Starlette(
         Route("/floor", create, methods=["POST"]),
         Route("/floor/{row_id}", get, methods=["GET"]),
         Route("/hook", hook, methods=["POST"]),
+        Route("/hook/stats", hook_stats, methods=["GET"]),
     ],
     lifespan=lifespan,
 )
