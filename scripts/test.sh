@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs returns-api into a fresh virtualenv and runs every quality gate:
-# ruff (lint + format), mypy --strict, alembic check, and pytest on SQLite and PostgreSQL
-# (which includes the OpenAPI drift test). Exits non-zero on the first failure.
+# ruff (lint + format), mypy --strict, alembic check, the TypeScript types check, the
+# schemathesis fuzz run, and pytest on SQLite and PostgreSQL (which includes the OpenAPI
+# drift test and the generated Python client). Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,18 @@ CHECK_DIR=$(mktemp -d)
 trap 'rm -rf "$CHECK_DIR"' EXIT
 RETURNS_DATABASE_URL="sqlite+aiosqlite:///$CHECK_DIR/check.db" returns-api migrate
 RETURNS_DATABASE_URL="sqlite+aiosqlite:///$CHECK_DIR/check.db" alembic check
+
+step "TypeScript: types generated from openapi/openapi.json, the journey type-checked"
+if command -v npm >/dev/null 2>&1; then
+  (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check)
+elif [ "${CI:-}" = "true" ]; then
+  echo "npm is not installed: CI requires the TypeScript check"; exit 1
+else
+  echo "npm is not installed: the TypeScript check is SKIPPED outside CI"
+fi
+
+step "schemathesis: every operation fuzzed against openapi/openapi.json (fixed seed)"
+bash scripts/fuzz.sh
 
 step "pytest (SQLite and PostgreSQL)"
 set +e

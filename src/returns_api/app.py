@@ -10,13 +10,18 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from returns_api import __version__
+from returns_api.analytics.router import router as analytics_router
 from returns_api.auth.dependencies import principal_of
 from returns_api.auth.router import router as auth_router
+from returns_api.contract.docs_ui import install_docs
+from returns_api.contract.document import openapi_for
 from returns_api.core.db import make_engine, make_sessionmaker
 from returns_api.core.errors import install_error_handlers
 from returns_api.core.logging import configure_logging
 from returns_api.core.middleware import BodyLimitMiddleware, Metrics, RequestContextMiddleware
 from returns_api.core.settings import Settings
+from returns_api.exports.router import router as exports_router
+from returns_api.feedback.router import router as feedback_router
 from returns_api.health.router import router as health_router
 from returns_api.orders.router import router as orders_router
 from returns_api.policies.router import router as policies_router
@@ -24,6 +29,7 @@ from returns_api.portal.ratelimit import SlidingWindowLimiter
 from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
 from returns_api.returns.router import router as returns_router
+from returns_api.webhooks.catalog import register_webhooks
 from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig, DispatcherMetrics
 from returns_api.webhooks.router import router as webhooks_router
 
@@ -68,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
+        docs_url=None,  # served by install_docs, from local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = Metrics(CollectorRegistry(auto_describe=True))
@@ -81,12 +89,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         orders_router,
+        exports_router,  # before returns_router: /v1/returns/export is not a return id
         returns_router,
+        feedback_router,
         policies_router,
         webhooks_router,
         portal_router,
+        analytics_router,
     ):
         app.include_router(router)
+    register_webhooks(app.webhooks)
+    app.openapi = openapi_for(app)  # type: ignore[method-assign]
+    install_docs(app)
     # Added last = outermost: the request id exists before anything else can fail.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, TypeVar
 
 import typer
@@ -105,6 +106,48 @@ def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     except ReturnsError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(code=2) from exc
+
+
+@app.command("demo-data")
+def demo_data(
+    orders: Annotated[int, typer.Option(min=1, max=20_000_000, help="How many orders.")],
+    seed: Annotated[int, typer.Option(help="The same seed (and --end) gives the same data.")] = 1,
+    months: Annotated[int, typer.Option(min=1, max=36, help="Months of history.")] = 6,
+    end: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Nothing happens after this day (UTC) [today]."),
+    ] = None,
+    currency: Annotated[str, typer.Option(help="The shop's currency.")] = "EUR",
+) -> None:
+    """Fill the database with realistic synthetic orders and returns (to try analytics)."""
+    from returns_api.demo.generator import DemoConfig
+    from returns_api.demo.loader import load_demo_data
+
+    last_day = (end or datetime.now(UTC)).date()
+    config = DemoConfig(
+        orders=orders,
+        end=datetime.combine(last_day, time(), tzinfo=UTC) + timedelta(days=1),
+        seed=seed,
+        months=months,
+        currency=currency,
+    )
+    settings = Settings()
+    migrations.upgrade(settings.database_url)
+
+    async def run() -> dict[str, int]:
+        engine = make_engine(settings)
+        try:
+            return await load_demo_data(make_sessionmaker(engine), config)
+        finally:
+            await engine.dispose()
+
+    try:
+        counts = asyncio.run(run())
+    except ReturnsError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(code=2) from exc
+    for table, rows in counts.items():
+        typer.echo(f"{table:16} {rows:>10,}")
 
 
 @keys_app.command("create")

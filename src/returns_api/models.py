@@ -3,6 +3,7 @@
 from returns_api.auth.models import ApiKey
 from returns_api.core.db import Base
 from returns_api.core.idempotency import IdempotencyKey
+from returns_api.feedback.models import ReturnFeedback
 from returns_api.orders.models import Order, OrderLine
 from returns_api.policies.models import PolicyVersion
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
@@ -19,6 +20,7 @@ __all__ = [
     "Refund",
     "Return",
     "ReturnChange",
+    "ReturnFeedback",
     "ReturnItem",
     "WebhookAttempt",
     "WebhookDelivery",

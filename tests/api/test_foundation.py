@@ -155,5 +155,5 @@ async def test_revoked_key_is_401(app: FastAPI, client: httpx.AsyncClient) -> No
 
         row = await ApiKeyRepository(session).find_for_auth(hash_key(key))
         assert row is not None
-        await revoke_api_key(session, row[0])
+        await revoke_api_key(session, row["id"])
     assert_problem(await client.get("/v1/me", headers=bearer(key)), 401)

@@ -464,7 +464,7 @@ async def test_a_revoked_key_cannot_replay_its_stored_answers(app: FastAPI, api:
     async with app.state.sessionmaker() as session, session.begin():
         row = await ApiKeyRepository(session).find_for_auth(hash_key(key))
         assert row is not None
-        await revoke_api_key(session, row[0])
+        await revoke_api_key(session, row["id"])
 
     assert_problem(await api.client.get("/v1/returns", headers=bearer(key)), 401)
     replay = await _post(api.client, key, "/v1/returns", _return_body(), "before-revoke")

@@ -4,10 +4,17 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import RowMapping, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.models import ApiKey
+from returns_api.core.db import fetch_one, table_of
+
+_keys = table_of(ApiKey)
+# Runs on every authenticated request: built once, executed as Core.
+_FIND_FOR_AUTH = select(
+    _keys.c.id, _keys.c.name, _keys.c.scopes, _keys.c.revoked_at, _keys.c.last_used_at
+).where(_keys.c.key_hash == bindparam("key_hash"))
 
 
 class ApiKeyRepository:
@@ -18,16 +25,9 @@ class ApiKeyRepository:
         self.session.add(key)
         await self.session.flush()
 
-    async def find_for_auth(
-        self, key_hash: str
-    ) -> Row[uuid.UUID, str, list[str], datetime | None, datetime | None] | None:
+    async def find_for_auth(self, key_hash: str) -> RowMapping | None:
         """The columns authentication needs, without building an ORM object (every request)."""
-        result = await self.session.execute(
-            select(
-                ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.revoked_at, ApiKey.last_used_at
-            ).where(ApiKey.key_hash == key_hash)
-        )
-        return result.one_or_none()
+        return await fetch_one(self.session, _FIND_FOR_AUTH, {"key_hash": key_hash})
 
     async def get(self, key_id: uuid.UUID) -> ApiKey | None:
         return await self.session.get(ApiKey, key_id)

@@ -4,20 +4,27 @@ from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from typing_extensions import TypeAliasType
 
 from returns_api.auth.dependencies import Caller, require
+from returns_api.auth.scopes import Scope
 from returns_api.core.errors import Unauthorized, problems
 from returns_api.core.routing import UnitOfWorkRoute
 
 router = APIRouter(prefix="/v1", tags=["Auth"], route_class=UnitOfWorkRoute)
+CredentialKind = TypeAliasType("CredentialKind", Literal["api_key", "portal"])
 
 
 class Identity(BaseModel):
     """Who the presented credential belongs to and what it may do."""
 
-    kind: Literal["api_key", "portal"]
+    kind: CredentialKind
     name: str = Field(examples=["storefront"])
-    scopes: list[str] = Field(examples=[["returns:read", "returns:write"]])
+    scopes: list[Scope] = Field(
+        description="Effective scopes (`returns:write` and `returns:manage` include "
+        "`returns:read`).",
+        examples=[["returns:read", "returns:write"]],
+    )
     order_id: str | None = Field(default=None, description="Portal tokens: the one order.")
 
 
@@ -26,6 +33,11 @@ class Identity(BaseModel):
 )
 async def whoami(caller: Caller = require()) -> Identity:
     """Describe the calling API key or portal token (a quick way to check a credential)."""
-    return Identity(
-        kind=caller.kind, name=caller.actor, scopes=sorted(caller.scopes), order_id=caller.order_id
+    return Identity.model_validate(
+        {
+            "kind": caller.kind,
+            "name": caller.actor,
+            "scopes": sorted(caller.scopes),
+            "order_id": caller.order_id,
+        }
     )

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Scope = Literal[
-    "orders:write",
-    "returns:read",
-    "returns:write",
-    "returns:manage",
-    "policy:manage",
-    "webhooks:manage",
-    "analytics:read",
-]
-ALL_SCOPES: tuple[Scope, ...] = get_args(Scope)
+from typing_extensions import TypeAliasType
+
+# A named alias: one enum schema in the OpenAPI document.
+Scope = TypeAliasType(
+    "Scope",
+    Literal[
+        "orders:write",
+        "returns:read",
+        "returns:write",
+        "returns:manage",
+        "policy:manage",
+        "webhooks:manage",
+        "analytics:read",
+    ],
+)
+ALL_SCOPES: tuple[Scope, ...] = get_args(Scope.__value__)
+
+# What each scope lets a key do (shown in the OpenAPI document's security scheme).
+SCOPE_DESCRIPTIONS: dict[str, str] = {
+    "orders:write": "Sync orders from the commerce platform (and read them).",
+    "returns:read": "Read returns and quote them; read orders.",
+    "returns:write": "Request and cancel returns (what a storefront does).",
+    "returns:manage": "Approve, reject, track, inspect, refund and complete returns.",
+    "policy:manage": "Publish, read, dry-run and backtest the return policy.",
+    "webhooks:manage": "Manage webhook endpoints, deliveries and the event log.",
+    "analytics:read": "Read return analytics.",
+}
 
 # Whoever may create or manage returns may also read them.
 _IMPLIED: dict[str, frozenset[str]] = {

@@ -78,11 +78,13 @@ async def find_active_key(session: AsyncSession, presented: str) -> KeyIdentity 
     row = await ApiKeyRepository(session).find_for_auth(hash_key(presented))
     if row is None:
         return None
-    key_id, name, scopes, revoked_at, last_used_at = row
-    if revoked_at is not None:
+    if row["revoked_at"] is not None:
         return None
+    last_used_at = row["last_used_at"]
     stale = last_used_at is None or utcnow() - as_utc(last_used_at) > LAST_USED_RESOLUTION
-    return KeyIdentity(id=key_id, name=name, scopes=frozenset(scopes), last_used_is_stale=stale)
+    return KeyIdentity(
+        id=row["id"], name=row["name"], scopes=frozenset(row["scopes"]), last_used_is_stale=stale
+    )
 
 
 async def mark_used(sessionmaker: async_sessionmaker[AsyncSession], key_id: uuid.UUID) -> None:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,21 +25,56 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details: every error this API answers with (`application/problem+json`).
+
+    Branch on `type` (stable URNs, `urn:returns-api:problem:…`; `about:blank` for plain HTTP
+    errors such as 405), show `detail` to people, quote `request_id` when reporting a problem.
+    """
 
     model_config = ConfigDict(extra="allow")
 
-    type: str = Field(default="about:blank", examples=["urn:returns-api:problem:not-found"])
-    title: str = Field(examples=["Not Found"])
-    status: int = Field(examples=[404])
-    detail: str | None = Field(default=None, examples=["Return 0193… does not exist."])
-    instance: str | None = Field(default=None, examples=["/v1/returns/0193…"])
-    request_id: str | None = None
-    errors: list[FieldError] | None = None
+    type: str = Field(
+        default="about:blank",
+        description="What kind of problem this is; stable, so clients can branch on it.",
+        examples=["urn:returns-api:problem:return-not-found"],
+    )
+    title: str = Field(description="The HTTP status phrase.", examples=["Not Found"])
+    status: int = Field(description="The HTTP status code, repeated.", examples=[404])
+    detail: str | None = Field(
+        default=None,
+        description="What went wrong this time, for a person.",
+        examples=["Return 0193a4f2-5b7e-7c1d-9e2f-3a4b5c6d7e8f does not exist."],
+    )
+    instance: str | None = Field(
+        default=None,
+        description="The path that was requested.",
+        examples=["/v1/returns/0193a4f2-5b7e-7c1d-9e2f-3a4b5c6d7e8f"],
+    )
+    request_id: str | None = Field(
+        default=None,
+        description="Also in the `X-Request-ID` header and in the service's logs.",
+        examples=["8f14e45fceea167a5a36dedd4bea2543"],
+    )
+    errors: list[FieldError] | None = Field(
+        default=None, description="Invalid input: one entry per bad field."
+    )
+    current_status: str | None = Field(
+        default=None,
+        description="`illegal-transition` (409): the status the return is in now.",
+        examples=["approved"],
+    )
+    current_etag: str | None = Field(
+        default=None,
+        description="`stale-version` (412): the ETag to read the return at now.",
+        examples=['"3"'],
+    )
 
 
 class ReturnsError(Exception):
-    """Base of every error the service raises on purpose; subclasses set status and slug."""
+    """Base of every error the service raises on purpose; subclasses set status and slug.
+
+    The first line of a subclass's docstring says, in the OpenAPI document, when it happens.
+    """
 
     status: ClassVar[int] = 400
     slug: ClassVar[str] = "bad-request"
@@ -64,10 +100,14 @@ class ReturnsError(Exception):
 
 
 class NotFound(ReturnsError):
+    """No such resource, or not one this credential may see."""
+
     status, slug, title = 404, "not-found", "Not Found"
 
 
 class Unauthorized(ReturnsError):
+    """No credential, or one that is invalid, expired or revoked."""
+
     status, slug, title = 401, "unauthorized", "Unauthorized"
 
     def __init__(self, detail: str) -> None:
@@ -75,22 +115,38 @@ class Unauthorized(ReturnsError):
 
 
 class Forbidden(ReturnsError):
+    """The credential is valid but lacks the scope this operation needs."""
+
     status, slug, title = 403, "forbidden", "Forbidden"
 
 
 class Conflict(ReturnsError):
+    """The request conflicts with the current state of the resource."""
+
     status, slug, title = 409, "conflict", "Conflict"
 
 
 class PreconditionFailed(ReturnsError):
+    """`If-Match` names a version that is no longer current."""
+
     status, slug, title = 412, "precondition-failed", "Precondition Failed"
 
 
 class Unprocessable(ReturnsError):
+    """Well-formed, but refused by a business rule."""
+
     status, slug, title = 422, "unprocessable", "Unprocessable Content"
 
 
+class RequestInvalid(Unprocessable):
+    """A parameter or the body does not match the schema; `errors` names each bad field."""
+
+    slug = "validation-error"
+
+
 class TooManyRequests(ReturnsError):
+    """Too many attempts; wait for `Retry-After` seconds."""
+
     status, slug, title = 429, "rate-limited", "Too Many Requests"
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
@@ -98,6 +154,8 @@ class TooManyRequests(ReturnsError):
 
 
 class ServiceUnavailable(ReturnsError):
+    """A dependency (the database) does not answer."""
+
     status, slug, title = 503, "unavailable", "Service Unavailable"
 
 
@@ -161,7 +219,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         status=422,
         title="Unprocessable Content",
         detail=f"The request is not valid: {summary}",
-        type_="urn:returns-api:problem:validation-error",
+        type_=RequestInvalid.problem_type(),
         errors=errors,
     )
 
@@ -170,9 +228,25 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route that matched the path only; a path
+        # served by several routes (GET and PUT /v1/policy) must list them all.
+        headers["Allow"] = ", ".join(allowed_methods(request))
     return problem_response(
-        request, status=exc.status_code, title=title, detail=detail, headers=exc.headers
+        request, status=exc.status_code, title=title, detail=detail, headers=headers
     )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (RFC 9110 `Allow`)."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        pattern = getattr(route, "path_regex", None)
+        if route.methods and pattern is not None and pattern.match(path):
+            methods.update(route.methods)
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -181,15 +255,83 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
 
+# What a bare status in `problems(...)` stands for.
+_BY_STATUS: dict[int, type[ReturnsError]] = {
+    cls.status: cls
+    for cls in (
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        PreconditionFailed,
+        RequestInvalid,
+        TooManyRequests,
+        ServiceUnavailable,
+    )
+}
+
+
 def problems(*errors: type[ReturnsError] | int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries for the problems an operation can answer with."""
+    """OpenAPI `responses=` entries for the problems an operation can answer with.
+
+    Per status: a `Problem` body (`application/problem+json` only, as the handlers send it)
+    and one named example per problem type, so clients and readers see every `type` URN.
+    A bare status (`422`) stands for its generic problem (`validation-error` for 422).
+    """
     out: dict[int | str, dict[str, Any]] = {}
     for err in errors:
+        cls = _BY_STATUS.get(err, ReturnsError) if isinstance(err, int) else err
         status = err if isinstance(err, int) else err.status
-        phrase = HTTPStatus(status).phrase
-        out[status] = {
-            "model": Problem,
-            "description": phrase,
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
+        entry = out.setdefault(
+            status,
+            {
+                "model": Problem,
+                "description": HTTPStatus(status).phrase,
+                "content": {
+                    PROBLEM_JSON: {
+                        "schema": {"$ref": "#/components/schemas/Problem"},
+                        "examples": {},
+                    }
+                },
+            },
+        )
+        examples = entry["content"][PROBLEM_JSON]["examples"]
+        examples[cls.slug] = problem_example(cls, status)
     return out
+
+
+def problem_example(cls: type[ReturnsError], status: int | None = None) -> dict[str, Any]:
+    """A named OpenAPI example of the problem `cls` stands for (its docstring says when)."""
+    status = status or cls.status
+    phrase = HTTPStatus(status).phrase
+    generic = cls is ReturnsError
+    summary = phrase if generic else _first_docstring_line(cls) or phrase
+    value: dict[str, Any] = {
+        "type": "about:blank" if generic else cls.problem_type(),
+        "title": phrase,
+        "status": status,
+        "detail": summary,
+        "request_id": "8f14e45fceea167a5a36dedd4bea2543",
+    }
+    if cls is RequestInvalid:
+        value["detail"] = (
+            "The request is not valid: body.items.0.quantity: Input should be a valid integer"
+        )
+        value["errors"] = [
+            {
+                "location": "body.items.0.quantity",
+                "message": "Input should be a valid integer",
+                "type": "int_type",
+            }
+        ]
+    return {"summary": summary, "value": value}
+
+
+def _first_docstring_line(cls: type[ReturnsError]) -> str | None:
+    """The first line of the nearest docstring up the class tree (below ReturnsError)."""
+    for klass in cls.__mro__:
+        if klass is ReturnsError or not issubclass(klass, ReturnsError):
+            break
+        if klass.__doc__:
+            return " ".join(klass.__doc__.strip().split("\n\n")[0].split())
+    return None

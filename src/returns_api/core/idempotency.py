@@ -28,10 +28,10 @@ from starlette.responses import Response
 from returns_api.core.clock import utcnow
 from returns_api.core.db import Base, UTCDateTime
 from returns_api.core.errors import Conflict, ReturnsError, Unprocessable
+from returns_api.core.http import IDEMPOTENCY_KEY_RE
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
-IN_FLIGHT_LEASE = timedelta(seconds=60)
 _REPLAYED_HEADERS = ("content-type", "etag", "location")
 # Answers that describe the request rather than its outcome are not kept, so a corrected
 # retry with the same key is judged afresh (auth, conflicts, validation, throttling).
@@ -54,14 +54,20 @@ class IdempotencyKey(Base):
 
 
 class KeyInFlight(Conflict):
+    """A request with this `Idempotency-Key` is still running; retry later."""
+
     slug = "idempotency-key-in-flight"
 
 
 class KeyReused(Unprocessable):
+    """This `Idempotency-Key` was used for a different request; use a new key."""
+
     slug = "idempotency-key-reused"
 
 
 class InvalidKey(ReturnsError):
+    """The `Idempotency-Key` is not 1 to 255 visible ASCII characters."""
+
     status, slug, title = 400, "invalid-idempotency-key", "Bad Request"
 
 
@@ -81,14 +87,15 @@ async def claim(
     sessionmaker: async_sessionmaker[AsyncSession],
     ttl: timedelta,
     principal: str,
+    lease: timedelta = timedelta(seconds=30),
 ) -> Claim | None:
     """Claim the request's key for an authenticated `principal`, or return the stored answer
     to replay. None when no key was sent."""
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidKey(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.")
+    if IDEMPOTENCY_KEY_RE.fullmatch(key) is None:
+        raise InvalidKey(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII characters.")
     principal = hashlib.sha256(principal.encode()).hexdigest()
     body = await request.body()
     fingerprint = hashlib.sha256(
@@ -100,7 +107,7 @@ async def claim(
         "key": key,
         "fingerprint": fingerprint,
         "state": "in_flight",
-        "locked_until": now + IN_FLIGHT_LEASE,
+        "locked_until": now + lease,
         "created_at": now,
         "expires_at": now + ttl,
     }

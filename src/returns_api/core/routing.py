@@ -10,18 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from returns_api.core import idempotency
-from returns_api.core.errors import ReturnsError, render_returns_error
+from returns_api.core.errors import (
+    FieldError,
+    RequestInvalid,
+    ReturnsError,
+    render_returns_error,
+)
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -39,7 +46,7 @@ class UnitOfWorkRoute(APIRoute):
             async with sessionmaker() as session:
                 request.state.session = session
                 try:
-                    response = await endpoint(request)
+                    response = await _refusing_unstorable_text(endpoint(request))
                 except ReturnsError as exc:
                     await session.rollback()
                     if claim is not None:
@@ -52,12 +59,41 @@ class UnitOfWorkRoute(APIRoute):
                     raise
                 if claim is not None:
                     await idempotency.record(session, claim, response)
-                await session.commit()
+                try:
+                    await _refusing_unstorable_text(session.commit())
+                except ReturnsError:
+                    await session.rollback()
+                    if claim is not None:
+                        await idempotency.release(sessionmaker, claim)
+                    raise
             for task in request.state.after_commit:
                 await _run_quietly(task)
             return response
 
         return handle
+
+
+# PostgreSQL text cannot hold U+0000: "invalid byte sequence for encoding UTF8: 0x00".
+_CHARACTER_NOT_IN_REPERTOIRE = "22021"
+
+
+class UnstorableText(RequestInvalid):
+    """Text contains the NUL character (U+0000), which cannot be stored."""
+
+
+async def _refusing_unstorable_text(work: Awaitable[T]) -> T:
+    """Run `work`; text the database cannot store is the client's mistake (422), not a 500."""
+    try:
+        return await work
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _CHARACTER_NOT_IN_REPERTOIRE:
+            raise
+        raise UnstorableText(
+            "Text may not contain the NUL character (U+0000).",
+            errors=[
+                FieldError(location="request", message="text contains U+0000", type="value_error")
+            ],
+        ) from exc
 
 
 async def _claim_for_caller(
@@ -71,8 +107,14 @@ async def _claim_for_caller(
         principal = await resolve_principal(request, session)
     if principal is None:
         return None
-    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
-    return await idempotency.claim(request, sessionmaker, ttl, principal)
+    settings = request.app.state.settings
+    return await idempotency.claim(
+        request,
+        sessionmaker,
+        timedelta(hours=settings.idempotency_ttl_hours),
+        principal,
+        timedelta(seconds=settings.idempotency_lease_seconds),
+    )
 
 
 async def _run_quietly(task: Callable[[], Awaitable[None]]) -> None:
@@ -101,8 +143,11 @@ async def _settle_error(
         await idempotency.record(session, claim, render_returns_error(request, exc))
 
 
-def get_session(request: Request) -> AsyncSession:
-    """The request's session, opened by ``UnitOfWorkRoute``. Services never commit it."""
+async def get_session(request: Request) -> AsyncSession:
+    """The request's session, opened by ``UnitOfWorkRoute``. Services never commit it.
+
+    `async` on purpose: FastAPI runs plain `def` dependencies in a thread pool.
+    """
     session: AsyncSession = request.state.session
     return session
 

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     portal_rate_limit_per_minute: int = Field(default=10, ge=1)
     return_transit_buffer_days: int = Field(default=7, ge=0, le=60)
     idempotency_ttl_hours: int = Field(default=48, ge=24)
+    # How long a claimed key answers 409 "in flight" before a retry may take it over (the
+    # first attempt's process died). Longer than any request can take.
+    idempotency_lease_seconds: float = Field(default=30.0, ge=1, le=600)
 
     webhooks_allow_private_urls: bool = False
     webhooks_timeout_seconds: float = Field(default=10.0, gt=0, le=30)
@@ -59,6 +62,12 @@ class Settings(BaseSettings):
     dispatcher_concurrency: int = Field(default=64, ge=1, le=1024)
     dispatcher_poll_seconds: float = Field(default=0.25, gt=0, le=60)
     dispatcher_lease_seconds: float = Field(default=60.0, ge=1)
+    expiry_sweep_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often each dispatcher expires approved returns not shipped in "
+        "time; 0 turns the sweep off.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -79,7 +88,7 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was built with (a dependency, so routes never read the env)."""
     settings: Settings = request.app.state.settings
     return settings

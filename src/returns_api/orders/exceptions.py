@@ -2,10 +2,14 @@ from returns_api.core.errors import Conflict, NotFound
 
 
 class OrderNotFound(NotFound):
+    """No such order, or not one this credential may see."""
+
     slug = "order-not-found"
 
 
 class OrderNumberTaken(Conflict):
+    """Another order already has this order number."""
+
     slug = "order-number-taken"
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from returns_api.core.db import Base, UTCDateTime
@@ -12,6 +12,8 @@ class Order(Base):
     """An order as synced by the commerce platform; the id is the platform's own."""
 
     __tablename__ = "orders"
+    # Orders placed in a period (analytics: units sold), index-only.
+    __table_args__ = (Index("ix_orders_placed_at", "placed_at", "currency", "id"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     order_number: Mapped[str] = mapped_column(String(64), unique=True)
@@ -29,6 +31,10 @@ class Order(Base):
 
 class OrderLine(Base):
     __tablename__ = "order_lines"
+    # Units sold per SKU / product in a period without reading the lines (index-only).
+    __table_args__ = (
+        Index("ix_order_lines_analytics", "order_id", "id", "sku", "product_id", "quantity"),
+    )
 
     order_id: Mapped[str] = mapped_column(
         ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True

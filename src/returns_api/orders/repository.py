@@ -1,47 +1,81 @@
-"""Every query about orders and their lines, as lean Core statements."""
+"""Every query about orders and their lines: Core statements on the tables, the frequent
+ones built once with bind parameters (see returns.repository)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, func, insert, select, update
+from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from returns_api.core.clock import as_utc
+from returns_api.core.db import fetch_all, fetch_one, run, table_of
 from returns_api.orders.models import Order, OrderLine
+from returns_api.policies.models import PolicyVersion
 from returns_api.returns.models import Return, ReturnItem
-from returns_api.returns.status import RELEASED
+from returns_api.returns.repository import live as _live
 
-_ORDER_COLUMNS = (
-    Order.id,
-    Order.order_number,
-    Order.customer_id,
-    Order.customer_email,
-    Order.currency,
-    Order.country,
-    Order.placed_at,
-    Order.fulfilled_at,
-    Order.delivered_at,
-    Order.shipping_paid,
-    Order.created_at,
-    Order.updated_at,
+orders = table_of(Order)
+lines = table_of(OrderLine)
+_returns = table_of(Return)
+_items = table_of(ReturnItem)
+
+_ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("id"))
+_ORDER_BY_ID_FOR_UPDATE = _ORDER_BY_ID.with_for_update()
+_ORDER_BY_NUMBER = select(orders).where(orders.c.order_number == bindparam("number"))
+_LINES = select(lines).where(lines.c.order_id == bindparam("order_id")).order_by(lines.c.position)
+_HELD = (
+    select(_items.c.line_item_id, func.sum(_items.c.quantity).label("units"))
+    .select_from(_items.join(_returns, _returns.c.id == _items.c.return_id))
+    .where(_items.c.order_id == bindparam("order_id"), _live(_returns))
+    .group_by(_items.c.line_item_id)
 )
-_LINE_COLUMNS = (
-    OrderLine.id,
-    OrderLine.position,
-    OrderLine.sku,
-    OrderLine.product_id,
-    OrderLine.variant_id,
-    OrderLine.title,
-    OrderLine.quantity,
-    OrderLine.unit_price,
-    OrderLine.discount,
-    OrderLine.tax,
-    OrderLine.tags,
-    OrderLine.category,
-    OrderLine.final_sale,
+
+
+_versions = table_of(PolicyVersion)
+_HELD_PER_LINE = (
+    select(_items.c.line_item_id, func.sum(_items.c.quantity).label("held"))
+    .select_from(_items.join(_returns, _returns.c.id == _items.c.return_id))
+    .where(_items.c.order_id == bindparam("order_id"), _live(_returns))
+    .group_by(_items.c.line_item_id)
+    .subquery("held_per_line")
 )
+_LATEST_VERSION = (
+    select(_versions.c.version).order_by(_versions.c.version.desc()).limit(1).scalar_subquery()
+)
+_LATEST_CREATED_AT = (
+    select(_versions.c.created_at).order_by(_versions.c.version.desc()).limit(1).scalar_subquery()
+)
+# Everything judging a new return needs, in one round trip: the order (optionally locked),
+# its lines with the units live returns hold of each, and the current policy version.
+_RETURN_CONTEXT = (
+    select(
+        *(column.label(f"order_{column.name}") for column in orders.c),
+        *(column.label(f"line_{column.name}") for column in lines.c if column.name != "order_id"),
+        func.coalesce(_HELD_PER_LINE.c.held, 0).label("held"),
+        _LATEST_VERSION.label("policy_version"),
+        _LATEST_CREATED_AT.label("policy_created_at"),
+    )
+    .select_from(
+        orders.join(lines, lines.c.order_id == orders.c.id).outerjoin(
+            _HELD_PER_LINE, _HELD_PER_LINE.c.line_item_id == lines.c.id
+        )
+    )
+    .where(orders.c.id == bindparam("order_id"))
+    .order_by(lines.c.position)
+)
+_LOCK_ORDER = select(orders.c.id).where(orders.c.id == bindparam("order_id")).with_for_update()
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnContextRows:
+    order: dict[str, Any]
+    lines: list[dict[str, Any]]
+    held: dict[str, int]
+    policy_version: tuple[int, datetime] | None
 
 
 class OrderRepository:
@@ -51,50 +85,62 @@ class OrderRepository:
     async def get(self, order_id: str, *, lock: bool = False) -> RowMapping | None:
         """The order row; ``lock`` takes a row lock (PostgreSQL) that serialises writers of
         this order — returns racing for its last unit, or a re-sync during a return."""
-        stmt = select(*_ORDER_COLUMNS).where(Order.id == order_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        return (await self.session.execute(stmt)).mappings().one_or_none()
+        statement = _ORDER_BY_ID_FOR_UPDATE if lock else _ORDER_BY_ID
+        return await fetch_one(self.session, statement, {"id": order_id})
 
     async def find_by_number(self, order_number: str) -> RowMapping | None:
-        stmt = select(*_ORDER_COLUMNS).where(Order.order_number == order_number)
-        return (await self.session.execute(stmt)).mappings().one_or_none()
+        return await fetch_one(self.session, _ORDER_BY_NUMBER, {"number": order_number})
+
+    async def return_context(self, order_id: str, *, lock: bool) -> ReturnContextRows | None:
+        """The order, its lines, units held per line and the latest policy version.
+
+        With ``lock``, the order's row lock is taken by a statement of its own *first*: under
+        READ COMMITTED a statement that waited for a row lock re-reads only the locked row,
+        so an aggregate in that same statement would still miss the units a racing return
+        has just committed. The context is then read in a fresh snapshot.
+        """
+        if lock and await fetch_one(self.session, _LOCK_ORDER, {"order_id": order_id}) is None:
+            return None
+        rows = await fetch_all(self.session, _RETURN_CONTEXT, {"order_id": order_id})
+        if not rows:
+            return None
+        first = rows[0]
+        order = {c.name: first[f"order_{c.name}"] for c in orders.c}
+        order_lines = [
+            {c.name: row[f"line_{c.name}"] for c in lines.c if c.name != "order_id"} for row in rows
+        ]
+        held = {row["line_id"]: int(row["held"]) for row in rows if row["held"]}
+        version = first["policy_version"]
+        latest = None
+        if version is not None:
+            latest = (int(version), as_utc(first["policy_created_at"]))
+        return ReturnContextRows(order, order_lines, held, latest)
 
     async def lines(self, order_id: str) -> Sequence[RowMapping]:
-        stmt = (
-            select(*_LINE_COLUMNS)
-            .where(OrderLine.order_id == order_id)
-            .order_by(OrderLine.position)
-        )
-        return (await self.session.execute(stmt)).mappings().all()
+        return await fetch_all(self.session, _LINES, {"order_id": order_id})
 
     async def held_quantities(self, order_id: str) -> dict[str, int]:
         """Units per line held by returns that are not rejected, cancelled or expired."""
-        stmt = (
-            select(ReturnItem.line_item_id, func.sum(ReturnItem.quantity))
-            .join(Return, Return.id == ReturnItem.return_id)
-            .where(ReturnItem.order_id == order_id, Return.status.not_in(list(RELEASED)))
-            .group_by(ReturnItem.line_item_id)
-        )
-        rows = (await self.session.execute(stmt)).all()
-        return {line_id: int(total) for line_id, total in rows}
+        rows = await fetch_all(self.session, _HELD, {"order_id": order_id})
+        return {row["line_item_id"]: int(row["units"]) for row in rows}
 
     async def units_sold_to(self, customer_id: str, since: datetime) -> int:
-        stmt = (
-            select(func.coalesce(func.sum(OrderLine.quantity), 0))
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(Order.customer_id == customer_id, Order.placed_at >= since)
+        statement = (
+            select(func.coalesce(func.sum(lines.c.quantity), 0).label("units"))
+            .select_from(lines.join(orders, orders.c.id == lines.c.order_id))
+            .where(orders.c.customer_id == customer_id, orders.c.placed_at >= since)
         )
-        return int((await self.session.execute(stmt)).scalar_one())
+        row = await fetch_one(self.session, statement)
+        return int(row["units"]) if row is not None else 0
 
     async def insert(self, values: Mapping[str, Any]) -> None:
-        await self.session.execute(insert(Order).values(**values))
+        await run(self.session, insert(orders), [values])
 
     async def update(self, order_id: str, values: Mapping[str, Any]) -> None:
-        await self.session.execute(update(Order).where(Order.id == order_id).values(**values))
+        await run(self.session, update(orders).where(orders.c.id == order_id).values(**values))
 
-    async def replace_lines(self, order_id: str, lines: Iterable[Mapping[str, Any]]) -> None:
-        await self.session.execute(delete(OrderLine).where(OrderLine.order_id == order_id))
-        rows = [{**line, "order_id": order_id} for line in lines]
+    async def replace_lines(self, order_id: str, new_lines: Iterable[Mapping[str, Any]]) -> None:
+        await run(self.session, delete(lines).where(lines.c.order_id == order_id))
+        rows = [{**line, "order_id": order_id} for line in new_lines]
         if rows:
-            await self.session.execute(insert(OrderLine), rows)
+            await run(self.session, insert(lines), rows)

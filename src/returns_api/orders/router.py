@@ -35,7 +35,12 @@ async def upsert_order(
     settings: SettingsDep,
     caller: Caller = require("orders:write"),
 ) -> OrderOut:
-    """Create or replace an order (idempotent): 201 when new, 200 when updated."""
+    """Create or replace an order (idempotent): 201 when new, 200 when updated.
+
+    Send the order whenever it changes (delivery, fulfilment); money is in minor units of its
+    currency. A re-sync may not drop or shrink a line below what open returns hold (409
+    `line-still-returned`), nor reuse another order's number (409 `order-number-taken`).
+    """
     order, created = await service.upsert_order(
         session, order_id, body, transit_buffer_days=settings.return_transit_buffer_days
     )

@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from returns_api.core.money import Currency, MinorUnits
+from returns_api.core.timestamps import Timestamp
 
 ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
 Email = Annotated[
@@ -37,7 +38,7 @@ class LineItemIn(BaseModel):
         default_factory=list, max_length=50
     )
     category: str | None = Field(default=None, max_length=128)
-    final_sale: bool = False
+    final_sale: StrictBool = False
 
     @model_validator(mode="after")
     def _discount_within_line_value(self) -> LineItemIn:
@@ -84,9 +85,9 @@ class OrderUpsert(BaseModel):
     customer: Customer
     currency: Currency
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", examples=["DE"])
-    placed_at: AwareDatetime
-    fulfilled_at: AwareDatetime | None = None
-    delivered_at: AwareDatetime | None = None
+    placed_at: Timestamp
+    fulfilled_at: Timestamp | None = None
+    delivered_at: Timestamp | None = None
     shipping_paid: MinorUnits = 0
     line_items: list[LineItemIn] = Field(min_length=1, max_length=500)
 

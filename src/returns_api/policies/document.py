@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from returns_api.policies.rules import Action, Rule, RuleSet
 from returns_api.returns.refund_math import RESOLUTIONS, FeeTerms, Resolution
@@ -27,7 +27,7 @@ class ReturnReason(BaseModel):
 
     code: Code
     label: str = Field(min_length=1, max_length=200)
-    merchant_fault: bool = False
+    merchant_fault: StrictBool = False
 
 
 class ReturnMethod(BaseModel):
@@ -68,7 +68,8 @@ DEFAULT_METHODS = (
 class PolicyDocument(BaseModel):
     """One version of the return policy. Money amounts are minor units of the order currency."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `false` or "30" is not a number of days (JSON Schema says integer; so do we).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     window_days: int = Field(default=30, ge=0, le=3650, description="Days from delivery.")
     category_windows: dict[str, Annotated[int, Field(ge=0, le=3650)]] = Field(

@@ -7,21 +7,25 @@ from typing import Any
 from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from returns_api.core.db import fetch_one, table_of
 from returns_api.policies.models import PolicyVersion
+
+_versions = table_of(PolicyVersion)
+_LATEST = (
+    select(_versions.c.version, _versions.c.created_at)
+    .order_by(_versions.c.version.desc())
+    .limit(1)
+)
 
 
 class PolicyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def latest(self) -> Row[int, datetime] | None:
-        """(version, created_at) of the newest version, without its document."""
-        stmt = (
-            select(PolicyVersion.version, PolicyVersion.created_at)
-            .order_by(PolicyVersion.version.desc())
-            .limit(1)
-        )
-        return (await self.session.execute(stmt)).one_or_none()
+    async def latest(self) -> tuple[int, datetime] | None:
+        """(version, created_at) of the newest version, without its document (every create)."""
+        row = await fetch_one(self.session, _LATEST)
+        return None if row is None else (row["version"], row["created_at"])
 
     async def get(self, version: int) -> Row[datetime, dict[str, Any]] | None:
         stmt = select(PolicyVersion.created_at, PolicyVersion.document).where(

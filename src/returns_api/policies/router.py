@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from returns_api.auth.dependencies import Caller, authenticate_if_present, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
-from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader
+from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, versioned
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.core.settings import SettingsDep
 from returns_api.orders.exceptions import OrderNotFound
@@ -26,6 +26,8 @@ from returns_api.returns.exceptions import ReturnNotFound
 
 router = APIRouter(prefix="/v1", tags=["Policy"], route_class=UnitOfWorkRoute)
 _AUTH = (Unauthorized, Forbidden)
+# A version number: the column is a 32-bit integer (a larger one would reach the database).
+Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get(
@@ -33,7 +35,7 @@ _AUTH = (Unauthorized, Forbidden)
     operation_id="getPolicy",
     response_model=PublicPolicy,
     response_model_exclude_none=True,
-    responses=problems(*_AUTH),
+    responses={**problems(*_AUTH), **versioned(200)},
     # Public; a credential is only needed (and then checked) for `include=rules`.
     openapi_extra={"security": [{}, {"bearerAuth": []}]},
 )
@@ -61,7 +63,10 @@ async def get_policy(
     operation_id="updatePolicy",
     response_model=PolicyVersionOut,
     status_code=201,
-    responses=problems(*_AUTH, service.PolicyChangedConcurrently, service.StalePolicy, 422),
+    responses={
+        **problems(*_AUTH, service.PolicyChangedConcurrently, service.StalePolicy, 422),
+        **versioned(201),
+    },
 )
 async def update_policy(
     body: PolicyDocument,
@@ -84,7 +89,7 @@ async def update_policy(
 )
 async def list_policy_versions(
     session: SessionDep,
-    cursor: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     caller: Caller = require("policy:manage"),
 ) -> PolicyVersionPage:
@@ -99,7 +104,7 @@ async def list_policy_versions(
     responses=problems(*_AUTH, service.PolicyVersionNotFound),
 )
 async def get_policy_version(
-    version: Annotated[int, Path(ge=1)],
+    version: Version,
     session: SessionDep,
     caller: Caller = require("policy:manage"),
 ) -> PolicyVersionOut:

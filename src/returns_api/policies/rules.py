@@ -27,9 +27,13 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import ErrorDetails, InitErrorDetails
+from typing_extensions import TypeAliasType
 
-Action = Literal["approve", "review", "reject", "approve_keep_item"]
-Operator = Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains"]
+# Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
+Action = TypeAliasType("Action", Literal["approve", "review", "reject", "approve_keep_item"])
+Operator = TypeAliasType(
+    "Operator", Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains"]
+)
 FactKind = Literal["money", "int", "bool", "str", "str_list", "days"]
 FactScope = Literal["item", "return"]
 
@@ -123,6 +127,10 @@ _FACT_LIST: Final = (
 
 FACTS: Final[Mapping[str, Fact]] = MappingProxyType({fact.name: fact for fact in _FACT_LIST})
 
+FactName = TypeAliasType(
+    "FactName", Annotated[str, Field(json_schema_extra={"enum": [*sorted(FACTS)]})]
+)
+
 _RULE_ID_PATTERN: Final = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 
@@ -180,7 +188,7 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # Checked against the registry below; the enum only documents the names in the schema.
-    fact: Annotated[str, Field(json_schema_extra={"enum": [*sorted(FACTS)]})]
+    fact: FactName
     op: Operator
     value: StrictBool | StrictInt | StrictStr | list[StrictInt] | list[StrictStr]
 

@@ -4,8 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
+from returns_api.core.timestamps import Timestamp
 from returns_api.policies.document import PolicyDocument, ReturnMethod, ReturnReason
 from returns_api.policies.rules import Action, Rule
 from returns_api.returns.refund_math import Resolution
@@ -86,9 +87,9 @@ class BacktestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     policy: PolicyDocument
-    created_after: AwareDatetime | None = None
-    created_before: AwareDatetime | None = None
-    max_changes: int = Field(default=20, ge=0, le=1000)
+    created_after: Timestamp | None = None
+    created_before: Timestamp | None = None
+    max_changes: StrictInt = Field(default=20, ge=0, le=1000)
 
 
 class ActionCounts(BaseModel):

@@ -31,7 +31,14 @@ _parsed: dict[tuple[int, datetime], PolicyDocument] = {}
 
 
 async def current_policy(session: AsyncSession) -> tuple[int, PolicyDocument]:
-    latest = await PolicyRepository(session).latest()
+    return await policy_from_latest(session, await PolicyRepository(session).latest())
+
+
+async def policy_from_latest(
+    session: AsyncSession, latest: tuple[int, datetime] | None
+) -> tuple[int, PolicyDocument]:
+    """The current policy from an already-read (version, created_at) of the newest version:
+    a parsed document is cached, so this costs no query once a version has been seen."""
     if latest is None:
         return DEFAULT_VERSION, DEFAULT_POLICY
     version, created_at = latest
@@ -55,14 +62,20 @@ async def policy_version(session: AsyncSession, version: int) -> PolicyDocument:
 
 
 class PolicyVersionNotFound(NotFound):
+    """No such policy version."""
+
     slug = "policy-version-not-found"
 
 
 class PolicyChangedConcurrently(Conflict):
+    """Another policy change was saved at the same moment; retry."""
+
     slug = "policy-changed-concurrently"
 
 
 class StalePolicy(PreconditionFailed):
+    """`If-Match` names a policy version that is no longer the current one."""
+
     slug = "stale-policy-version"
 
 

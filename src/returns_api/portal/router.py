@@ -20,7 +20,12 @@ router = APIRouter(prefix="/v1/portal", tags=["Portal"], route_class=UnitOfWorkR
 async def create_portal_session(
     body: PortalSessionIn, request: Request, session: SessionDep
 ) -> PortalSessionOut:
-    """Exchange an order number and e-mail for a short-lived token for that one order."""
+    """Exchange an order number and e-mail for a short-lived token for that one order.
+
+    For a customer in a browser, who never holds a merchant key. An unknown order and a wrong
+    e-mail get the same 404; attempts are limited per client address and per order (429 with
+    `Retry-After`).
+    """
     client_ip = request.client.host if request.client else "unknown"
     service.throttle(request.app.state.portal_limiter, client_ip, body.order_number)
     return await service.open_session(session, body, request.app.state.portal_tokens)

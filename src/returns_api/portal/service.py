@@ -22,10 +22,14 @@ _NO_SUCH_EMAIL = "\x00no-order\x00"
 
 
 class PortalLookupFailed(NotFound):
+    """No order matches this order number and e-mail address."""
+
     slug = "portal-lookup-failed"
 
 
 class PortalThrottled(TooManyRequests):
+    """Too many attempts from this address or for this order; wait `Retry-After` seconds."""
+
     slug = "portal-throttled"
 
 

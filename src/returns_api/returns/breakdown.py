@@ -110,10 +110,19 @@ def units_before_by_line(
     return before
 
 
-def whole_order_comes_back(
-    order_units: Mapping[str, int], others: Sequence[tuple[Any, str, int]], mine: Mapping[str, int]
-) -> bool:
-    covered: dict[str, int] = dict(mine)
+def units_by_line(others: Sequence[tuple[Any, str, int]]) -> dict[str, int]:
+    """Units of each line held by the given (return, line, units) rows."""
+    held: dict[str, int] = {}
     for _, line_id, units in others:
-        covered[line_id] = covered.get(line_id, 0) + units
-    return all(covered.get(line_id, 0) >= qty for line_id, qty in order_units.items())
+        held[line_id] = held.get(line_id, 0) + units
+    return held
+
+
+def whole_order_comes_back(
+    order_units: Mapping[str, int], held_by_others: Mapping[str, int], mine: Mapping[str, int]
+) -> bool:
+    """Every unit of the order is covered by this return and the other live ones."""
+    return all(
+        held_by_others.get(line_id, 0) + mine.get(line_id, 0) >= quantity
+        for line_id, quantity in order_units.items()
+    )

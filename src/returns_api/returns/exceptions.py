@@ -2,6 +2,8 @@ from returns_api.core.errors import Conflict, NotFound, PreconditionFailed, Unpr
 
 
 class ReturnNotFound(NotFound):
+    """No such return, or not one this credential may see."""
+
     slug = "return-not-found"
 
 
@@ -12,6 +14,8 @@ class NotReturnable(Unprocessable):
 
 
 class IllegalTransition(Conflict):
+    """The return's status does not allow this; `current_status` says what it is."""
+
     slug = "illegal-transition"
 
     def __init__(self, detail: str, *, current_status: str) -> None:
@@ -19,10 +23,14 @@ class IllegalTransition(Conflict):
 
 
 class ConcurrentChange(Conflict):
+    """Another request changed the return at the same moment; read it and retry."""
+
     slug = "concurrent-change"
 
 
 class StaleVersion(PreconditionFailed):
+    """`If-Match` names an old version of the return; `current_etag` is the new one."""
+
     slug = "stale-version"
 
     def __init__(self, detail: str, *, current_etag: str) -> None:
@@ -30,12 +38,18 @@ class StaleVersion(PreconditionFailed):
 
 
 class NothingToRefund(Conflict):
+    """Everything refundable has been refunded already."""
+
     slug = "nothing-to-refund"
 
 
 class RefundTooLarge(Unprocessable):
+    """The amount is more than what is left to refund."""
+
     slug = "refund-exceeds-refundable"
 
 
 class InvalidInspection(Unprocessable):
+    """The inspection does not fit the return (unknown item, more units than requested …)."""
+
     slug = "invalid-inspection"

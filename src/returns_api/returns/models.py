@@ -28,7 +28,11 @@ class Return(Base):
         Index("ix_returns_status_id", "status", "id"),
         Index("ix_returns_customer_id_id", "customer_id", "id"),
         Index("ix_returns_order_id_id", "order_id", "id"),
-        Index("ix_returns_created_at", "created_at"),
+        # Covers the analytics aggregates over a period (index-only: the rows themselves
+        # are wide with JSON); leads with created_at, so it also serves plain date ranges.
+        Index(
+            "ix_returns_created_at_status", "created_at", "status", "currency", "keep_item", "id"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -94,11 +98,13 @@ class ReturnChange(Base):
     """The timeline: every change to a return, who made it, when, from which status to which."""
 
     __tablename__ = "return_changes"
+    __table_args__ = (
+        # A return's timeline, and (index-only) when it was approved / received: analytics.
+        Index("ix_return_changes_return_id_kind", "return_id", "kind", "to_status", "created_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    return_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("returns.id", ondelete="CASCADE"), index=True
-    )
+    return_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(320))
     from_status: Mapped[str | None] = mapped_column(String(20))
@@ -121,4 +127,4 @@ class Refund(Base):
     external_reference: Mapped[str | None] = mapped_column(String(128))
     note: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # analytics

@@ -38,7 +38,9 @@ Rounding: basis-point amounts round half up, in integer arithmetic.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, TypeAlias
+from typing import Final, Literal
+
+from typing_extensions import TypeAliasType
 
 __all__ = [
     "RESOLUTIONS",
@@ -52,7 +54,8 @@ __all__ = [
     "unit_share",
 ]
 
-Resolution: TypeAlias = Literal["refund", "store_credit", "exchange"]
+# A named alias: the OpenAPI document (and generated clients) show it as one enum schema.
+Resolution = TypeAliasType("Resolution", Literal["refund", "store_credit", "exchange"])
 
 # Also the order in which the return-shipping fee is taken from the buckets: cash first, so
 # store credit and exchanges shrink only when the cash part cannot cover the fee.

@@ -1,5 +1,6 @@
-"""Every query about returns, as lean Core statements (DESIGN §10: no ORM unit of work on
-the hot paths — create, get, list, quote)."""
+"""Every query about returns. The hot ones (create, get, list, quote) are Core statements on
+the tables, built once with bind parameters and run on the session's connection
+(core.db.fetch_all): no ORM compile or cache-key work per request (DESIGN §10)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,64 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from returns_api.core.db import fetch_all, fetch_one, run, table_of
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
 from returns_api.returns.status import RELEASED
 
-RETURN_COLUMNS = tuple(Return.__table__.c)
-ITEM_COLUMNS = tuple(ReturnItem.__table__.c)
+returns = table_of(Return)
+items = table_of(ReturnItem)
+changes = table_of(ReturnChange)
+refunds = table_of(Refund)
+
+
+def live(table: Table) -> ColumnElement[bool]:
+    """Returns that still hold units of their order (not rejected, cancelled or expired).
+
+    Spelled with literals, not an expanding NOT IN: the statement then compiles once and
+    needs no per-execution parameter rendering.
+    """
+    return and_(*(table.c.status != literal_column(f"'{status}'") for status in sorted(RELEASED)))
+
+
+_GET = select(returns).where(returns.c.id == bindparam("id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+_ITEMS = (
+    select(items)
+    .where(items.c.return_id.in_(bindparam("ids", expanding=True)))
+    .order_by(items.c.return_id, items.c.position)
+)
+_REFUNDS = select(refunds).where(refunds.c.return_id == bindparam("id")).order_by(refunds.c.id)
+_TIMELINE = select(changes).where(changes.c.return_id == bindparam("id")).order_by(changes.c.id)
+_INSERT_RETURN = insert(returns)
+_INSERT_ITEMS = insert(items)
+_INSERT_CHANGE = insert(changes)
+_INSERT_REFUND = insert(refunds)
+_HELD_BY_OTHERS = (
+    select(items.c.return_id, items.c.line_item_id, items.c.quantity)
+    .select_from(items.join(returns, returns.c.id == items.c.return_id))
+    .where(items.c.order_id == bindparam("order_id"), live(returns))
+    .order_by(items.c.return_id)
+)
+_REFUNDED_BY_METHOD = (
+    select(refunds.c.method, func.sum(refunds.c.amount))
+    .where(refunds.c.return_id == bindparam("id"))
+    .group_by(refunds.c.method)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,131 +87,106 @@ class ReturnRepository:
     async def insert(
         self,
         values: Mapping[str, Any],
-        items: Sequence[Mapping[str, Any]],
+        item_rows: Sequence[Mapping[str, Any]],
         change: Mapping[str, Any],
     ) -> None:
-        await self.session.execute(insert(Return).values(**values))
-        await self.session.execute(insert(ReturnItem), list(items))
-        await self.session.execute(insert(ReturnChange).values(**change))
+        await run(self.session, _INSERT_RETURN, [values])
+        await run(self.session, _INSERT_ITEMS, list(item_rows))
+        await run(self.session, _INSERT_CHANGE, [change])
 
     async def get(self, return_id: uuid.UUID, *, lock: bool = False) -> RowMapping | None:
-        stmt = select(*RETURN_COLUMNS).where(Return.id == return_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        return (await self.session.execute(stmt)).mappings().one_or_none()
+        return await fetch_one(self.session, _GET_FOR_UPDATE if lock else _GET, {"id": return_id})
 
     async def items(self, return_ids: Sequence[uuid.UUID]) -> Sequence[RowMapping]:
-        stmt = (
-            select(*ITEM_COLUMNS)
-            .where(ReturnItem.return_id.in_(return_ids))
-            .order_by(ReturnItem.return_id, ReturnItem.position)
-        )
-        return (await self.session.execute(stmt)).mappings().all()
+        return await fetch_all(self.session, _ITEMS, {"ids": list(return_ids)})
 
     async def refunds(self, return_id: uuid.UUID) -> Sequence[RowMapping]:
-        stmt = select(*Refund.__table__.c).where(Refund.return_id == return_id).order_by(Refund.id)
-        return (await self.session.execute(stmt)).mappings().all()
+        return await fetch_all(self.session, _REFUNDS, {"id": return_id})
 
     async def timeline(self, return_id: uuid.UUID) -> Sequence[RowMapping]:
-        stmt = (
-            select(*ReturnChange.__table__.c)
-            .where(ReturnChange.return_id == return_id)
-            .order_by(ReturnChange.id)
-        )
-        return (await self.session.execute(stmt)).mappings().all()
+        return await fetch_all(self.session, _TIMELINE, {"id": return_id})
 
     async def update(
         self, return_id: uuid.UUID, expected_version: int, values: Mapping[str, Any]
     ) -> bool:
         """Compare-and-set on `version`: False when someone else changed the return first."""
-        result = await self.session.execute(
-            update(Return)
-            .where(Return.id == return_id, Return.version == expected_version)
+        statement = (
+            update(returns)
+            .where(returns.c.id == return_id, returns.c.version == expected_version)
             .values(**values, version=expected_version + 1)
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return await run(self.session, statement) == 1
 
     async def update_item(self, item_id: uuid.UUID, values: Mapping[str, Any]) -> None:
-        await self.session.execute(
-            update(ReturnItem).where(ReturnItem.id == item_id).values(**values)
-        )
+        await run(self.session, update(items).where(items.c.id == item_id).values(**values))
 
     async def add_change(self, values: Mapping[str, Any]) -> None:
-        await self.session.execute(insert(ReturnChange).values(**values))
+        await run(self.session, _INSERT_CHANGE, [values])
 
     async def add_refund(self, values: Mapping[str, Any]) -> None:
-        await self.session.execute(insert(Refund).values(**values))
+        await run(self.session, _INSERT_REFUND, [values])
 
     async def refunded_by_method(self, return_id: uuid.UUID) -> dict[str, int]:
-        stmt = (
-            select(Refund.method, func.sum(Refund.amount))
-            .where(Refund.return_id == return_id)
-            .group_by(Refund.method)
-        )
-        return {method: int(total) for method, total in (await self.session.execute(stmt)).all()}
+        rows = await fetch_all(self.session, _REFUNDED_BY_METHOD, {"id": return_id})
+        return {row["method"]: int(row["sum"]) for row in rows}
 
     async def units_held_by_others(
         self, order_id: str, exclude: uuid.UUID | None
     ) -> list[tuple[uuid.UUID, str, int]]:
-        """(return id, line id, units) of the order's other live returns, oldest first."""
-        stmt = (
-            select(ReturnItem.return_id, ReturnItem.line_item_id, ReturnItem.quantity)
-            .join(Return, Return.id == ReturnItem.return_id)
-            .where(ReturnItem.order_id == order_id, Return.status.not_in(list(RELEASED)))
-            .order_by(ReturnItem.return_id)
-        )
-        if exclude is not None:
-            stmt = stmt.where(ReturnItem.return_id != exclude)
-        rows = (await self.session.execute(stmt)).all()
-        return [(rid, line, int(qty)) for rid, line, qty in rows]
+        """(return id, line id, units) of the order's live returns, oldest first."""
+        rows = await fetch_all(self.session, _HELD_BY_OTHERS, {"order_id": order_id})
+        return [
+            (row["return_id"], row["line_item_id"], int(row["quantity"]))
+            for row in rows
+            if row["return_id"] != exclude
+        ]
 
     async def customer_history(self, customer_id: str, since: datetime) -> tuple[int, int, int]:
         """(returns, value of those returns, units returned) of a customer since a moment.
 
         Cancelled returns do not count; rejected ones do (they are the serial-returner signal).
         """
-        returns_stmt = select(
-            func.count(Return.id), func.coalesce(func.sum(Return.refundable_amount), 0)
-        ).where(
-            Return.customer_id == customer_id,
-            Return.created_at >= since,
-            Return.status != "cancelled",
+        counted = and_(
+            returns.c.customer_id == customer_id,
+            returns.c.created_at >= since,
+            returns.c.status != "cancelled",
         )
-        count, value = (await self.session.execute(returns_stmt)).one()
-        units_stmt = (
-            select(func.coalesce(func.sum(ReturnItem.quantity), 0))
-            .join(Return, Return.id == ReturnItem.return_id)
-            .where(
-                Return.customer_id == customer_id,
-                Return.created_at >= since,
-                Return.status != "cancelled",
-            )
+        totals = select(
+            func.count(returns.c.id).label("n"),
+            func.coalesce(func.sum(returns.c.refundable_amount), 0).label("value"),
+        ).where(counted)
+        units = (
+            select(func.coalesce(func.sum(items.c.quantity), 0).label("units"))
+            .select_from(items.join(returns, returns.c.id == items.c.return_id))
+            .where(counted)
         )
-        units = (await self.session.execute(units_stmt)).scalar_one()
-        return int(count), int(value), int(units)
+        first = await fetch_one(self.session, totals)
+        second = await fetch_one(self.session, units)
+        assert first is not None
+        assert second is not None
+        return int(first["n"]), int(first["value"]), int(second["units"])
 
     async def page(
         self, filters: ReturnFilters, cursor: uuid.UUID | None, limit: int
     ) -> Sequence[RowMapping]:
         """Newest first by id (UUIDv7, so by creation time); keyset-paginated, so a page is
         stable while new returns arrive."""
-        stmt = select(*RETURN_COLUMNS).order_by(Return.id.desc()).limit(limit)
+        statement = select(returns).order_by(returns.c.id.desc()).limit(limit)
+        conditions = []
         if cursor is not None:
-            stmt = stmt.where(Return.id < cursor)
+            conditions.append(returns.c.id < cursor)
         if filters.status is not None:
-            stmt = stmt.where(Return.status == filters.status)
+            conditions.append(returns.c.status == filters.status)
         if filters.order_id is not None:
-            stmt = stmt.where(Return.order_id == filters.order_id)
+            conditions.append(returns.c.order_id == filters.order_id)
         if filters.customer_id is not None:
-            stmt = stmt.where(Return.customer_id == filters.customer_id)
+            conditions.append(returns.c.customer_id == filters.customer_id)
         if filters.created_after is not None:
-            stmt = stmt.where(Return.created_at >= filters.created_after)
+            conditions.append(returns.c.created_at >= filters.created_after)
         if filters.created_before is not None:
-            stmt = stmt.where(Return.created_at < filters.created_before)
+            conditions.append(returns.c.created_at < filters.created_before)
         if filters.reason is not None:
-            stmt = stmt.where(
-                exists().where(
-                    ReturnItem.return_id == Return.id, ReturnItem.reason == filters.reason
-                )
+            conditions.append(
+                exists().where(items.c.return_id == returns.c.id, items.c.reason == filters.reason)
             )
-        return (await self.session.execute(stmt)).mappings().all()
+        return await fetch_all(self.session, statement.where(*conditions))

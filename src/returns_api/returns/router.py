@@ -4,14 +4,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import AwareDatetime
 
 from returns_api.auth.dependencies import Caller, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
-from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader
+from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, versioned
 from returns_api.core.idempotency import KeyInFlight, KeyReused
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.core.settings import SettingsDep
+from returns_api.core.timestamps import Timestamp
 from returns_api.orders.exceptions import OrderNotFound
 from returns_api.returns import service, transitions
 from returns_api.returns.exceptions import (
@@ -42,9 +42,14 @@ from returns_api.returns.views import etag
 router = APIRouter(prefix="/v1/returns", tags=["Returns"], route_class=UnitOfWorkRoute)
 
 _AUTH = (Unauthorized, Forbidden)
-_CHANGE = problems(
-    *_AUTH, ReturnNotFound, IllegalTransition, StaleVersion, KeyInFlight, KeyReused, 422
-)
+# What every change to a return can answer with (one `problems()` call per route, so that
+# problems sharing a status are all listed).
+_CHANGE = (*_AUTH, ReturnNotFound, IllegalTransition, StaleVersion, KeyInFlight, KeyReused, 422)
+# An opaque cursor from `next_cursor` (the base64url form of a return id).
+Cursor = Annotated[
+    str | None,
+    Query(pattern=r"^[A-Za-z0-9_-]{22}$", description="`next_cursor` of the previous page."),
+]
 
 
 def _with_etag(response: Response, result: ReturnOut) -> ReturnOut:
@@ -65,7 +70,12 @@ async def quote_return(
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:read"),
 ) -> QuoteOut:
-    """Price a candidate return and show what the policy would decide; writes nothing."""
+    """Price a candidate return and show what the policy would decide; writes nothing.
+
+    The same body as `createReturn`. Per line: what can still be returned, until when, which
+    resolutions and return methods are offered, and why not (`problems`); the estimated refund,
+    to the cent, and the decision the policy would take (with its trace).
+    """
     return await service.quote_return(
         session, caller, body, transit_buffer_days=settings.return_transit_buffer_days
     )
@@ -76,7 +86,10 @@ async def quote_return(
     operation_id="createReturn",
     status_code=201,
     response_model=ReturnOut,
-    responses=problems(*_AUTH, OrderNotFound, NotReturnable, KeyInFlight, KeyReused),
+    responses={
+        **problems(*_AUTH, OrderNotFound, NotReturnable, KeyInFlight, KeyReused),
+        **versioned(201, location=True),
+    },
 )
 async def create_return(
     body: ReturnRequest,
@@ -86,7 +99,13 @@ async def create_return(
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:write"),
 ) -> ReturnOut:
-    """Request a return; it is judged by the policy at once and gets its RMA number."""
+    """Request a return; it is judged by the policy at once and gets its RMA number.
+
+    The return is born `pending_review`, `approved` (with instructions) or `rejected`, as the
+    policy decides (`decision` shows the rule and the facts). A hard term that refuses it —
+    window, final sale, quantity, unknown reason or method — is a 422 `not-returnable` whose
+    `errors[]` name each offending field. Emits `return.created`.
+    """
     result = await service.create_return(
         session, caller, body, transit_buffer_days=settings.return_transit_buffer_days
     )
@@ -106,13 +125,17 @@ async def list_returns(
     order_id: Annotated[str | None, Query(max_length=64)] = None,
     customer_id: Annotated[str | None, Query(max_length=64)] = None,
     reason: Annotated[str | None, Query(max_length=64)] = None,
-    created_after: AwareDatetime | None = None,
-    created_before: AwareDatetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    created_after: Timestamp | None = None,
+    created_before: Timestamp | None = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     caller: Caller = require("returns:read"),
 ) -> ReturnPage:
-    """List returns, newest first, filtered; follow `next_cursor` for more."""
+    """List returns, newest first, filtered; follow `next_cursor` for more.
+
+    Items and amounts are included; the decision, refunds and timeline are on `getReturn`.
+    A portal token sees its own order's returns only.
+    """
     filters = ReturnFilters(
         status=status.value if status else None,
         order_id=order_id,
@@ -125,10 +148,11 @@ async def list_returns(
 
 
 @router.get(
-    "/{return_id}",
+    # `:uuid`: `GET /v1/returns/quote` is a 405 for the `quote` resource, not a bad return id.
+    "/{return_id:uuid}",
     operation_id="getReturn",
     response_model=ReturnOut,
-    responses=problems(*_AUTH, ReturnNotFound),
+    responses={**problems(*_AUTH, ReturnNotFound), **versioned(200)},
 )
 async def get_return(
     return_id: uuid.UUID,
@@ -144,7 +168,7 @@ async def get_return(
     "/{return_id}/approve",
     operation_id="approveReturn",
     response_model=ReturnOut,
-    responses=_CHANGE,
+    responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def approve_return(
     return_id: uuid.UUID,
@@ -155,7 +179,11 @@ async def approve_return(
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
 ) -> ReturnOut:
-    """Approve a return waiting for review; the customer gets the return instructions."""
+    """Approve a return waiting for review; the customer gets the return instructions.
+
+    `keep_item: true` approves a keep-the-item return: no parcel, it can be refunded and
+    completed at once. Emits `return.approved`.
+    """
     result = await transitions.approve(session, caller, return_id, body or ApproveBody(), if_match)
     return _with_etag(response, result)
 
@@ -164,7 +192,7 @@ async def approve_return(
     "/{return_id}/reject",
     operation_id="rejectReturn",
     response_model=ReturnOut,
-    responses=_CHANGE,
+    responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def reject_return(
     return_id: uuid.UUID,
@@ -184,7 +212,7 @@ async def reject_return(
     "/{return_id}/cancel",
     operation_id="cancelReturn",
     response_model=ReturnOut,
-    responses=_CHANGE,
+    responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def cancel_return(
     return_id: uuid.UUID,
@@ -204,7 +232,7 @@ async def cancel_return(
     "/{return_id}/tracking-events",
     operation_id="recordTrackingEvent",
     response_model=ReturnOut,
-    responses=_CHANGE,
+    responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def record_tracking_event(
     return_id: uuid.UUID,
@@ -224,7 +252,7 @@ async def record_tracking_event(
     "/{return_id}/receive",
     operation_id="receiveReturn",
     response_model=ReturnOut,
-    responses={**_CHANGE, **problems(InvalidInspection)},
+    responses={**problems(*_CHANGE, InvalidInspection), **versioned(200)},
 )
 async def receive_return(
     return_id: uuid.UUID,
@@ -235,7 +263,11 @@ async def receive_return(
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
 ) -> ReturnOut:
-    """Record what arrived: per item the quantity, condition, disposition and acceptance."""
+    """Record what arrived: per item the quantity, condition, disposition and acceptance.
+
+    Moves an `in_transit` return to `received`. Items not listed are recorded as missing; only
+    accepted units are refunded (`amounts.refundable` is recomputed). Emits `return.received`.
+    """
     result = await transitions.receive(session, caller, return_id, body, if_match)
     return _with_etag(response, result)
 
@@ -245,7 +277,10 @@ async def receive_return(
     operation_id="refundReturn",
     status_code=201,
     response_model=ReturnOut,
-    responses={**_CHANGE, **problems(NothingToRefund, RefundTooLarge, ConcurrentChange)},
+    responses={
+        **problems(*_CHANGE, NothingToRefund, RefundTooLarge, ConcurrentChange),
+        **versioned(201),
+    },
 )
 async def refund_return(
     return_id: uuid.UUID,
@@ -256,7 +291,12 @@ async def refund_return(
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
 ) -> ReturnOut:
-    """Record a refund (by default all that is left); partial refunds add up."""
+    """Record a refund (by default all that is left); partial refunds add up.
+
+    For a received return (or an approved keep-the-item one). Never more than what is left for
+    its method (422 `refund-exceeds-refundable`); nothing left is a 409 `nothing-to-refund`.
+    `external_reference` records the payment provider's id. Emits `return.refunded`.
+    """
     result = await transitions.refund(session, caller, return_id, body, if_match)
     return _with_etag(response, result)
 
@@ -265,7 +305,7 @@ async def refund_return(
     "/{return_id}/complete",
     operation_id="completeReturn",
     response_model=ReturnOut,
-    responses=_CHANGE,
+    responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def complete_return(
     return_id: uuid.UUID,

@@ -4,20 +4,34 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from typing_extensions import TypeAliasType
 
+from returns_api.core.timestamps import Timestamp
 from returns_api.orders.schemas import ExternalId, Quantity
 from returns_api.policies.rules import Action
 from returns_api.returns.refund_math import Resolution
 from returns_api.returns.status import ReturnStatus
 
-ReceptionStatus = Literal[
-    "awaiting", "in_transit", "received", "partially_received", "missing", "wrong_item"
-]
-AcceptanceStatus = Literal["pending", "accepted", "rejected", "needs_review"]
-ConditionGrade = Literal["as_new", "opened", "used", "damaged", "defective"]
-Disposition = Literal["restock", "refurbish", "liquidate", "donate", "dispose"]
-RefundMethod = Literal["original_payment", "store_credit", "exchange"]
+# Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
+ReceptionStatus = TypeAliasType(
+    "ReceptionStatus",
+    Literal["awaiting", "in_transit", "received", "partially_received", "missing", "wrong_item"],
+)
+AcceptanceStatus = TypeAliasType(
+    "AcceptanceStatus", Literal["pending", "accepted", "rejected", "needs_review"]
+)
+ConditionGrade = TypeAliasType(
+    "ConditionGrade", Literal["as_new", "opened", "used", "damaged", "defective"]
+)
+Disposition = TypeAliasType(
+    "Disposition", Literal["restock", "refurbish", "liquidate", "donate", "dispose"]
+)
+RefundMethod = TypeAliasType(
+    "RefundMethod", Literal["original_payment", "store_credit", "exchange"]
+)
+TrackingStatus = TypeAliasType("TrackingStatus", Literal["in_transit", "delivered"])
+RefundBasis = TypeAliasType("RefundBasis", Literal["requested", "accepted"])
 Code = Annotated[str, Field(min_length=1, max_length=64, examples=["size_fit"])]
 Note = Annotated[str, Field(max_length=2000)]
 
@@ -75,7 +89,7 @@ class NoteBody(_Body):
 
 class ApproveBody(_Body):
     note: Note | None = None
-    keep_item: bool = Field(
+    keep_item: StrictBool = Field(
         default=False, description="Refund without the parcel (items not worth shipping)."
     )
     label_url: Annotated[str, Field(max_length=2000, pattern=r"^https?://")] | None = Field(
@@ -84,10 +98,10 @@ class ApproveBody(_Body):
 
 
 class TrackingEventIn(_Body):
-    status: Literal["in_transit", "delivered"]
+    status: TrackingStatus
     tracking_number: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     carrier: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Timestamp | None = None
     note: Note | None = None
 
 
@@ -102,7 +116,7 @@ class ReceivedItemIn(_Body):
     )
     condition: ConditionGrade | None = None
     disposition: Disposition | None = None
-    wrong_item: bool = Field(default=False, description="Something else came back.")
+    wrong_item: StrictBool = Field(default=False, description="Something else came back.")
 
     @model_validator(mode="after")
     def _named_once(self) -> ReceivedItemIn:
@@ -172,7 +186,7 @@ class ItemRefundLine(BaseModel):
 class RefundBreakdownOut(BaseModel):
     """DESIGN §5, line by line. `basis` says whether it counts requested or accepted units."""
 
-    basis: Literal["requested", "accepted"]
+    basis: RefundBasis
     currency: str
     items: list[ItemRefundLine]
     subtotal: int

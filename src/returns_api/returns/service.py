@@ -25,7 +25,7 @@ from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import FactValue, evaluate
 from returns_api.policies.facts import facts_to_json
-from returns_api.policies.service import current_policy
+from returns_api.policies.service import policy_from_latest
 from returns_api.returns import breakdown, views
 from returns_api.returns.assessment import Assessment, assess, gather_facts
 from returns_api.returns.exceptions import NotReturnable, ReturnNotFound
@@ -59,8 +59,7 @@ class _Context:
 
     order: Row
     lines: Sequence[Row]
-    held: dict[str, int]
-    others: list[tuple[uuid.UUID, str, int]]  # (return, line, units) of live returns
+    held: dict[str, int]  # units of each line held by live returns (all older than a new one)
     policy_version: int
     policy: PolicyDocument
     assessment: Assessment
@@ -78,22 +77,18 @@ async def _load_context(
 ) -> _Context:
     if caller.is_customer and caller.order_id != request.order_id:
         raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
-    orders = OrderRepository(session)
-    # Locking the order row serialises returns of one order: two requests racing for its
-    # last unit cannot both see it as returnable.
-    order = await orders.get(request.order_id, lock=lock)
-    if order is None:
+    # One round trip. Locking the order row serialises returns of one order: two requests
+    # racing for its last unit cannot both see it as returnable.
+    rows = await OrderRepository(session).return_context(request.order_id, lock=lock)
+    if rows is None:
         raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
-    lines = await orders.lines(request.order_id)
-    others = await ReturnRepository(session).units_held_by_others(request.order_id, None)
-    held: dict[str, int] = {}
-    for _, line_id, units in others:
-        held[line_id] = held.get(line_id, 0) + units
-    version, document = policy or await current_policy(session)
+    version, document = policy or await policy_from_latest(session, rows.policy_version)
     now = utcnow()
-    lines_by_id = {line["id"]: line for line in lines}
-    assessment = assess(request, order, lines_by_id, held, document, now, transit_buffer_days)
-    return _Context(order, lines, held, others, version, document, assessment, now)
+    lines_by_id = {line["id"]: line for line in rows.lines}
+    assessment = assess(
+        request, rows.order, lines_by_id, rows.held, document, now, transit_buffer_days
+    )
+    return _Context(rows.order, rows.lines, rows.held, version, document, assessment, now)
 
 
 async def _decide(session: AsyncSession, ctx: _Context, transit_buffer_days: int) -> dict[str, Any]:
@@ -175,7 +170,6 @@ def _item_rows(ctx: _Context, return_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 def _requested_breakdown(ctx: _Context, items: Sequence[Row]) -> dict[str, Any]:
-    others = ctx.others
     mine = {item["line_item_id"]: int(item["quantity"]) for item in items}
     return breakdown.compute_breakdown(
         items,
@@ -183,9 +177,10 @@ def _requested_breakdown(ctx: _Context, items: Sequence[Row]) -> dict[str, Any]:
         currency=ctx.order["currency"],
         policy=ctx.policy,
         shipping_paid=int(ctx.order["shipping_paid"]),
-        units_before=breakdown.units_before_by_line(others, None),
+        # A new return is the newest: every unit held by a live return comes before it.
+        units_before=ctx.held,
         whole_order_returned=breakdown.whole_order_comes_back(
-            {line["id"]: int(line["quantity"]) for line in ctx.lines}, others, mine
+            {line["id"]: int(line["quantity"]) for line in ctx.lines}, ctx.held, mine
         ),
     )
 

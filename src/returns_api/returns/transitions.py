@@ -162,7 +162,15 @@ async def reject(
     if_match: str | None,
 ) -> ReturnOut:
     row = await _load_for_change(session, caller, return_id, if_match)
-    return await _apply(session, row, caller, kind="rejected", to_status=S.REJECTED, note=body.note)
+    return await _apply(
+        session,
+        row,
+        caller,
+        kind="rejected",
+        to_status=S.REJECTED,
+        note=body.note,
+        event="return.rejected",
+    )
 
 
 async def cancel(
@@ -320,7 +328,9 @@ async def receive(
         policy=policy,
         shipping_paid=int(order["shipping_paid"]),
         units_before=breakdown.units_before_by_line(others, row["id"]),
-        whole_order_returned=breakdown.whole_order_comes_back(order_units, others, mine),
+        whole_order_returned=breakdown.whole_order_comes_back(
+            order_units, breakdown.units_by_line(others), mine
+        ),
     )
     return await _apply(
         session,
@@ -421,4 +431,20 @@ async def complete(
         to_status=S.COMPLETED,
         note=body.note,
         event="return.completed",
+    )
+
+
+async def expire(
+    session: AsyncSession, caller: Caller, row: Row, *, note: str, data: dict[str, Any]
+) -> ReturnOut:
+    """An approved return that was not shipped in time (the expiry sweep; row locked by it)."""
+    return await _apply(
+        session,
+        row,
+        caller,
+        kind="expired",
+        to_status=S.EXPIRED,
+        event="return.expired",
+        note=note,
+        data=data,
     )

@@ -5,13 +5,13 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
 from returns_api.auth.dependencies import Caller, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.http import IdempotencyKeyHeader
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.core.settings import SettingsDep
+from returns_api.core.timestamps import Timestamp
 from returns_api.webhooks import service
 from returns_api.webhooks.schemas import (
     DeliveryOut,
@@ -213,8 +213,8 @@ async def list_events(
     caller: Manager,
     type: Annotated[str | None, Query(max_length=64)] = None,
     return_id: uuid.UUID | None = None,
-    created_after: AwareDatetime | None = None,
-    created_before: AwareDatetime | None = None,
+    created_after: Timestamp | None = None,
+    created_before: Timestamp | None = None,
     delivery_failed: bool | None = None,
     cursor: uuid.UUID | None = None,
     limit: Limit = 25,

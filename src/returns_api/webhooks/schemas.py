@@ -4,19 +4,24 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from typing_extensions import TypeAliasType
 
+from returns_api.core.timestamps import Timestamp
 from returns_api.webhooks.events import EventType
 
-DeliveryStatus = Literal["pending", "delivering", "succeeded", "failed"]
+DeliveryStatus = TypeAliasType(
+    "DeliveryStatus", Literal["pending", "delivering", "succeeded", "failed"]
+)
 Subscription = Annotated[str, Field(min_length=1, max_length=64, examples=["return.approved"])]
 Url = Annotated[str, Field(min_length=1, max_length=2048, examples=["https://erp.example/hooks"])]
 
 
-Subscribable = EventType | Literal["*"]
+# An event type, or `*` for every type (including ones added later).
+EventSubscription = TypeAliasType("EventSubscription", EventType | Literal["*"])
 
 
-def _everything() -> list[Subscribable]:
+def _everything() -> list[EventSubscription]:
     return ["*"]
 
 
@@ -24,25 +29,25 @@ class EndpointCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: Url
-    event_types: list[Subscribable] = Field(default_factory=_everything, min_length=1)
+    event_types: list[EventSubscription] = Field(default_factory=_everything, min_length=1)
     description: str | None = Field(default=None, max_length=500)
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class EndpointUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: Url | None = None
-    event_types: list[Subscribable] | None = Field(default=None, min_length=1)
+    event_types: list[EventSubscription] | None = Field(default=None, min_length=1)
     description: str | None = Field(default=None, max_length=500)
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class EndpointOut(BaseModel):
     id: uuid.UUID
     url: str
     description: str | None
-    event_types: list[str]
+    event_types: list[EventSubscription]
     enabled: bool
     disabled_reason: str | None
     created_at: datetime
@@ -81,7 +86,7 @@ class AttemptOut(BaseModel):
 class DeliveryOut(BaseModel):
     id: uuid.UUID
     event_id: uuid.UUID
-    event_type: str
+    event_type: EventType
     status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime | None
@@ -100,8 +105,8 @@ class DeliveryPage(BaseModel):
 class ReplayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    created_after: AwareDatetime
-    created_before: AwareDatetime | None = None
+    created_after: Timestamp
+    created_before: Timestamp | None = None
     event_types: list[Subscription] | None = None
 
 
@@ -113,7 +118,7 @@ class EventOut(BaseModel):
     """The envelope subscribers receive: `data.object` is the resource as the API shows it."""
 
     id: uuid.UUID
-    type: str
+    type: EventType
     created_at: datetime
     data: dict[str, Any]
 

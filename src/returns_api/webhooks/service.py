@@ -35,18 +35,26 @@ from returns_api.webhooks.schemas import (
 
 
 class EndpointNotFound(NotFound):
+    """No such webhook endpoint."""
+
     slug = "webhook-endpoint-not-found"
 
 
 class EventNotFound(NotFound):
+    """No such event."""
+
     slug = "event-not-found"
 
 
 class DeliveryNotFound(NotFound):
+    """No such delivery to this endpoint."""
+
     slug = "delivery-not-found"
 
 
 class UnsafeWebhookUrl(Unprocessable):
+    """The URL is not `https`, or resolves to a private, loopback or unresolvable address."""
+
     slug = "unsafe-webhook-url"
 
 
@@ -66,7 +74,7 @@ def _endpoint_out(endpoint: WebhookEndpoint) -> EndpointOut:
         id=endpoint.id,
         url=endpoint.url,
         description=endpoint.description,
-        event_types=list(endpoint.event_types),
+        event_types=list(endpoint.event_types),  # type: ignore[arg-type]
         enabled=endpoint.enabled,
         disabled_reason=endpoint.disabled_reason,
         created_at=endpoint.created_at,
@@ -267,7 +275,7 @@ def _delivery_out(
     return DeliveryOut(
         id=delivery.id,
         event_id=delivery.event_id,
-        event_type=event_type,
+        event_type=event_type,  # type: ignore[arg-type]
         status=delivery.status,  # type: ignore[arg-type]
         attempts=delivery.attempts,
         next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,

@@ -1,0 +1,427 @@
+"""Every analytics query. Aggregation happens in the database, with indexes; no return is
+ever loaded into Python: each method answers a handful of aggregated rows.
+
+Time facts come from the timeline (`return_changes`: a return is approved when a change
+takes it to `approved`, received at its `received` change) and from `refunds.created_at`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.analytics.sql import percentiles, seconds_between
+from returns_api.core.db import UTCDateTime
+from returns_api.feedback.models import ReturnFeedback
+from returns_api.orders.models import Order, OrderLine
+from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
+from returns_api.returns.status import RELEASED, ReturnStatus
+
+AnyRow = Row[*tuple[Any, ...]]
+# A return "counts" (holds units, is part of why things come back) until it is rejected,
+# cancelled or expired — the same rule as for returnable quantities.
+COUNTED_STATUSES = sorted(s.value for s in ReturnStatus if s not in RELEASED)
+APPROVING_KINDS = ("created", "approved")  # born approved by the policy, or by a person
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """`start` included, `end` excluded; `currency` None means every currency."""
+
+    start: datetime
+    end: datetime
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DurationRow:
+    count: int
+    median: int | None
+    p90: int | None
+    max: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    decided: int
+    auto_approved: int
+    auto_approved_keep_item: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductQuery:
+    window: Window
+    group_by: str  # "sku" | "product"
+    sort: str  # a column of the page query
+    descending: bool
+    after: tuple[int, str] | None  # keyset: (sort value, key) of the last row seen
+    limit: int
+
+
+def _requested_in(window: Window) -> list[ColumnElement[bool]]:
+    conditions = [Return.created_at >= window.start, Return.created_at < window.end]
+    if window.currency is not None:
+        conditions.append(Return.currency == window.currency)
+    return conditions
+
+
+def _placed_in(window: Window) -> list[ColumnElement[bool]]:
+    conditions = [Order.placed_at >= window.start, Order.placed_at < window.end]
+    if window.currency is not None:
+        conditions.append(Order.currency == window.currency)
+    return conditions
+
+
+def _milestones(window: Window) -> CTE:
+    """One row per return requested in the window: when it was requested, the status it
+    was born with, when it was first approved and when it was received (the timeline).
+
+    Correlated lookups rather than a join: each is an index-only probe of
+    `ix_return_changes_return_id_kind` for one return, so the cost follows the returns of
+    the window, not the size of the whole timeline (a hash join read all of it)."""
+    kind, to_status = ReturnChange.kind, ReturnChange.to_status
+    of_this_return = ReturnChange.return_id == Return.id
+    born = select(to_status).where(of_this_return, kind == "created").limit(1)
+    approved_at = select(func.min(ReturnChange.created_at)).where(
+        of_this_return, kind.in_(APPROVING_KINDS), to_status == "approved"
+    )
+    received_at = select(func.min(ReturnChange.created_at)).where(
+        of_this_return, kind == "received"
+    )
+    return (
+        select(
+            Return.id.label("return_id"),
+            Return.created_at.label("requested_at"),
+            Return.keep_item,
+            Return.status,
+            born.scalar_subquery().label("born"),
+            approved_at.scalar_subquery().label("approved_at"),
+            received_at.scalar_subquery().label("received_at"),
+        )
+        .where(*_requested_in(window))
+        .cte("milestones")  # read by several parts of one statement: computed once
+    )
+
+
+# PostgreSQL settings for the transaction of one report (SET LOCAL: gone at its end).
+# - Custom plans: the statements are prepared (asyncpg) and after five runs PostgreSQL may
+#   switch to a generic plan that ignores the period; for range aggregates that plan was
+#   4x slower in the benchmark.
+# - work_mem: the percentile sorts of a long period stay in memory instead of on disk.
+# - No JIT: compiling costs more than these few-hundred-millisecond queries gain from it.
+REPORTING_SETTINGS = (
+    "SET LOCAL plan_cache_mode = force_custom_plan",
+    "SET LOCAL work_mem = '64MB'",
+    "SET LOCAL jit = off",
+)
+
+
+class AnalyticsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def prepare_for_reporting(self) -> None:
+        connection = await self.session.connection()
+        if connection.dialect.name != "postgresql":
+            return
+        for statement in REPORTING_SETTINGS:
+            await connection.exec_driver_sql(statement)
+
+    # --- summary -----------------------------------------------------------------------
+
+    async def returns_by_status(self, window: Window) -> dict[str, int]:
+        stmt = (
+            select(Return.status, func.count())
+            .where(*_requested_in(window))
+            .group_by(Return.status)
+        )
+        return {status: int(n) for status, n in (await self.session.execute(stmt)).all()}
+
+    async def timeline_figures(
+        self, window: Window, now: datetime
+    ) -> tuple[Decided, dict[str, DurationRow]]:
+        """From the timeline, in one statement (the milestones are computed once):
+
+        - how the window's returns were decided (decided, auto-approved, of which keep-item);
+        - per measure, count and nearest-rank percentiles of whole seconds: request to
+          approval, to receipt, to first refund, and the age of the review backlog now.
+        """
+        m = _milestones(window)
+        first_refund = (
+            select(
+                Refund.return_id,
+                Return.created_at.label("requested_at"),
+                func.min(Refund.created_at).label("refunded_at"),
+            )
+            .join(Return, Return.id == Refund.return_id)
+            .where(*_requested_in(window))
+            .group_by(Refund.return_id, Return.created_at)
+            .subquery("first_refund")
+        )
+        backlog_filter = [Return.status == ReturnStatus.PENDING_REVIEW.value]
+        if window.currency is not None:
+            backlog_filter.append(Return.currency == window.currency)
+        measures: CompoundSelect[*tuple[Any, ...]] = union_all(
+            _measure("approval", seconds_between(m.c.approved_at, m.c.requested_at)).where(
+                m.c.approved_at.is_not(None)
+            ),
+            _measure("receipt", seconds_between(m.c.received_at, m.c.requested_at)).where(
+                m.c.received_at.is_not(None)
+            ),
+            _measure(
+                "refund", seconds_between(first_refund.c.refunded_at, first_refund.c.requested_at)
+            ),
+            _measure(
+                "backlog", seconds_between(literal(now, UTCDateTime), Return.created_at)
+            ).where(*backlog_filter),
+        )
+        # The decision counts ride along as rows of their own, with only `n` set.
+        counts = [
+            select(literal(name, String), func.coalesce(func.sum(value), 0), null(), null(), null())
+            for name, value in (
+                (
+                    "decided",
+                    case((or_(m.c.approved_at.is_not(None), m.c.status == "rejected"), 1), else_=0),
+                ),
+                ("auto", case((m.c.born == "approved", 1), else_=0)),
+                (
+                    "auto_keep_item",
+                    case((and_(m.c.born == "approved", m.c.keep_item.is_(True)), 1), else_=0),
+                ),
+            )
+        ]
+        rows = (await self.session.execute(union_all(percentiles(measures), *counts))).all()
+        durations = {
+            grp: DurationRow(int(n), _int(p50), _int(p90), _int(p100))
+            for grp, n, p50, p90, p100 in rows
+        }
+        decided = Decided(
+            *(durations.pop(name).count for name in ("decided", "auto", "auto_keep_item"))
+        )
+        return decided, durations
+
+    async def refunded(self, window: Window) -> Sequence[AnyRow]:
+        """(currency, method, amount, refunds) of the refunds recorded in the window."""
+        stmt = (
+            select(Refund.currency, Refund.method, func.sum(Refund.amount), func.count())
+            .where(Refund.created_at >= window.start, Refund.created_at < window.end)
+            .group_by(Refund.currency, Refund.method)
+            .order_by(Refund.currency, Refund.method)
+        )
+        if window.currency is not None:
+            stmt = stmt.where(Refund.currency == window.currency)
+        return (await self.session.execute(stmt)).all()
+
+    async def units_sold_and_returned(self, window: Window) -> tuple[int, int]:
+        sold = (
+            select(func.coalesce(func.sum(OrderLine.quantity), 0))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(*_placed_in(window))
+        )
+        returned = (
+            select(func.coalesce(func.sum(ReturnItem.quantity), 0))
+            .join(Order, Order.id == ReturnItem.order_id)
+            .join(Return, Return.id == ReturnItem.return_id)
+            .where(*_placed_in(window), Return.status.in_(COUNTED_STATUSES))
+        )
+        units_sold = (await self.session.execute(sold)).scalar_one()
+        units_returned = (await self.session.execute(returned)).scalar_one()
+        return int(units_sold), int(units_returned)
+
+    async def ratings(self, window: Window) -> dict[int, int]:
+        """How many of each rating was left in the window."""
+        stmt = (
+            select(ReturnFeedback.rating, func.count())
+            .where(
+                ReturnFeedback.created_at >= window.start, ReturnFeedback.created_at < window.end
+            )
+            .group_by(ReturnFeedback.rating)
+        )
+        if window.currency is not None:
+            stmt = stmt.join(Return, Return.id == ReturnFeedback.return_id).where(
+                Return.currency == window.currency
+            )
+        return {int(rating): int(n) for rating, n in (await self.session.execute(stmt)).all()}
+
+    # --- reasons -----------------------------------------------------------------------
+
+    async def reasons(self, window: Window) -> Sequence[AnyRow]:
+        """(reason, currency, returns, units, merchant-fault units, value) per reason and
+        currency, for returns requested in the window that still count."""
+        stmt = (
+            select(
+                ReturnItem.reason,
+                Return.currency,
+                func.count(ReturnItem.return_id.distinct()),
+                func.sum(ReturnItem.quantity),
+                func.sum(case((ReturnItem.merchant_fault.is_(True), ReturnItem.quantity), else_=0)),
+                func.sum(ReturnItem.quantity * ReturnItem.unit_price),
+            )
+            .join(Return, Return.id == ReturnItem.return_id)
+            .where(*_requested_in(window), Return.status.in_(COUNTED_STATUSES))
+            .group_by(ReturnItem.reason, Return.currency)
+        )
+        rows: Sequence[AnyRow] = (await self.session.execute(stmt)).all()
+        return rows
+
+    async def counted_returns(self, window: Window) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(Return)
+            .where(*_requested_in(window), Return.status.in_(COUNTED_STATUSES))
+        )
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    # --- products ----------------------------------------------------------------------
+
+    async def product_page(self, query: ProductQuery) -> Sequence[AnyRow]:
+        """(key, product_id, units_sold, units_returned, return_rate_bps, sort_value) per key,
+        sorted and keyset-paginated. Sold units come from the window's order lines (through
+        covering indexes), returned ones from the window's returns that count."""
+        key = _product_key(query.group_by)
+        sold = (
+            select(
+                key.label("key"),
+                func.sum(OrderLine.quantity).label("units_sold"),
+                func.max(OrderLine.product_id).label("product_id"),
+            )
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(*_placed_in(query.window))
+            .group_by(key)
+            .subquery("sold")
+        )
+        # Refund shares (a window function over each return) only when they are the sort.
+        items = _returned_items(query.window, query.group_by, shares=query.sort == "refunded")
+        returned = (
+            select(
+                items.c.key,
+                func.sum(items.c.quantity).label("units_returned"),
+                func.sum(items.c.refunded).label("refunded"),
+            )
+            .group_by(items.c.key)
+            .subquery("returned")
+        )
+        units_returned = func.coalesce(returned.c.units_returned, 0)
+        rate = units_returned * 10_000 // sold.c.units_sold
+        sort_values: dict[str, ColumnElement[Any]] = {
+            "units_sold": sold.c.units_sold,
+            "units_returned": units_returned,
+            "return_rate": rate,
+            "refunded": func.coalesce(returned.c.refunded, 0),
+        }
+        sort_value = sort_values[query.sort]
+        page = (
+            select(
+                sold.c.key,
+                sold.c.product_id,
+                sold.c.units_sold,
+                units_returned.label("units_returned"),
+                rate.label("return_rate_bps"),
+                sort_value.label("sort_value"),
+            )
+            .outerjoin(returned, returned.c.key == sold.c.key)
+            .order_by(sort_value.desc() if query.descending else sort_value, sold.c.key)
+            .limit(query.limit)
+        )
+        if query.after is not None:
+            value, last_key = query.after
+            beyond = sort_value < value if query.descending else sort_value > value
+            page = page.where(or_(beyond, and_(sort_value == value, sold.c.key > last_key)))
+        return (await self.session.execute(page)).all()
+
+    async def product_details(
+        self, window: Window, group_by: str, keys: Sequence[str]
+    ) -> Sequence[AnyRow]:
+        """(key, currency, reason, units, refunded) for the keys of one page."""
+        items = _returned_items(window, group_by, shares=True)
+        stmt = (
+            select(
+                items.c.key,
+                items.c.currency,
+                items.c.reason,
+                func.sum(items.c.quantity),
+                func.sum(items.c.refunded),
+            )
+            # Outside the subquery: each return's shares are computed over all its items.
+            .where(items.c.key.in_(keys))
+            .group_by(items.c.key, items.c.currency, items.c.reason)
+        )
+        return (await self.session.execute(stmt)).all()
+
+
+def _measure(name: str, seconds: ColumnElement[int]) -> Select[str, int]:
+    return select(literal(name, String).label("grp"), seconds.label("value"))
+
+
+def _product_key(group_by: str) -> ColumnElement[str]:
+    """What a product row is about; lines without one are grouped under ''."""
+    column = OrderLine.product_id if group_by == "product" else OrderLine.sku
+    return func.coalesce(column, "")
+
+
+def _returned_items(window: Window, group_by: str, *, shares: bool) -> Subquery:
+    """Units of the window's orders in returns that count; with `shares`, each item's part
+    of its return's refunds: refunded x item value / value of the return's items (floored).
+
+    The value is unit price x the units the refund is based on (accepted ones once
+    inspected, requested ones before); a return whose items are all worth nothing shares
+    its refunds equally."""
+    refunded: ColumnElement[int] = literal(0, BigInteger)
+    if shares:
+        inspected = ReturnItem.acceptance_status != "pending"
+        units = case((inspected, ReturnItem.accepted_quantity), else_=ReturnItem.quantity)
+        value = ReturnItem.unit_price * units
+        # PostgreSQL sums bigints as numeric: cast back, so that the division is an integer
+        # one there too and both databases floor every share the same way.
+        return_value = cast(func.sum(value).over(partition_by=ReturnItem.return_id), BigInteger)
+        return_items = cast(func.count().over(partition_by=ReturnItem.return_id), BigInteger)
+        refunded = case(
+            (return_value > 0, Return.refunded_amount * value // return_value),
+            else_=Return.refunded_amount // return_items,
+        )
+    return (
+        select(
+            _product_key(group_by).label("key"),
+            ReturnItem.quantity.label("quantity"),
+            ReturnItem.reason.label("reason"),
+            Return.currency.label("currency"),
+            refunded.label("refunded"),
+        )
+        .select_from(ReturnItem)
+        .join(Return, Return.id == ReturnItem.return_id)
+        .join(Order, Order.id == ReturnItem.order_id)
+        .join(OrderLine, _line_of_item())
+        .where(*_placed_in(window), Return.status.in_(COUNTED_STATUSES))
+        .subquery("returned_items")
+    )
+
+
+def _line_of_item() -> ColumnElement[bool]:
+    return and_(OrderLine.order_id == ReturnItem.order_id, OrderLine.id == ReturnItem.line_item_id)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)

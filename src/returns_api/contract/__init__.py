@@ -1,0 +1,1 @@
+"""The API contract: the OpenAPI document, its examples, and the offline docs pages."""

@@ -1,0 +1,24 @@
+"""Date-times as the API accepts them: RFC 3339 text with a UTC offset.
+
+pydantic would also read a number of seconds since 1970 (`0.5`, `"1700000000"`) as a
+date-time; the OpenAPI document promises `format: date-time`, so anything else is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BeforeValidator
+
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _date_time_text(value: object) -> object:
+    if isinstance(value, datetime) or (isinstance(value, str) and _DATE_TIME.match(value)):
+        return value
+    raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-11-04T15:30:00Z")
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_date_time_text)]

@@ -1,0 +1,1 @@
+"""Synthetic demo data: orders and returns to try analytics on, and to benchmark with."""

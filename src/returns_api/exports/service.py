@@ -1,0 +1,203 @@
+"""Returns as CSV: one row per return item, money in major units, streamed in keyset pages.
+
+The rows are produced while the response is being sent, after the request's unit of work
+has closed its session (core.routing commits and closes it when the handler returns). So
+each page is read in a short session of its own from the app's sessionmaker: memory stays
+flat however many returns match, and no pooled connection (nor, on SQLite, the write lock
+that every transaction takes there) is held while a slow client reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from returns_api.auth.dependencies import Caller
+from returns_api.core.money import minor_unit_exponent
+from returns_api.exports.exceptions import NotAcceptable
+from returns_api.returns.repository import ReturnFilters, ReturnRepository
+
+CSV_MEDIA_TYPE = "text/csv"
+PAGE_SIZE = 500
+COLUMNS = (
+    "return_id",
+    "rma_number",
+    "order_id",
+    "customer_id",
+    "status",
+    "return_method",
+    "keep_item",
+    "created_at",
+    "updated_at",
+    "item_id",
+    "line_item_id",
+    "sku",
+    "title",
+    "quantity",
+    "reason",
+    "reason_is_merchant_fault",
+    "resolution",
+    "reception_status",
+    "received_quantity",
+    "acceptance_status",
+    "accepted_quantity",
+    "condition",
+    "disposition",
+    "currency",
+    "unit_price",
+    "item_value",
+    "item_refund",
+    "return_refundable",
+    "return_refunded",
+)
+# A spreadsheet runs a cell that starts like a formula (OWASP "CSV injection"): titles and
+# SKUs come from the shop's catalogue and customers, so such cells are quoted as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Row = Mapping[Any, Any]
+
+
+def check_acceptable(accept: str | None) -> None:
+    """CSV is the only representation: refuse an Accept header that excludes it (406)."""
+    if accept is None or not accept.strip():
+        return
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if media.lower() in (CSV_MEDIA_TYPE, "text/*", "*/*") and _quality(params) > 0:
+            return
+    raise NotAcceptable(
+        f"This export is only available as {CSV_MEDIA_TYPE}; send Accept: {CSV_MEDIA_TYPE}."
+    )
+
+
+def _quality(params: Sequence[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def scoped(caller: Caller, filters: ReturnFilters) -> ReturnFilters | None:
+    """The filters a caller may export with; None when nothing can match (a customer
+    asking for another order gets an empty file, as the list would be empty)."""
+    if not caller.is_customer:
+        return filters
+    if filters.order_id not in (None, caller.order_id):
+        return None
+    return replace(filters, order_id=caller.order_id)
+
+
+def major_units(amount: int, currency: str) -> str:
+    """1999 EUR → "19.99"; 1999 JPY → "1999"; exact (Decimal), never a float."""
+    exponent = minor_unit_exponent(currency)
+    return f"{Decimal(amount).scaleb(-exponent):.{exponent}f}"
+
+
+def _text(value: str | None) -> str:
+    if value is None:
+        return ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _timestamp(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _item_refunds(breakdown: Mapping[str, Any]) -> dict[str, int]:
+    refunds: dict[str, int] = {}
+    for line in breakdown.get("items", []):
+        refunds[line["item_id"]] = refunds.get(line["item_id"], 0) + int(line["total"])
+    return refunds
+
+
+def csv_rows(returns: Sequence[Row], items: Sequence[Row]) -> list[list[str]]:
+    items_of: dict[uuid.UUID, list[Row]] = {}
+    for item in items:
+        items_of.setdefault(item["return_id"], []).append(item)
+    rows: list[list[str]] = []
+    for ret in returns:
+        currency = ret["currency"]
+        refunds = _item_refunds(ret["refund_breakdown"] or {})
+        for item in items_of.get(ret["id"], []):
+            quantity, unit_price = int(item["quantity"]), int(item["unit_price"])
+            rows.append(
+                [
+                    str(ret["id"]),
+                    ret["rma_number"],
+                    _text(ret["order_id"]),
+                    _text(ret["customer_id"]),
+                    ret["status"],
+                    _text(ret["return_method"]),
+                    "true" if ret["keep_item"] else "false",
+                    _timestamp(ret["created_at"]),
+                    _timestamp(ret["updated_at"]),
+                    str(item["id"]),
+                    _text(item["line_item_id"]),
+                    _text(item["sku"]),
+                    _text(item["title"]),
+                    str(quantity),
+                    _text(item["reason"]),
+                    "true" if item["merchant_fault"] else "false",
+                    item["resolution"],
+                    item["reception_status"],
+                    str(item["received_quantity"]),
+                    item["acceptance_status"],
+                    str(item["accepted_quantity"]),
+                    item["condition"] or "",
+                    item["disposition"] or "",
+                    currency,
+                    major_units(unit_price, currency),
+                    major_units(unit_price * quantity, currency),
+                    major_units(refunds.get(str(item["id"]), 0), currency),
+                    major_units(int(ret["refundable_amount"]), currency),
+                    major_units(int(ret["refunded_amount"]), currency),
+                ]
+            )
+    return rows
+
+
+def _encode(rows: Sequence[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)  # RFC 4180 line ends
+    return buffer.getvalue().encode()
+
+
+async def _page(
+    session: AsyncSession, filters: ReturnFilters, after: uuid.UUID | None, size: int
+) -> tuple[Sequence[Row], Sequence[Row]]:
+    repo = ReturnRepository(session)
+    returns = await repo.page(filters, after, size)
+    items = await repo.items([row["id"] for row in returns]) if returns else []
+    return returns, items
+
+
+async def csv_stream(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    filters: ReturnFilters | None,
+    *,
+    page_size: int | None = None,
+) -> AsyncIterator[bytes]:
+    """The header, then one chunk per page of returns (newest first, as the list)."""
+    page_size = page_size or PAGE_SIZE
+    yield _encode([COLUMNS])
+    after: uuid.UUID | None = None
+    while filters is not None:
+        async with sessionmaker() as session:
+            returns, items = await _page(session, filters, after, page_size)
+        if returns:
+            yield _encode(csv_rows(returns, items))
+        if len(returns) < page_size:
+            return
+        after = returns[-1]["id"]

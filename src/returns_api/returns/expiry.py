@@ -1,0 +1,121 @@
+"""Expiry (DESIGN §3, approved → expired): an approved return whose parcel has not left
+within the policy's `ship_within_days` of the approval expires, and its units become
+returnable again. "Left" means the return moved on from `approved` (in transit, or
+cancelled); keep-the-item returns have no parcel and never expire.
+
+A periodic sweep run by the dispatcher loop (`returns-api worker`, or the API process in
+embedded mode) finds due returns in bounded batches, each batch in its own transaction,
+and moves each through the same transition machinery as a person would: a timeline entry
+and a `return.expired` event carrying the previous status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import RowMapping, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from returns_api.auth.dependencies import Caller
+from returns_api.core.clock import utcnow
+from returns_api.policies.service import PolicyVersionNotFound, policy_version
+from returns_api.returns import transitions
+from returns_api.returns.exceptions import ConcurrentChange, IllegalTransition
+from returns_api.returns.models import Return, ReturnChange
+
+log = structlog.get_logger(__name__)
+BATCH_SIZE = 100
+# What the timeline shows as the actor of an expiry (the sweep holds no API key).
+SWEEPER = Caller(kind="api_key", actor="returns-api (expiry sweep)", scopes=frozenset())
+
+
+class ExpiryRepository:
+    """The sweep's two queries. Approved returns are found through `ix_returns_status_id`
+    (status, id), their approval through the timeline's `return_id` index."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def policy_versions_awaiting_parcels(self) -> list[int]:
+        stmt = (
+            select(Return.policy_version)
+            .where(Return.status == "approved", Return.keep_item.is_(False))
+            .distinct()
+            .order_by(Return.policy_version)
+        )
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def due(
+        self, policy_version: int, approved_before: datetime, limit: int
+    ) -> Sequence[RowMapping]:
+        """Approved returns of one policy version, not keep-the-item, approved at or before
+        `approved_before`; oldest first, locked, skipping rows another sweeper or a request
+        holds (PostgreSQL), so several workers never wait for or fight over one return."""
+        approved_in_time = exists().where(
+            ReturnChange.return_id == Return.id,
+            ReturnChange.kind.in_(("created", "approved")),
+            ReturnChange.to_status == "approved",
+            ReturnChange.created_at <= approved_before,
+        )
+        stmt = (
+            select(*Return.__table__.c)
+            .where(
+                Return.status == "approved",
+                Return.keep_item.is_(False),
+                Return.policy_version == policy_version,
+                approved_in_time,
+            )
+            .order_by(Return.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Return)
+        )
+        return (await self.session.execute(stmt)).mappings().all()
+
+
+async def sweep_expired(session: AsyncSession, now: datetime, *, limit: int = BATCH_SIZE) -> int:
+    """Expire up to `limit` due returns in the caller's transaction; how many expired."""
+    repo = ExpiryRepository(session)
+    expired = 0
+    for version in await repo.policy_versions_awaiting_parcels():
+        if expired >= limit:
+            break
+        try:
+            days = (await policy_version(session, version)).ship_within_days
+        except PolicyVersionNotFound:
+            log.warning("expiry_unknown_policy_version", policy_version=version)
+            continue
+        approved_before = now - timedelta(days=days)
+        for row in await repo.due(version, approved_before, limit - expired):
+            try:
+                await transitions.expire(
+                    session,
+                    SWEEPER,
+                    row,
+                    note=f"Not shipped within {days} days of approval.",
+                    data={"ship_within_days": days, "policy_version": version},
+                )
+            except (IllegalTransition, ConcurrentChange) as exc:
+                # Nothing was written for this one (both are raised before any write).
+                log.info("expiry_skipped", return_id=str(row["id"]), reason=exc.detail)
+                continue
+            expired += 1
+    return expired
+
+
+async def expire_overdue(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    now: datetime | None = None,
+    *,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Sweep batch after batch, each committed on its own, until a batch comes back short."""
+    total = 0
+    moment = now or utcnow()
+    while True:
+        async with sessionmaker() as session, session.begin():
+            expired = await sweep_expired(session, moment, limit=batch_size)
+        total += expired
+        if expired < batch_size:
+            return total

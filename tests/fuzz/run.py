@@ -1,0 +1,98 @@
+"""Fuzz the API with schemathesis: every operation, every check, against a real server.
+
+    python -m tests.fuzz.run                    # what CI runs: the seed in schemathesis.toml
+    python -m tests.fuzz.run --seed 7           # another seed
+    bash scripts/fuzz.sh --max-examples 300     # the same; any `st run` option can follow
+
+The server is `returns-api serve` on a free loopback port with a fresh SQLite database; the
+fuzzer holds a key with every scope (`ignored_auth` also tries without it). It tests the
+committed document (openapi/openapi.json), which a test keeps equal to the served one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from returns_api.auth.scopes import ALL_SCOPES
+from returns_api.contract.examples import EXAMPLES
+from tests.live_server import BIN, LiveServer
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "tests" / "fuzz" / "schemathesis.toml"
+DOCUMENT = ROOT / "openapi" / "openapi.json"
+# A bound for CI: the configured run takes about a minute on two cores.
+TIMEOUT_SECONDS = 600
+
+
+def seed(url: str, key: str) -> None:
+    """Data for the fuzzer to find: the order the document's examples name (so the examples
+    phase gets past a 404), and returns in several states plus a webhook endpoint, whose ids
+    the fuzzer picks up from list responses to reach past "not found"."""
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as api:
+        api.put("/v1/orders/ord_1001", json=EXAMPLES["schemas"]["OrderUpsert"]).raise_for_status()
+        order = {**EXAMPLES["schemas"]["OrderUpsert"], "order_number": "fuzz-1"}
+        order["line_items"] = [{**line, "quantity": 1000} for line in order["line_items"]]
+        api.put("/v1/orders/ord_fuzz", json=order).raise_for_status()
+        request = {**EXAMPLES["schemas"]["ReturnRequest"], "order_id": "ord_fuzz"}
+        steps: list[tuple[str, dict[str, Any]]] = [
+            ("approve", {}),
+            ("tracking-events", {"status": "in_transit"}),
+            ("receive", {"items": [{"line_item_id": "li_1", "received_quantity": 2}]}),
+            ("refunds", {"amount": 100}),
+        ]
+        for state in range(len(steps) + 1):  # pending_review, approved, … partly refunded
+            created = api.post("/v1/returns", json=request)
+            created.raise_for_status()
+            path = f"/v1/returns/{created.json()['id']}"
+            for action, body in steps[:state]:
+                api.post(f"{path}/{action}", json=body).raise_for_status()
+        endpoint = api.post("/v1/webhook-endpoints", json={"url": "http://127.0.0.1:9/hooks"})
+        endpoint.raise_for_status()
+        api.post(f"/v1/webhook-endpoints/{endpoint.json()['id']}/test").raise_for_status()
+
+
+def main(argv: list[str]) -> int:
+    # Private URLs are allowed so that a webhook endpoint can exist; nothing is delivered to
+    # it, as the dispatcher does not run in this server.
+    env = {"RETURNS_WEBHOOKS_ALLOW_PRIVATE_URLS": "true"}
+    with tempfile.TemporaryDirectory() as tmp, LiveServer(Path(tmp), env) as server:
+        key = server.api_key(*ALL_SCOPES, name="fuzz")
+        seed(server.url, key)
+        command = [
+            str(BIN / "st"),
+            "--config-file",
+            str(CONFIG),
+            "run",
+            str(DOCUMENT),
+            "--url",
+            server.url,
+            "--checks",
+            "all",
+            *argv,
+        ]
+        try:
+            result = subprocess.run(
+                command,
+                cwd=ROOT,
+                env={**os.environ, "FUZZ_API_KEY": key},
+                stdin=subprocess.DEVNULL,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            print(f"schemathesis did not finish in {TIMEOUT_SECONDS} s", file=sys.stderr)  # noqa: T201
+            return 1
+        if result.returncode != 0:
+            print(f"server log (tail):\n{server.log()}", file=sys.stderr)  # noqa: T201
+        return result.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
