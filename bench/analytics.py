@@ -196,25 +196,31 @@ def main() -> None:
     parser.add_argument("--window-days", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument(
+        "--database", help="Measure a database seeded (and --kept) by an earlier run."
+    )
     args = parser.parse_args()
-    name = f"returns_bench_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    name = args.database or f"returns_bench_{uuid.uuid4().hex[:8]}"
     dsn = f"postgresql://postgres@127.0.0.1:5432/{name}"
     url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        migrate.upgrade(url)
-        counts, generating, copying = asyncio.run(seed(dsn, args.returns))
+    if args.database:
         table, plans = asyncio.run(measure(url, args.window_days, args.repeat))
-    finally:
-        if args.keep:
-            print(f"kept database {name}")
-        else:
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    print(
-        "rows: "
-        + ", ".join(f"{t} {n:,}" for t, n in counts.items())
-        + f"\nseeding: {generating:.0f} s generating, {copying:.0f} s COPY + VACUUM ANALYZE\n"
-    )
+    else:
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        try:
+            migrate.upgrade(url)
+            counts, generating, copying = asyncio.run(seed(dsn, args.returns))
+            table, plans = asyncio.run(measure(url, args.window_days, args.repeat))
+        finally:
+            if args.keep:
+                print(f"kept database {name}")
+            else:
+                asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        print(
+            "rows: "
+            + ", ".join(f"{t} {n:,}" for t, n in counts.items())
+            + f"\nseeding: {generating:.0f} s generating, {copying:.0f} s COPY + VACUUM ANALYZE\n"
+        )
     print("\n".join(table))
     for plan in plans:
         print("\n```\n" + plan + "\n```")

@@ -58,6 +58,16 @@ def seed(url: str, key: str) -> None:
         api.post(f"/v1/webhook-endpoints/{endpoint.json()['id']}/test").raise_for_status()
 
 
+def _only_the_known_tool_crash(result: subprocess.CompletedProcess[str]) -> bool:
+    """True when the run failed only because hypothesis's lambda-source inspection crashed
+    inside CPython 3.11's `ast` (an intermittent tool bug): no API failure was reported."""
+    return (
+        result.returncode != 0
+        and "AST constructor recursion depth mismatch" in result.stdout
+        and "FAILURES" not in result.stdout
+    )
+
+
 def main(argv: list[str]) -> int:
     # Private URLs are allowed so that a webhook endpoint can exist; nothing is delivered to
     # it, as the dispatcher does not run in this server.
@@ -77,18 +87,31 @@ def main(argv: list[str]) -> int:
             "all",
             *argv,
         ]
-        try:
-            result = subprocess.run(
-                command,
-                cwd=ROOT,
-                env={**os.environ, "FUZZ_API_KEY": key},
-                stdin=subprocess.DEVNULL,
-                timeout=TIMEOUT_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            print(f"schemathesis did not finish in {TIMEOUT_SECONDS} s", file=sys.stderr)  # noqa: T201
-            return 1
+        for attempt in (1, 2):
+            try:
+                result = subprocess.run(
+                    command,
+                    cwd=ROOT,
+                    env={**os.environ, "FUZZ_API_KEY": key},
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    timeout=TIMEOUT_SECONDS,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                print(f"schemathesis did not finish in {TIMEOUT_SECONDS} s", file=sys.stderr)  # noqa: T201
+                return 1
+            print(result.stdout)  # noqa: T201
+            if attempt == 1 and _only_the_known_tool_crash(result):
+                print(  # noqa: T201
+                    "schemathesis hit the known hypothesis/CPython 3.11 AST crash (not a "
+                    "finding about this API); running it once more",
+                    file=sys.stderr,
+                )
+                continue
+            break
         if result.returncode != 0:
             print(f"server log (tail):\n{server.log()}", file=sys.stderr)  # noqa: T201
         return result.returncode

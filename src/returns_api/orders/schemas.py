@@ -10,7 +10,15 @@ from returns_api.core.timestamps import Timestamp
 
 ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
 Email = Annotated[
-    str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$", examples=["a@b.com"])
+    str,
+    # Whitespace spelled out: `\s` means different sets in the server's regex engine (Unicode,
+    # e.g. U+0085) and in JSON Schema's ECMAScript one, so clients would disagree with us.
+    Field(
+        min_length=3,
+        max_length=320,
+        pattern=r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+$",
+        examples=["a@b.com"],
+    ),
 ]
 Quantity = Annotated[int, Field(strict=True, ge=1, le=100_000)]
 
