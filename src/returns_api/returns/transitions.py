@@ -154,6 +154,29 @@ async def approve(
     )
 
 
+# The event each plain status change is announced with.
+_EVENT_OF: dict[ReturnStatus, EventType] = {
+    S.REJECTED: "return.rejected",
+    S.CANCELLED: "return.cancelled",
+    S.COMPLETED: "return.completed",
+}
+
+
+async def _move(
+    session: AsyncSession, row: Row, caller: Caller, target: ReturnStatus, note: str | None
+) -> ReturnOut:
+    """A status change that carries nothing but a note."""
+    return await _apply(
+        session,
+        row,
+        caller,
+        kind=target.value,
+        to_status=target,
+        note=note,
+        event=_EVENT_OF[target],
+    )
+
+
 async def reject(
     session: AsyncSession,
     caller: Caller,
@@ -162,15 +185,7 @@ async def reject(
     if_match: str | None,
 ) -> ReturnOut:
     row = await _load_for_change(session, caller, return_id, if_match)
-    return await _apply(
-        session,
-        row,
-        caller,
-        kind="rejected",
-        to_status=S.REJECTED,
-        note=body.note,
-        event="return.rejected",
-    )
+    return await _move(session, row, caller, S.REJECTED, body.note)
 
 
 async def cancel(
@@ -181,15 +196,7 @@ async def cancel(
     if_match: str | None,
 ) -> ReturnOut:
     row = await _load_for_change(session, caller, return_id, if_match)
-    return await _apply(
-        session,
-        row,
-        caller,
-        kind="cancelled",
-        to_status=S.CANCELLED,
-        note=body.note,
-        event="return.cancelled",
-    )
+    return await _move(session, row, caller, S.CANCELLED, body.note)
 
 
 async def record_tracking(
@@ -423,15 +430,7 @@ async def complete(
             "An approved return completes without a parcel only when it is keep-the-item.",
             current_status=row["status"],
         )
-    return await _apply(
-        session,
-        row,
-        caller,
-        kind="completed",
-        to_status=S.COMPLETED,
-        note=body.note,
-        event="return.completed",
-    )
+    return await _move(session, row, caller, S.COMPLETED, body.note)
 
 
 async def expire(
