@@ -89,7 +89,7 @@ async def test_an_approved_return_not_shipped_in_time_expires(app: FastAPI, api:
     before = expect(await api.get("/v1/orders/ord_due"))
     assert before["line_items"][0]["returnable_quantity"] == 1
 
-    assert await expire_overdue(app.state.sessionmaker) == 1
+    assert await expire_overdue(app.state.sessionmaker) == (1, False)
 
     expired = expect(await api.get(f"/v1/returns/{due}"))
     assert expired["status"] == "expired"
@@ -115,13 +115,13 @@ async def test_an_approved_return_not_shipped_in_time_expires(app: FastAPI, api:
     assert await _status(api, fresh) == "approved"
     assert await _status(api, keep) == "approved"  # keep-the-item: no parcel to wait for
     assert await _status(api, shipped) == "in_transit"
-    assert await expire_overdue(app.state.sessionmaker) == 0  # nothing twice
+    assert await expire_overdue(app.state.sessionmaker) == (0, False)  # nothing twice
     assert len(await _events(app, due, "return.expired")) == 1
 
 
 async def test_expired_is_terminal(api: Api, app: FastAPI) -> None:
     rid = await _approved_return(app, api, "ord_1", days_ago=20)
-    assert await expire_overdue(app.state.sessionmaker) == 1
+    assert await expire_overdue(app.state.sessionmaker) == (1, False)
     for path, body in (("tracking-events", TRANSIT), ("cancel", None), ("complete", None)):
         refused = await api.post(f"/v1/returns/{rid}/{path}", body)
         assert assert_problem(refused, 409)["current_status"] == "expired"
@@ -137,7 +137,7 @@ async def test_the_policy_version_of_each_return_decides_its_deadline(
     judged_by_v2 = await _approved_return(app, api, "ord_v2", days_ago=5)  # 3 days to ship
     assert expect(await api.get(f"/v1/returns/{judged_by_v2}"))["decision"]["policy_version"] == 2
 
-    assert await expire_overdue(app.state.sessionmaker) == 1
+    assert await expire_overdue(app.state.sessionmaker) == (1, False)
     assert await _status(api, judged_by_v1) == "approved"
     timeline = expect(await api.get(f"/v1/returns/{judged_by_v2}"))["timeline"]
     assert timeline[-1]["data"] == {"ship_within_days": 3, "policy_version": 2}
@@ -145,7 +145,18 @@ async def test_the_policy_version_of_each_return_decides_its_deadline(
 
 async def test_the_sweep_works_in_bounded_batches(app: FastAPI, api: Api) -> None:
     ids = [await _approved_return(app, api, f"ord_{n}", days_ago=15) for n in range(5)]
-    assert await expire_overdue(app.state.sessionmaker, batch_size=2) == 5
+    assert await expire_overdue(app.state.sessionmaker, batch_size=2) == (5, False)
+    assert [await _status(api, rid) for rid in ids] == ["expired"] * 5
+
+
+async def test_one_sweep_turn_is_bounded_so_deliveries_are_not_starved(
+    app: FastAPI, api: Api
+) -> None:
+    """A large backlog is taken a slice per turn of the dispatcher loop, saying more is due."""
+    ids = [await _approved_return(app, api, f"ord_{n}", days_ago=15) for n in range(5)]
+    sweep = app.state.sessionmaker
+    assert await expire_overdue(sweep, batch_size=2, max_batches=2) == (4, True)
+    assert await expire_overdue(sweep, batch_size=2, max_batches=2) == (1, False)
     assert [await _status(api, rid) for rid in ids] == ["expired"] * 5
 
 
@@ -156,7 +167,7 @@ async def test_sweepers_side_by_side_expire_each_return_once(app: FastAPI, api: 
     counts = await asyncio.gather(
         *(expire_overdue(app.state.sessionmaker, batch_size=2) for _ in range(3))
     )
-    assert sum(counts) == 6
+    assert sum(expired for expired, _ in counts) == 6
     for rid in ids:
         assert await _status(api, rid) == "expired"
         assert len(await _events(app, rid, "return.expired")) == 1
@@ -174,10 +185,10 @@ async def test_a_return_locked_by_a_request_is_left_for_the_next_sweep(
         await holder.execute(
             text("SELECT id FROM returns WHERE id = :id FOR UPDATE"), {"id": uuid.UUID(busy)}
         )
-        assert await asyncio.wait_for(expire_overdue(app.state.sessionmaker), 10) == 1
+        assert await asyncio.wait_for(expire_overdue(app.state.sessionmaker), 10) == (1, False)
     assert await _status(api, idle) == "expired"
     assert await _status(api, busy) == "approved"
-    assert await expire_overdue(app.state.sessionmaker) == 1
+    assert await expire_overdue(app.state.sessionmaker) == (1, False)
     assert await _status(api, busy) == "expired"
 
 

@@ -178,7 +178,7 @@ async def _page(
     session: AsyncSession, filters: ReturnFilters, after: uuid.UUID | None, size: int
 ) -> tuple[Sequence[Row], Sequence[Row]]:
     repo = ReturnRepository(session)
-    returns = await repo.page(filters, after, size)
+    returns = await repo.page(filters, after, size, with_breakdown=True)
     items = await repo.items([row["id"] for row in returns]) if returns else []
     return returns, items
 

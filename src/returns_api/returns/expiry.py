@@ -109,13 +109,17 @@ async def expire_overdue(
     now: datetime | None = None,
     *,
     batch_size: int = BATCH_SIZE,
-) -> int:
-    """Sweep batch after batch, each committed on its own, until a batch comes back short."""
+    max_batches: int = 10,
+) -> tuple[int, bool]:
+    """Sweep batch after batch, each committed on its own, until a batch comes back short
+    or `max_batches` were done. Returns (expired, more may be due): the dispatcher runs this
+    between delivery rounds, and a large backlog must not starve deliveries."""
     total = 0
     moment = now or utcnow()
-    while True:
+    for _ in range(max_batches):
         async with sessionmaker() as session, session.begin():
             expired = await sweep_expired(session, moment, limit=batch_size)
         total += expired
         if expired < batch_size:
-            return total
+            return total, False
+    return total, True

@@ -70,6 +70,13 @@ _REFUNDED_BY_METHOD = (
 )
 
 
+_SUMMARY_COLUMNS = tuple(
+    column
+    for column in returns.c
+    if column.name not in ("decision", "instructions", "refund_breakdown")
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ReturnFilters:
     status: str | None = None
@@ -167,11 +174,18 @@ class ReturnRepository:
         return int(first["n"]), int(first["value"]), int(second["units"])
 
     async def page(
-        self, filters: ReturnFilters, cursor: uuid.UUID | None, limit: int
+        self,
+        filters: ReturnFilters,
+        cursor: uuid.UUID | None,
+        limit: int,
+        *,
+        with_breakdown: bool = False,
     ) -> Sequence[RowMapping]:
         """Newest first by id (UUIDv7, so by creation time); keyset-paginated, so a page is
-        stable while new returns arrive."""
-        statement = select(returns).order_by(returns.c.id.desc()).limit(limit)
+        stable while new returns arrive. Lists never read the decision trace or the
+        instructions (the largest JSON on a row); the breakdown only when asked."""
+        columns = _SUMMARY_COLUMNS + ((returns.c.refund_breakdown,) if with_breakdown else ())
+        statement = select(*columns).order_by(returns.c.id.desc()).limit(limit)
         conditions = []
         if cursor is not None:
             conditions.append(returns.c.id < cursor)

@@ -162,10 +162,12 @@ class Dispatcher:
             return 0
         self._next_sweep = time.monotonic() + interval
         try:
-            expired = await expire_overdue(self.sessionmaker)
+            expired, more = await expire_overdue(self.sessionmaker)
         except Exception as exc:  # like a delivery round: log, keep the worker alive
             log.error("expiry_sweep_error", exc_info=exc)
             return 0
+        if more:  # a backlog: take the next slice after the next delivery round
+            self._next_sweep = 0.0
         if expired:
             log.info("returns_expired", count=expired, worker=self.config.worker_id)
             self.metrics.expired.inc(expired)
