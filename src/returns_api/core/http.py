@@ -44,3 +44,16 @@ def versioned(status: int = 200, *, location: bool = False) -> dict[int | str, d
     if location:
         headers["Location"] = {"$ref": "#/components/headers/Location"}
     return {status: {"headers": headers}}
+
+
+def etag(version: int) -> str:
+    """The strong ETag of a versioned resource (a return, the policy)."""
+    return f'"{version}"'
+
+
+def if_match_allows(if_match: str | None, version: int) -> bool:
+    """RFC 9110 §13.1.1 with strong comparison: absent or `*` always allows."""
+    if if_match is None:
+        return True
+    tags = [tag.strip() for tag in if_match.split(",")]
+    return "*" in tags or etag(version) in tags

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from returns_api.auth.dependencies import Caller, authenticate_if_present, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
-from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, versioned
+from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, etag, versioned
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.core.settings import SettingsDep
 from returns_api.orders.exceptions import OrderNotFound
@@ -54,7 +54,7 @@ async def get_policy(
         if "policy:manage" not in caller.scopes:
             raise Forbidden("`include=rules` needs the policy:manage scope.")
     current = await service.read_current(session)
-    response.headers["ETag"] = service.policy_etag(current.version)
+    response.headers["ETag"] = etag(current.version)
     return service.public_view(current, include_rules=include == "rules")
 
 
@@ -77,7 +77,7 @@ async def update_policy(
 ) -> PolicyVersionOut:
     """Publish a new policy version (versions are immutable; returns keep theirs)."""
     created = await service.put_policy(session, caller, body, if_match)
-    response.headers["ETag"] = service.policy_etag(created.version)
+    response.headers["ETag"] = etag(created.version)
     return created
 
 

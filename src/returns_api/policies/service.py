@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from returns_api.auth.dependencies import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.errors import Conflict, NotFound, PreconditionFailed
+from returns_api.core.http import etag, if_match_allows
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.repository import PolicyRepository
 from returns_api.policies.schemas import (
@@ -79,10 +80,6 @@ class StalePolicy(PreconditionFailed):
     slug = "stale-policy-version"
 
 
-def policy_etag(version: int) -> str:
-    return f'"{version}"'
-
-
 async def read_version(session: AsyncSession, version: int) -> PolicyVersionOut:
     meta = await PolicyRepository(session).meta(version)
     if meta is None and version != DEFAULT_VERSION:
@@ -126,12 +123,8 @@ async def put_policy(
     repo = PolicyRepository(session)
     latest = await repo.latest()
     current = latest[0] if latest is not None else DEFAULT_VERSION
-    if if_match is not None:
-        tags = [tag.strip() for tag in if_match.split(",")]
-        if "*" not in tags and policy_etag(current) not in tags:
-            raise StalePolicy(
-                f"The policy is now at version {current} (ETag {policy_etag(current)})."
-            )
+    if not if_match_allows(if_match, current):
+        raise StalePolicy(f"The policy is now at version {current} (ETag {etag(current)}).")
     # A fresh install runs on the default document as version 1, never stored; the first
     # change stores it, so version 1 stays readable, then the new version after it.
     now = utcnow()

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from returns_api.auth.dependencies import Caller, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
-from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, versioned
+from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, etag, versioned
 from returns_api.core.idempotency import KeyInFlight, KeyReused
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.core.settings import SettingsDep
@@ -37,7 +37,6 @@ from returns_api.returns.schemas import (
     TrackingEventIn,
 )
 from returns_api.returns.status import ReturnStatus
-from returns_api.returns.views import etag
 
 router = APIRouter(prefix="/v1/returns", tags=["Returns"], route_class=UnitOfWorkRoute)
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from returns_api.auth.dependencies import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.errors import FieldError
+from returns_api.core.http import etag, if_match_allows
 from returns_api.core.ids import new_id
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.service import policy_version
@@ -46,7 +47,6 @@ from returns_api.returns.service import (
     render,
 )
 from returns_api.returns.status import RELEASED, ReturnStatus, can_transition
-from returns_api.returns.views import etag
 from returns_api.webhooks.events import EventType
 
 Row = Mapping[Any, Any]
@@ -54,11 +54,7 @@ S = ReturnStatus
 
 
 def check_if_match(if_match: str | None, version: int) -> None:
-    """Strong comparison (RFC 9110 §13.1.1); `*` matches any current version."""
-    if if_match is None:
-        return
-    tags = [tag.strip() for tag in if_match.split(",")]
-    if "*" not in tags and etag(version) not in tags:
+    if not if_match_allows(if_match, version):
         raise StaleVersion(
             f"The return has changed since you read it (its ETag is now {etag(version)}).",
             current_etag=etag(version),

@@ -23,10 +23,6 @@ from returns_api.returns.schemas import (
 Row = Mapping[Any, Any]
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
 def item_out(item: Row) -> ReturnItemOut:
     return ReturnItemOut(
         id=item["id"],
