@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -157,3 +159,72 @@ async def test_revoked_key_is_401(app: FastAPI, client: httpx.AsyncClient) -> No
         assert row is not None
         await revoke_api_key(session, row["id"])
     assert_problem(await client.get("/v1/me", headers=bearer(key)), 401)
+
+
+async def _revoke_behind_the_service(app: FastAPI, key: str) -> None:
+    """Revoke as another process would (the CLI, a second API process): straight in the
+    database, so this process's key cache is not told."""
+    from sqlalchemy import update
+
+    from returns_api.auth.keys import hash_key
+    from returns_api.auth.models import ApiKey
+    from returns_api.core.clock import utcnow
+
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(ApiKey).where(ApiKey.key_hash == hash_key(key)).values(revoked_at=utcnow())
+        )
+
+
+def _app_with_key_cache(database_url: str, seconds: float) -> FastAPI:
+    return create_app(make_settings(database_url, api_key_cache_seconds=seconds))
+
+
+def _client_of(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_a_looked_up_key_is_trusted_for_the_cache_time_unless_revoked_here(
+    database_url: str,
+) -> None:
+    app = _app_with_key_cache(database_url, 60)
+    async with LifespanManager(app), _client_of(app) as client:
+        key = await new_api_key(app, "returns:read")
+        assert (await client.get("/v1/me", headers=bearer(key))).status_code == 200
+        await _revoke_behind_the_service(app, key)
+        # the documented delay: another process's revocation is seen when the lookup expires
+        assert (await client.get("/v1/me", headers=bearer(key))).status_code == 200
+        # a revocation through this process is immediate
+        async with app.state.sessionmaker() as session, session.begin():
+            from returns_api.auth.keys import hash_key
+            from returns_api.auth.repository import ApiKeyRepository
+
+            other = await new_api_key(app, "returns:read")
+            assert (await client.get("/v1/me", headers=bearer(other))).status_code == 200
+            row = await ApiKeyRepository(session).find_for_auth(hash_key(other))
+            assert row is not None
+            await revoke_api_key(session, row["id"])
+        assert_problem(await client.get("/v1/me", headers=bearer(other)), 401)
+
+
+async def test_a_key_revoked_elsewhere_stops_working_when_the_cache_expires(
+    database_url: str,
+) -> None:
+    app = _app_with_key_cache(database_url, 0.2)
+    async with LifespanManager(app), _client_of(app) as client:
+        key = await new_api_key(app, "returns:read")
+        assert (await client.get("/v1/me", headers=bearer(key))).status_code == 200
+        await _revoke_behind_the_service(app, key)
+        await asyncio.sleep(0.3)
+        assert_problem(await client.get("/v1/me", headers=bearer(key)), 401)
+
+
+async def test_with_the_key_cache_off_a_revocation_elsewhere_is_immediate(
+    database_url: str,
+) -> None:
+    app = _app_with_key_cache(database_url, 0)
+    async with LifespanManager(app), _client_of(app) as client:
+        key = await new_api_key(app, "returns:read")
+        assert (await client.get("/v1/me", headers=bearer(key))).status_code == 200
+        await _revoke_behind_the_service(app, key)
+        assert_problem(await client.get("/v1/me", headers=bearer(key)), 401)

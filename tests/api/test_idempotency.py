@@ -223,6 +223,7 @@ async def test_stored_errors_are_replayed(api: Api) -> None:
 
 async def _principal(app: FastAPI, request: Request) -> str:
     """Whom the service scopes the key to, resolved the way the service does it."""
+    request.scope["app"] = app  # as in the route: settings are read from the app
     async with app.state.sessionmaker() as session:
         principal = await app.state.resolve_principal(request, session)
     assert principal is not None

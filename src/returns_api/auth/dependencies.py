@@ -90,7 +90,9 @@ async def _resolve(
             order_id=claims.order_id,
             customer_id=claims.customer_id,
         )
-    key = await service.find_active_key(session, token)
+    key = await service.find_active_key(
+        session, token, cache_seconds=request.app.state.settings.api_key_cache_seconds
+    )
     if key is None:
         raise Unauthorized("The API key is invalid or has been revoked.")
     if mark_used and key.last_used_is_stale:

@@ -4,17 +4,19 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import RowMapping, bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.models import ApiKey
-from returns_api.core.db import fetch_one, table_of
+from returns_api.core.db import Prepared, Row, fetch_one, table_of
 
 _keys = table_of(ApiKey)
 # Runs on every authenticated request: built once, executed as Core.
-_FIND_FOR_AUTH = select(
-    _keys.c.id, _keys.c.name, _keys.c.scopes, _keys.c.revoked_at, _keys.c.last_used_at
-).where(_keys.c.key_hash == bindparam("key_hash"))
+_FIND_FOR_AUTH = Prepared(
+    select(
+        _keys.c.id, _keys.c.name, _keys.c.scopes, _keys.c.revoked_at, _keys.c.last_used_at
+    ).where(_keys.c.key_hash == bindparam("key_hash"))
+)
 
 
 class ApiKeyRepository:
@@ -25,7 +27,7 @@ class ApiKeyRepository:
         self.session.add(key)
         await self.session.flush()
 
-    async def find_for_auth(self, key_hash: str) -> RowMapping | None:
+    async def find_for_auth(self, key_hash: str) -> Row | None:
         """The columns authentication needs, without building an ORM object (every request)."""
         return await fetch_one(self.session, _FIND_FOR_AUTH, {"key_hash": key_hash})
 

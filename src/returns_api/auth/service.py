@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -56,6 +57,7 @@ async def list_api_keys(session: AsyncSession) -> Sequence[ApiKey]:
 
 
 async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
+    _recent.clear()  # this process forgets every looked-up key: revocation is immediate here
     record = await ApiKeyRepository(session).get(key_id)
     if record is None:
         raise NotFound(f"API key {key_id} does not exist.")
@@ -73,17 +75,53 @@ class KeyIdentity:
     last_used_is_stale: bool
 
 
-async def find_active_key(session: AsyncSession, presented: str) -> KeyIdentity | None:
-    """The live key matching a presented secret."""
-    row = await ApiKeyRepository(session).find_for_auth(hash_key(presented))
-    if row is None:
-        return None
-    if row["revoked_at"] is not None:
-        return None
-    last_used_at = row["last_used_at"]
-    stale = last_used_at is None or utcnow() - as_utc(last_used_at) > LAST_USED_RESOLUTION
+@dataclass(slots=True)
+class _Lookup:
+    id: uuid.UUID
+    name: str
+    scopes: frozenset[str]
+    last_used_at: datetime | None
+    expires: float  # time.monotonic()
+
+
+# Live keys looked up recently, by hash: the lookup was a round trip on every request. Only
+# live keys are kept (an unknown or revoked secret always asks the database), and the map is
+# bounded, so random bearer tokens cannot grow it.
+_recent: dict[str, _Lookup] = {}
+_RECENT_MAX = 10_000
+
+
+async def find_active_key(
+    session: AsyncSession, presented: str, *, cache_seconds: float = 0.0
+) -> KeyIdentity | None:
+    """The live key matching a presented secret; a lookup younger than `cache_seconds`
+    is reused. The identity says whether `last_used_at` is due for a refresh, and marks it
+    refreshed in the cached copy, so one process schedules that write once a minute."""
+    key_hash = hash_key(presented)
+    now_mono = time.monotonic()
+    lookup = _recent.get(key_hash)
+    if lookup is None or lookup.expires <= now_mono:
+        row = await ApiKeyRepository(session).find_for_auth(key_hash)
+        if row is None or row["revoked_at"] is not None:
+            _recent.pop(key_hash, None)
+            return None
+        lookup = _Lookup(
+            id=row["id"],
+            name=row["name"],
+            scopes=frozenset(row["scopes"]),
+            last_used_at=None if row["last_used_at"] is None else as_utc(row["last_used_at"]),
+            expires=now_mono + cache_seconds,
+        )
+        if cache_seconds > 0:
+            if len(_recent) >= _RECENT_MAX:
+                _recent.clear()
+            _recent[key_hash] = lookup
+    now = utcnow()
+    stale = lookup.last_used_at is None or now - lookup.last_used_at > LAST_USED_RESOLUTION
+    if stale:
+        lookup.last_used_at = now
     return KeyIdentity(
-        id=row["id"], name=row["name"], scopes=frozenset(row["scopes"]), last_used_is_stale=stale
+        id=lookup.id, name=lookup.name, scopes=lookup.scopes, last_used_is_stale=stale
     )
 
 

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     portal_rate_limit_per_minute: int = Field(default=10, ge=1)
     return_transit_buffer_days: int = Field(default=7, ge=0, le=60)
     idempotency_ttl_hours: int = Field(default=48, ge=24)
+    # How long a process trusts an API-key lookup. A key revoked through this process stops
+    # working at once; through another process (or the CLI), within this many seconds.
+    api_key_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     # How long a claimed key answers 409 "in flight" before a retry may take it over (the
     # first attempt's process died). Longer than any request can take.
     idempotency_lease_seconds: float = Field(default=30.0, ge=1, le=600)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.auth.dependencies import Caller
+from returns_api.core.db import Row
 from returns_api.core.money import minor_unit_exponent
 from returns_api.exports.exceptions import NotAcceptable
 from returns_api.returns.repository import ReturnFilters, ReturnRepository
@@ -61,8 +62,6 @@ COLUMNS = (
 # A spreadsheet runs a cell that starts like a formula (OWASP "CSV injection"): titles and
 # SKUs come from the shop's catalogue and customers, so such cells are quoted as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-Row = Mapping[Any, Any]
 
 
 def check_acceptable(accept: str | None) -> None:

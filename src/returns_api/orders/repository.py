@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.clock import as_utc
-from returns_api.core.db import fetch_all, fetch_one, run, table_of
+from returns_api.core.db import Prepared, Row, fetch_all, fetch_one, run, table_of
 from returns_api.orders.models import Order, OrderLine
 from returns_api.policies.models import PolicyVersion
 from returns_api.returns.models import Return, ReturnItem
@@ -23,11 +23,14 @@ lines = table_of(OrderLine)
 _returns = table_of(Return)
 _items = table_of(ReturnItem)
 
-_ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("id"))
-_ORDER_BY_ID_FOR_UPDATE = _ORDER_BY_ID.with_for_update()
-_ORDER_BY_NUMBER = select(orders).where(orders.c.order_number == bindparam("number"))
-_LINES = select(lines).where(lines.c.order_id == bindparam("order_id")).order_by(lines.c.position)
-_HELD = (
+_BY_ID = select(orders).where(orders.c.id == bindparam("id"))
+_ORDER_BY_ID = Prepared(_BY_ID)
+_ORDER_BY_ID_FOR_UPDATE = Prepared(_BY_ID.with_for_update())
+_ORDER_BY_NUMBER = Prepared(select(orders).where(orders.c.order_number == bindparam("number")))
+_LINES = Prepared(
+    select(lines).where(lines.c.order_id == bindparam("order_id")).order_by(lines.c.position)
+)
+_HELD = Prepared(
     select(_items.c.line_item_id, func.sum(_items.c.quantity).label("units"))
     .select_from(_items.join(_returns, _returns.c.id == _items.c.return_id))
     .where(_items.c.order_id == bindparam("order_id"), _live(_returns))
@@ -51,7 +54,7 @@ _LATEST_CREATED_AT = (
 )
 # Everything judging a new return needs, in one round trip: the order (optionally locked),
 # its lines with the units live returns hold of each, and the current policy version.
-_RETURN_CONTEXT = (
+_RETURN_CONTEXT = Prepared(
     select(
         *(column.label(f"order_{column.name}") for column in orders.c),
         *(column.label(f"line_{column.name}") for column in lines.c if column.name != "order_id"),
@@ -67,7 +70,9 @@ _RETURN_CONTEXT = (
     .where(orders.c.id == bindparam("order_id"))
     .order_by(lines.c.position)
 )
-_LOCK_ORDER = select(orders.c.id).where(orders.c.id == bindparam("order_id")).with_for_update()
+_LOCK_ORDER = Prepared(
+    select(orders.c.id).where(orders.c.id == bindparam("order_id")).with_for_update()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +87,13 @@ class OrderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, order_id: str, *, lock: bool = False) -> RowMapping | None:
+    async def get(self, order_id: str, *, lock: bool = False) -> Row | None:
         """The order row; ``lock`` takes a row lock (PostgreSQL) that serialises writers of
         this order — returns racing for its last unit, or a re-sync during a return."""
         statement = _ORDER_BY_ID_FOR_UPDATE if lock else _ORDER_BY_ID
         return await fetch_one(self.session, statement, {"id": order_id})
 
-    async def find_by_number(self, order_number: str) -> RowMapping | None:
+    async def find_by_number(self, order_number: str) -> Row | None:
         return await fetch_one(self.session, _ORDER_BY_NUMBER, {"number": order_number})
 
     async def return_context(self, order_id: str, *, lock: bool) -> ReturnContextRows | None:
@@ -116,7 +121,7 @@ class OrderRepository:
             latest = (int(version), as_utc(first["policy_created_at"]))
         return ReturnContextRows(order, order_lines, held, latest)
 
-    async def lines(self, order_id: str) -> Sequence[RowMapping]:
+    async def lines(self, order_id: str) -> Sequence[Row]:
         return await fetch_all(self.session, _LINES, {"order_id": order_id})
 
     async def held_quantities(self, order_id: str) -> dict[str, int]:

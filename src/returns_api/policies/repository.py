@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.db import fetch_one, table_of
+from returns_api.core.db import Prepared, fetch_one, table_of
 from returns_api.policies.models import PolicyVersion
 
 _versions = table_of(PolicyVersion)
-_LATEST = (
+_LATEST = Prepared(
     select(_versions.c.version, _versions.c.created_at)
     .order_by(_versions.c.version.desc())
     .limit(1)

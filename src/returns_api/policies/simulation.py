@@ -6,10 +6,11 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
+from returns_api.core.db import Row
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import Decision, evaluate
 from returns_api.policies.facts import facts_from_json
@@ -71,7 +72,7 @@ def _replay(stored: Mapping[str, Any], policy: PolicyDocument, version: int) -> 
     )
 
 
-async def _returns_in_range(session: AsyncSession, body: BacktestIn) -> AsyncIterator[RowMapping]:
+async def _returns_in_range(session: AsyncSession, body: BacktestIn) -> AsyncIterator[Row]:
     """Keyset pages of BATCH rows: memory stays flat however many returns are replayed."""
     after: uuid.UUID | None = None
     columns = (

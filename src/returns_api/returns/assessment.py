@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from returns_api.core.db import Row
 from returns_api.core.errors import FieldError
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import FactValue, ItemFacts, ReturnFacts
 from returns_api.returns import eligibility
 from returns_api.returns.refund_math import unit_share
 from returns_api.returns.schemas import ReturnItemIn, ReturnRequest
-
-Row = Mapping[Any, Any]
 
 
 @dataclass(slots=True)

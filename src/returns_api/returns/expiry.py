@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import RowMapping, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.auth.dependencies import Caller
 from returns_api.core.clock import utcnow
+from returns_api.core.db import Row
 from returns_api.policies.service import PolicyVersionNotFound, policy_version
 from returns_api.returns import transitions
 from returns_api.returns.exceptions import ConcurrentChange, IllegalTransition
@@ -49,7 +50,7 @@ class ExpiryRepository:
 
     async def due(
         self, policy_version: int, approved_before: datetime, limit: int
-    ) -> Sequence[RowMapping]:
+    ) -> Sequence[Row]:
         """Approved returns of one policy version, not keep-the-item, approved at or before
         `approved_before`; oldest first, locked, skipping rows another sweeper or a request
         holds (PostgreSQL), so several workers never wait for or fight over one return."""

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    RowMapping,
     Table,
     and_,
     bindparam,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.db import fetch_all, fetch_one, run, table_of
+from returns_api.core.db import Prepared, Row, fetch_all, fetch_one, run, table_of
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
 from returns_api.returns.status import RELEASED
 
@@ -44,27 +43,35 @@ def live(table: Table) -> ColumnElement[bool]:
     return and_(*(table.c.status != literal_column(f"'{status}'") for status in sorted(RELEASED)))
 
 
-_GET = select(returns).where(returns.c.id == bindparam("id"))
-_GET_FOR_UPDATE = _GET.with_for_update()
+_BY_ID = select(returns).where(returns.c.id == bindparam("id"))
+_GET = Prepared(_BY_ID)
+_GET_FOR_UPDATE = Prepared(_BY_ID.with_for_update())
+_ITEMS_OF_ONE = Prepared(
+    select(items).where(items.c.return_id == bindparam("id")).order_by(items.c.position)
+)
 _ITEMS = (
     select(items)
     .where(items.c.return_id.in_(bindparam("ids", expanding=True)))
     .order_by(items.c.return_id, items.c.position)
 )
-_REFUNDS = select(refunds).where(refunds.c.return_id == bindparam("id")).order_by(refunds.c.id)
-_TIMELINE = select(changes).where(changes.c.return_id == bindparam("id")).order_by(changes.c.id)
-_INSERT_RETURN = insert(returns)
-_INSERT_ITEMS = insert(items)
-_INSERT_CHANGE = insert(changes)
-_INSERT_REFUND = insert(refunds)
-_HELD_BY_OTHERS = (
+_REFUNDS = Prepared(
+    select(refunds).where(refunds.c.return_id == bindparam("id")).order_by(refunds.c.id)
+)
+_TIMELINE = Prepared(
+    select(changes).where(changes.c.return_id == bindparam("id")).order_by(changes.c.id)
+)
+_INSERT_RETURN = Prepared(insert(returns))
+_INSERT_ITEMS = Prepared(insert(items))
+_INSERT_CHANGE = Prepared(insert(changes))
+_INSERT_REFUND = Prepared(insert(refunds))
+_HELD_BY_OTHERS = Prepared(
     select(items.c.return_id, items.c.line_item_id, items.c.quantity)
     .select_from(items.join(returns, returns.c.id == items.c.return_id))
     .where(items.c.order_id == bindparam("order_id"), live(returns))
     .order_by(items.c.return_id)
 )
-_REFUNDED_BY_METHOD = (
-    select(refunds.c.method, func.sum(refunds.c.amount))
+_REFUNDED_BY_METHOD = Prepared(
+    select(refunds.c.method, func.sum(refunds.c.amount).label("amount"))
     .where(refunds.c.return_id == bindparam("id"))
     .group_by(refunds.c.method)
 )
@@ -101,16 +108,18 @@ class ReturnRepository:
         await run(self.session, _INSERT_ITEMS, list(item_rows))
         await run(self.session, _INSERT_CHANGE, [change])
 
-    async def get(self, return_id: uuid.UUID, *, lock: bool = False) -> RowMapping | None:
+    async def get(self, return_id: uuid.UUID, *, lock: bool = False) -> Row | None:
         return await fetch_one(self.session, _GET_FOR_UPDATE if lock else _GET, {"id": return_id})
 
-    async def items(self, return_ids: Sequence[uuid.UUID]) -> Sequence[RowMapping]:
+    async def items(self, return_ids: Sequence[uuid.UUID]) -> Sequence[Row]:
+        if len(return_ids) == 1:
+            return await fetch_all(self.session, _ITEMS_OF_ONE, {"id": return_ids[0]})
         return await fetch_all(self.session, _ITEMS, {"ids": list(return_ids)})
 
-    async def refunds(self, return_id: uuid.UUID) -> Sequence[RowMapping]:
+    async def refunds(self, return_id: uuid.UUID) -> Sequence[Row]:
         return await fetch_all(self.session, _REFUNDS, {"id": return_id})
 
-    async def timeline(self, return_id: uuid.UUID) -> Sequence[RowMapping]:
+    async def timeline(self, return_id: uuid.UUID) -> Sequence[Row]:
         return await fetch_all(self.session, _TIMELINE, {"id": return_id})
 
     async def update(
@@ -135,7 +144,7 @@ class ReturnRepository:
 
     async def refunded_by_method(self, return_id: uuid.UUID) -> dict[str, int]:
         rows = await fetch_all(self.session, _REFUNDED_BY_METHOD, {"id": return_id})
-        return {row["method"]: int(row["sum"]) for row in rows}
+        return {row["method"]: int(row["amount"]) for row in rows}
 
     async def units_held_by_others(
         self, order_id: str, exclude: uuid.UUID | None
@@ -180,7 +189,7 @@ class ReturnRepository:
         limit: int,
         *,
         with_breakdown: bool = False,
-    ) -> Sequence[RowMapping]:
+    ) -> Sequence[Row]:
         """Newest first by id (UUIDv7, so by creation time); keyset-paginated, so a page is
         stable while new returns arrive. Lists never read the decision trace or the
         instructions (the largest JSON on a row); the breakdown only when asked."""

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
 from returns_api.core.clock import utcnow
+from returns_api.core.db import Row
 from returns_api.core.errors import FieldError, Unprocessable
 from returns_api.core.ids import new_id, new_rma_number
 from returns_api.orders.exceptions import OrderNotFound
@@ -41,8 +42,6 @@ from returns_api.returns.schemas import (
 )
 from returns_api.returns.status import ReturnStatus
 from returns_api.webhooks.events import EventType, record_event
-
-Row = Mapping[Any, Any]
 
 # The policy's action decides the status a return is born with (DESIGN §3).
 STATUS_OF_ACTION = {

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
 from returns_api.core.clock import utcnow
+from returns_api.core.db import Row
 from returns_api.core.errors import FieldError
 from returns_api.core.http import etag, if_match_allows
 from returns_api.core.ids import new_id
@@ -49,7 +50,6 @@ from returns_api.returns.service import (
 from returns_api.returns.status import RELEASED, ReturnStatus, can_transition
 from returns_api.webhooks.events import EventType
 
-Row = Mapping[Any, Any]
 S = ReturnStatus
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from returns_api.core.db import Row
 from returns_api.returns.schemas import (
     Acceptance,
     DecisionOut,
@@ -19,8 +20,6 @@ from returns_api.returns.schemas import (
     ReturnSummary,
     TimelineEntry,
 )
-
-Row = Mapping[Any, Any]
 
 
 def item_out(item: Row) -> ReturnItemOut:

@@ -128,7 +128,15 @@ class Dispatcher:
         # Keep-alive only for plain http: pinned https connections must not be shared
         # between host names that happen to resolve to one address (SNI/certificate).
         timeout = httpx.Timeout(config.timeout_seconds)
-        self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        # As many kept-alive connections as sends in flight: httpx keeps 20 by default, and
+        # with more concurrent sends each extra one paid a new TCP connection.
+        self._http = httpx.AsyncClient(
+            timeout=timeout,
+            follow_redirects=False,
+            limits=httpx.Limits(
+                max_connections=config.concurrency, max_keepalive_connections=config.concurrency
+            ),
+        )
         self._https = httpx.AsyncClient(
             timeout=timeout,
             follow_redirects=False,

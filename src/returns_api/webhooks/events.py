@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import TypeAliasType
 
 from returns_api.core.clock import utcnow
-from returns_api.core.db import run, table_of
+from returns_api.core.db import Prepared, run, table_of
 from returns_api.core.ids import new_id
 from returns_api.webhooks.models import Event
 
@@ -37,7 +37,7 @@ EventType = TypeAliasType(
     ],
 )
 EVENT_TYPES: Final[tuple[str, ...]] = get_args(EventType.__value__)
-_INSERT_EVENT = insert(table_of(Event))  # on every change: built once, run as Core
+_INSERT_EVENT = Prepared(insert(table_of(Event)))  # on every change: built once, run as Core
 
 
 async def record_event(

@@ -7,17 +7,28 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, exists, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from returns_api.core.clock import as_utc
+from returns_api.core.db import Prepared, Row, run, table_of
 from returns_api.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 # One process routes events at a time (PostgreSQL advisory lock), so that the deliveries
 # of one return's events are created in event order whatever the number of dispatchers.
 _ROUTING_LOCK_KEY = 0x52455455  # "RETU"
 UNFINISHED = ("pending", "delivering")
+
+# Once per delivery attempt: built once, run on the driver (core.db.Prepared).
+_deliveries = table_of(WebhookDelivery)
+_INSERT_ATTEMPT = Prepared(insert(table_of(WebhookAttempt)))
+# The columns set are the keys given (an outcome sets `delivered_at` or `next_attempt_at`).
+_FINISH = Prepared(
+    update(_deliveries).where(
+        _deliveries.c.id == bindparam("b_id"), _deliveries.c.lease_owner == bindparam("b_owner")
+    )
+)
 
 
 class OutboxRepository:
@@ -32,7 +43,7 @@ class OutboxRepository:
         )
         return bool(result.scalar_one())
 
-    async def unrouted_events(self, limit: int) -> Sequence[RowMapping]:
+    async def unrouted_events(self, limit: int) -> Sequence[Row]:
         stmt = (
             select(Event.id, Event.type, Event.return_id, Event.data)
             .where(Event.routed.is_(False))
@@ -41,7 +52,7 @@ class OutboxRepository:
         )
         return (await self.session.execute(stmt)).mappings().all()
 
-    async def enabled_endpoints(self) -> Sequence[RowMapping]:
+    async def enabled_endpoints(self) -> Sequence[Row]:
         stmt = select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(
             WebhookEndpoint.enabled.is_(True)
         )
@@ -89,7 +100,7 @@ class OutboxRepository:
             )
         return ids
 
-    async def claimed_work(self, ids: Sequence[uuid.UUID]) -> Sequence[RowMapping]:
+    async def claimed_work(self, ids: Sequence[uuid.UUID]) -> Sequence[Row]:
         stmt = (
             select(
                 WebhookDelivery.id,
@@ -139,11 +150,7 @@ class OutboxRepository:
     async def finish(self, delivery_id: uuid.UUID, owner: str, values: Mapping[str, Any]) -> None:
         """Only while `owner` still holds the lease: a dispatcher that stalled past its lease
         cannot overwrite what the one that took over recorded."""
-        await self.session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.lease_owner == owner)
-            .values(**values)
-        )
+        await run(self.session, _FINISH, {**values, "b_id": delivery_id, "b_owner": owner})
 
     async def endpoint_failing(self, endpoint_id: uuid.UUID, now: datetime) -> datetime:
         """Start the failure clock unless it runs already; returns when it started."""
@@ -164,7 +171,7 @@ class OutboxRepository:
         )
 
     async def add_attempt(self, values: Mapping[str, Any]) -> None:
-        await self.session.execute(insert(WebhookAttempt).values(**values))
+        await run(self.session, _INSERT_ATTEMPT, values)
 
     async def disable_endpoint(self, endpoint_id: uuid.UUID, reason: str, now: datetime) -> bool:
         """True only for the call that actually disabled it (one event, however many

@@ -1,0 +1,113 @@
+"""`core.db.Prepared`: hot statements run on the driver, inside the session's transaction.
+
+On PostgreSQL these statements skip SQLAlchemy's execution machinery and go to asyncpg
+directly; on SQLite they run through SQLAlchemy. Both must behave the same: same rows, same
+types, same transaction, same exceptions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from returns_api.auth.models import ApiKey
+from returns_api.core.db import Prepared, fetch_all, fetch_one, run, table_of
+
+keys = table_of(ApiKey)
+INSERT = Prepared(insert(keys))
+NEWEST = Prepared(
+    select(keys.c.id, keys.c.scopes, keys.c.created_at).order_by(keys.c.created_at.desc()).limit(2)
+)
+RENAME = Prepared(update(keys).where(keys.c.id == bindparam("b_id")))
+COUNT = select(func.count()).select_from(keys)
+
+
+def _key(n: int, created_at: datetime) -> dict[str, object]:
+    return {
+        "id": uuid.uuid4(),
+        "name": f"key {n}",
+        "prefix": f"rk_{n}",
+        "key_hash": f"{n:064d}",
+        "scopes": ["returns:read", "returns:write"],
+        "created_at": created_at,
+        "last_used_at": None,
+        "revoked_at": None,
+    }
+
+
+async def _count(app: FastAPI) -> int:
+    async with app.state.sessionmaker() as session:
+        return int((await session.execute(COUNT)).scalar_one())
+
+
+async def test_a_rolled_back_session_takes_its_prepared_writes_with_it(app: FastAPI) -> None:
+    # The first statement of the session is a prepared one: it must open the transaction,
+    # not run (and commit) on its own.
+    async with app.state.sessionmaker() as session:
+        await run(session, INSERT, [_key(1, datetime.now(UTC))])
+        await session.rollback()
+    assert await _count(app) == 0
+
+    async with app.state.sessionmaker() as session:
+        await run(session, INSERT, [_key(1, datetime.now(UTC)), _key(2, datetime.now(UTC))])
+        await session.commit()
+    assert await _count(app) == 2
+
+
+async def test_prepared_and_orm_statements_share_one_transaction(app: FastAPI) -> None:
+    async with app.state.sessionmaker() as session:
+        await session.execute(insert(keys).values(_key(1, datetime.now(UTC))))
+        await run(session, INSERT, [_key(2, datetime.now(UTC))])
+        # each sees the other's uncommitted row
+        assert int((await session.execute(COUNT)).scalar_one()) == 2
+        assert len(await fetch_all(session, NEWEST)) == 2
+        await session.rollback()
+    assert await _count(app) == 0
+
+
+async def test_rows_come_back_with_the_columns_types(app: FastAPI) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    async with app.state.sessionmaker() as session, session.begin():
+        for n in range(3):
+            await run(session, INSERT, [_key(n, now + timedelta(minutes=n))])
+    async with app.state.sessionmaker() as session:
+        rows = await fetch_all(session, NEWEST)  # the LIMIT is built into the statement
+    assert len(rows) == 2
+    assert [row["created_at"] for row in rows] == [
+        now + timedelta(minutes=2),
+        now + timedelta(minutes=1),
+    ]
+    assert all(row["created_at"].utcoffset() == timedelta(0) for row in rows)  # aware UTC
+    assert rows[0]["scopes"] == ["returns:read", "returns:write"]  # JSON decoded
+    assert isinstance(rows[0]["id"], uuid.UUID)
+
+
+async def test_an_update_reports_the_rows_it_changed(app: FastAPI) -> None:
+    row = _key(1, datetime.now(UTC))
+    async with app.state.sessionmaker() as session, session.begin():
+        await run(session, INSERT, [row])
+        assert await run(session, RENAME, {"name": "renamed", "b_id": row["id"]}) == 1
+        assert await run(session, RENAME, {"name": "nobody", "b_id": uuid.uuid4()}) == 0
+    async with app.state.sessionmaker() as session:
+        found = await fetch_one(session, select(keys.c.name).where(keys.c.id == row["id"]))
+    assert found is not None
+    assert found["name"] == "renamed"
+
+
+async def test_a_constraint_violation_is_sqlalchemys_integrity_error(app: FastAPI) -> None:
+    row = _key(1, datetime.now(UTC))
+    async with app.state.sessionmaker() as session, session.begin():
+        await run(session, INSERT, [row])
+    async with app.state.sessionmaker() as session:
+        with pytest.raises(IntegrityError) as caught:
+            await run(session, INSERT, [{**row, "id": uuid.uuid4()}])  # same key_hash
+        if app.state.settings.database_url.startswith("postgresql"):
+            assert getattr(caught.value.orig, "sqlstate", None) == "23505"
+        await session.rollback()
+        # the session is usable again after the rollback
+        assert len(await fetch_all(session, NEWEST)) == 1
