@@ -139,10 +139,13 @@ class Prepared:
     supplied), the statement runs through SQLAlchemy as usual.
     """
 
-    __slots__ = ("_compiled", "statement")
+    __slots__ = ("_compiled", "driver_statement", "statement")
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Executable, *, on_driver: Executable | None = None) -> None:
+        """`on_driver`: the same query spelled for PostgreSQL, when the portable spelling
+        cannot be prepared (``= ANY($1)`` for an expanding ``IN``)."""
         self.statement = statement
+        self.driver_statement = statement if on_driver is None else on_driver
         self._compiled: dict[tuple[str, ...], _DriverStatement | None] = {}
 
     def for_driver(self, dialect: Dialect, keys: tuple[str, ...]) -> _DriverStatement | None:
@@ -178,7 +181,7 @@ class _DriverStatement:
     def compile(
         cls, prepared: Prepared, dialect: Dialect, keys: tuple[str, ...]
     ) -> _DriverStatement | None:
-        statement = prepared.statement
+        statement = prepared.driver_statement
         element = cast(ClauseElement, statement)
         compiled = cast(SQLCompiler, element.compile(dialect=dialect, column_keys=list(keys)))
         names = tuple(compiled.positiontup or ())

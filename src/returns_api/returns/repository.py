@@ -4,16 +4,20 @@ the tables, built once with bind parameters and run on the session's connection
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Table,
+    Uuid,
     and_,
+    any_,
     bindparam,
     exists,
     func,
@@ -22,9 +26,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.db import Prepared, Row, fetch_all, fetch_one, run, table_of
+from returns_api.core.db import Prepared, Row, UTCDateTime, fetch_all, fetch_one, run, table_of
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
 from returns_api.returns.status import RELEASED
 
@@ -49,10 +54,13 @@ _GET_FOR_UPDATE = Prepared(_BY_ID.with_for_update())
 _ITEMS_OF_ONE = Prepared(
     select(items).where(items.c.return_id == bindparam("id")).order_by(items.c.position)
 )
-_ITEMS = (
+_ITEMS = Prepared(
     select(items)
     .where(items.c.return_id.in_(bindparam("ids", expanding=True)))
-    .order_by(items.c.return_id, items.c.position)
+    .order_by(items.c.return_id, items.c.position),
+    on_driver=select(items)
+    .where(items.c.return_id == any_(bindparam("ids", type_=postgresql.ARRAY(Uuid))))
+    .order_by(items.c.return_id, items.c.position),
 )
 _REFUNDS = Prepared(
     select(refunds).where(refunds.c.return_id == bindparam("id")).order_by(refunds.c.id)
@@ -92,6 +100,32 @@ class ReturnFilters:
     reason: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+
+
+# What each list filter adds to the page query, with its value as a parameter.
+_PAGE_CONDITIONS: dict[str, ColumnElement[bool]] = {
+    "cursor": returns.c.id < bindparam("cursor", type_=Uuid),
+    "status": returns.c.status == bindparam("status"),
+    "order_id": returns.c.order_id == bindparam("order_id"),
+    "customer_id": returns.c.customer_id == bindparam("customer_id"),
+    "created_after": returns.c.created_at >= bindparam("created_after", type_=UTCDateTime),
+    "created_before": returns.c.created_at < bindparam("created_before", type_=UTCDateTime),
+    "reason": exists().where(
+        items.c.return_id == returns.c.id, items.c.reason == bindparam("reason")
+    ),
+}
+
+
+@functools.cache
+def _page_statement(present: tuple[str, ...], with_breakdown: bool) -> Prepared:
+    """The page query for one combination of filters, built once (at most 2 x 2^7)."""
+    columns = _SUMMARY_COLUMNS + ((returns.c.refund_breakdown,) if with_breakdown else ())
+    return Prepared(
+        select(*columns)
+        .where(*(_PAGE_CONDITIONS[name] for name in present))
+        .order_by(returns.c.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 class ReturnRepository:
@@ -193,23 +227,13 @@ class ReturnRepository:
         """Newest first by id (UUIDv7, so by creation time); keyset-paginated, so a page is
         stable while new returns arrive. Lists never read the decision trace or the
         instructions (the largest JSON on a row); the breakdown only when asked."""
-        columns = _SUMMARY_COLUMNS + ((returns.c.refund_breakdown,) if with_breakdown else ())
-        statement = select(*columns).order_by(returns.c.id.desc()).limit(limit)
-        conditions = []
+        params: dict[str, Any] = {
+            f.name: getattr(filters, f.name)
+            for f in fields(filters)
+            if getattr(filters, f.name) is not None
+        }
         if cursor is not None:
-            conditions.append(returns.c.id < cursor)
-        if filters.status is not None:
-            conditions.append(returns.c.status == filters.status)
-        if filters.order_id is not None:
-            conditions.append(returns.c.order_id == filters.order_id)
-        if filters.customer_id is not None:
-            conditions.append(returns.c.customer_id == filters.customer_id)
-        if filters.created_after is not None:
-            conditions.append(returns.c.created_at >= filters.created_after)
-        if filters.created_before is not None:
-            conditions.append(returns.c.created_at < filters.created_before)
-        if filters.reason is not None:
-            conditions.append(
-                exists().where(items.c.return_id == returns.c.id, items.c.reason == filters.reason)
-            )
-        return await fetch_all(self.session, statement.where(*conditions))
+            params["cursor"] = cursor
+        statement = _page_statement(tuple(params), with_breakdown)
+        params["limit"] = limit
+        return await fetch_all(self.session, statement, params)
