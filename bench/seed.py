@@ -22,6 +22,7 @@ REASONS = ["size_fit", "changed_mind", "damaged", "defective", "poor_quality"]
 async def seed_orders(dsn: str, count: int) -> list[str]:
     now = datetime.now(UTC)
     orders, lines = [], []
+    placed = now - timedelta(days=5)
     for n in range(count):
         order_id = f"ord_{n}"
         orders.append(
@@ -32,7 +33,7 @@ async def seed_orders(dsn: str, count: int) -> list[str]:
                 f"c{n}@example.com",
                 "EUR",
                 "DE",
-                now - timedelta(days=5),
+                placed,
                 now - timedelta(days=4),
                 now - timedelta(days=2),
                 495,
@@ -58,6 +59,8 @@ async def seed_orders(dsn: str, count: int) -> list[str]:
                     json.dumps(["apparel"]),
                     "shirts",
                     False,
+                    placed,  # the order's placed_at and currency, copied onto its lines
+                    "EUR",
                 )
             )
     conn = await asyncpg.connect(dsn)
@@ -98,6 +101,8 @@ async def seed_orders(dsn: str, count: int) -> list[str]:
                 "tags",
                 "category",
                 "final_sale",
+                "placed_at",
+                "currency",
             ],
         )
     finally:

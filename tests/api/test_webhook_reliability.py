@@ -40,7 +40,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from returns_api.core.settings import Settings
-from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig
+from returns_api.webhooks.dispatcher import SETTLE_BATCH, Dispatcher, DispatcherConfig
 from returns_api.webhooks.events import record_event
 from returns_api.webhooks.models import WebhookEndpoint
 from returns_api.webhooks.signing import generate_secret
@@ -642,6 +642,51 @@ async def test_replay_of_a_time_range_resends_those_events_with_the_same_ids(
         Webhook(str(a["secret"])).verify(request.body, request.headers)
     assert len(receiver.received("/b")) == 3  # the other endpoint gets nothing again
     assert second not in {body_of(r)["data"]["object"]["id"] for r in replayed}
+
+
+async def test_a_large_batch_records_every_success_once_and_failures_for_retry(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Successes are recorded in groups (SETTLE_BATCH per transaction); failures one by one.
+    More pings than two groups, every seventh one refused once: each delivery ends
+    succeeded with one attempt per send, and the refused ones are retried."""
+    refused: set[str] = set()
+
+    def decide(request: Received) -> Reply | None:
+        n = json.loads(request.body)["data"]["n"]
+        first_time = request.headers["webhook-id"] not in refused
+        if n % 7 == 0 and first_time:
+            refused.add(request.headers["webhook-id"])
+            return Reply(status=500)
+        return Reply()
+
+    receiver = ScriptedReceiver(decide)
+    with serving(receiver):
+        api = await hooks_api(app, client)
+        endpoint = await subscribe(api, receiver.url("/many"))
+        count = 2 * SETTLE_BATCH + 17
+        async with app.state.sessionmaker() as session, session.begin():
+            for n in range(count):
+                await record_event(session, "ping", {"endpoint_id": endpoint["id"], "n": n})
+        d = dispatcher(app, batch_size=500, concurrency=16)
+        try:
+            await dispatch_all(app, d, within=30)
+        finally:
+            await d.aclose()
+
+    retried = len(refused)
+    assert retried == len(range(0, count, 7))
+    assert len(receiver.received("/many")) == count + retried
+    assert (
+        await scalar(app, "SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'")
+        == count
+    )
+    assert await scalar(app, "SELECT count(*) FROM webhook_attempts") == count + retried
+    per_delivery = await rows(
+        app, "SELECT attempts, last_status_code FROM webhook_deliveries ORDER BY id"
+    )
+    assert sorted(a for a, _ in per_delivery) == [1] * (count - retried) + [2] * retried
+    assert {code for _, code in per_delivery} == {200}
 
 
 # --------------------------------------------------------------------------- 5. ordering

@@ -3,17 +3,23 @@ ever loaded into Python: each method answers a handful of aggregated rows.
 
 Time facts come from the timeline (`return_changes`: a return is approved when a change
 takes it to `approved`, received at its `received` change) and from `refunds.created_at`.
+
+The returns requested in a period are found by `created_at`; their timeline, refunds and
+items by the *id range* of those returns (`ReturnIds`): ids are UUIDv7, ordered by creation
+time, so the range is a narrow slice of each `return_id` index, read in one pass instead of
+one index probe per return. The range is only a bound: every row read through it is still
+joined with the period's returns, so the figures are exact whatever the ids.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    CTE,
     BigInteger,
     ColumnElement,
     CompoundSelect,
@@ -24,6 +30,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     literal,
     null,
@@ -32,6 +39,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from returns_api.analytics.sql import percentiles, seconds_between
 from returns_api.core.db import UTCDateTime
@@ -45,6 +53,7 @@ AnyRow = Row[*tuple[Any, ...]]
 # cancelled or expired — the same rule as for returnable quantities.
 COUNTED_STATUSES = sorted(s.value for s in ReturnStatus if s not in RELEASED)
 APPROVING_KINDS = ("created", "approved")  # born approved by the policy, or by a person
+MILESTONE_KINDS = (*APPROVING_KINDS, "received")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +63,27 @@ class Window:
     start: datetime
     end: datetime
     currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnIds:
+    """The smallest and the largest id of the returns requested in a window."""
+
+    first: uuid.UUID
+    last: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodReturns:
+    """The returns requested in a window: how many per status now, and their id range
+    (None when there are none)."""
+
+    by_status: dict[str, int]
+    ids: ReturnIds | None
+
+    @property
+    def counted(self) -> int:
+        return sum(self.by_status.get(status, 0) for status in COUNTED_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,34 +125,60 @@ def _placed_in(window: Window) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _milestones(window: Window) -> CTE:
-    """One row per return requested in the window: when it was requested, the status it
-    was born with, when it was first approved and when it was received (the timeline).
+def _lines_placed_in(window: Window) -> list[ColumnElement[bool]]:
+    """The lines of the orders placed in the window (their copy of the order's facts)."""
+    conditions = [OrderLine.placed_at >= window.start, OrderLine.placed_at < window.end]
+    if window.currency is not None:
+        conditions.append(OrderLine.currency == window.currency)
+    return conditions
 
-    Correlated lookups rather than a join: each is an index-only probe of
-    `ix_return_changes_return_id_kind` for one return, so the cost follows the returns of
-    the window, not the size of the whole timeline (a hash join read all of it)."""
-    kind, to_status = ReturnChange.kind, ReturnChange.to_status
-    of_this_return = ReturnChange.return_id == Return.id
-    born = select(to_status).where(of_this_return, kind == "created").limit(1)
-    approved_at = select(func.min(ReturnChange.created_at)).where(
-        of_this_return, kind.in_(APPROVING_KINDS), to_status == "approved"
+
+def _of_returns(
+    return_id: InstrumentedAttribute[uuid.UUID], ids: ReturnIds | None
+) -> ColumnElement[bool]:
+    """Rows of (a superset of) the returns of `ids`: a range of the `return_id` index."""
+    return return_id.between(ids.first, ids.last) if ids is not None else false()
+
+
+def _milestones(window: Window, ids: ReturnIds | None) -> Select[*tuple[Any, ...]]:
+    """One row per return requested in the window: when it was requested, its status now,
+    whether the policy approved it at once (born approved), when it was first approved,
+    received and refunded. The timeline and the refunds are each read in one range scan of
+    their `return_id` index (index-only) and aggregated per return."""
+    kind, to_status, at = ReturnChange.kind, ReturnChange.to_status, ReturnChange.created_at
+    born_approved = and_(kind == "created", to_status == "approved")
+    approval = and_(kind.in_(APPROVING_KINDS), to_status == "approved")
+    changes = (
+        select(
+            ReturnChange.return_id,
+            func.max(case((born_approved, 1), else_=0)).label("born_approved"),
+            func.min(case((approval, at))).label("approved_at"),
+            func.min(case((kind == "received", at))).label("received_at"),
+        )
+        .where(_of_returns(ReturnChange.return_id, ids), kind.in_(MILESTONE_KINDS))
+        .group_by(ReturnChange.return_id)
+        .subquery("changes")
     )
-    received_at = select(func.min(ReturnChange.created_at)).where(
-        of_this_return, kind == "received"
+    first_refund = (
+        select(Refund.return_id, func.min(Refund.created_at).label("refunded_at"))
+        .where(_of_returns(Refund.return_id, ids))
+        .group_by(Refund.return_id)
+        .subquery("first_refund")
     )
     return (
         select(
-            Return.id.label("return_id"),
             Return.created_at.label("requested_at"),
-            Return.keep_item,
             Return.status,
-            born.scalar_subquery().label("born"),
-            approved_at.scalar_subquery().label("approved_at"),
-            received_at.scalar_subquery().label("received_at"),
+            Return.keep_item,
+            func.coalesce(changes.c.born_approved, 0).label("born_approved"),
+            changes.c.approved_at,
+            changes.c.received_at,
+            first_refund.c.refunded_at,
         )
+        .select_from(Return)
+        .outerjoin(changes, changes.c.return_id == Return.id)
+        .outerjoin(first_refund, first_refund.c.return_id == Return.id)
         .where(*_requested_in(window))
-        .cte("milestones")  # read by several parts of one statement: computed once
     )
 
 
@@ -143,6 +199,9 @@ class AnalyticsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def _dialect(self) -> str:
+        return (await self.session.connection()).dialect.name
+
     async def prepare_for_reporting(self) -> None:
         connection = await self.session.connection()
         if connection.dialect.name != "postgresql":
@@ -150,18 +209,31 @@ class AnalyticsRepository:
         for statement in REPORTING_SETTINGS:
             await connection.exec_driver_sql(statement)
 
+    # --- the returns of a period ---------------------------------------------------------
+
+    async def period_returns(self, window: Window) -> PeriodReturns:
+        """Per status, the returns requested in the window; and their id range. One
+        index-only range scan (`ix_returns_created_at_status`), read three times."""
+        requested = select(Return.id, Return.status).where(*_requested_in(window)).cte("requested")
+        first = select(requested.c.id).order_by(requested.c.id).limit(1).scalar_subquery()
+        last = select(requested.c.id).order_by(requested.c.id.desc()).limit(1).scalar_subquery()
+        stmt = select(
+            requested.c.status,
+            func.count().label("n"),
+            first.label("first_id"),
+            last.label("last_id"),
+        ).group_by(requested.c.status)
+        rows = (await self.session.execute(stmt)).all()
+        if not rows:
+            return PeriodReturns({}, None)
+        return PeriodReturns(
+            {row.status: int(row.n) for row in rows}, ReturnIds(rows[0].first_id, rows[0].last_id)
+        )
+
     # --- summary -----------------------------------------------------------------------
 
-    async def returns_by_status(self, window: Window) -> dict[str, int]:
-        stmt = (
-            select(Return.status, func.count())
-            .where(*_requested_in(window))
-            .group_by(Return.status)
-        )
-        return {status: int(n) for status, n in (await self.session.execute(stmt)).all()}
-
     async def timeline_figures(
-        self, window: Window, now: datetime
+        self, window: Window, ids: ReturnIds | None, now: datetime
     ) -> tuple[Decided, dict[str, DurationRow]]:
         """From the timeline, in one statement (the milestones are computed once):
 
@@ -169,18 +241,7 @@ class AnalyticsRepository:
         - per measure, count and nearest-rank percentiles of whole seconds: request to
           approval, to receipt, to first refund, and the age of the review backlog now.
         """
-        m = _milestones(window)
-        first_refund = (
-            select(
-                Refund.return_id,
-                Return.created_at.label("requested_at"),
-                func.min(Refund.created_at).label("refunded_at"),
-            )
-            .join(Return, Return.id == Refund.return_id)
-            .where(*_requested_in(window))
-            .group_by(Refund.return_id, Return.created_at)
-            .subquery("first_refund")
-        )
+        m = _milestones(window, ids).cte("milestones")  # read by several parts: computed once
         backlog_filter = [Return.status == ReturnStatus.PENDING_REVIEW.value]
         if window.currency is not None:
             backlog_filter.append(Return.currency == window.currency)
@@ -191,14 +252,16 @@ class AnalyticsRepository:
             _measure("receipt", seconds_between(m.c.received_at, m.c.requested_at)).where(
                 m.c.received_at.is_not(None)
             ),
-            _measure(
-                "refund", seconds_between(first_refund.c.refunded_at, first_refund.c.requested_at)
+            _measure("refund", seconds_between(m.c.refunded_at, m.c.requested_at)).where(
+                m.c.refunded_at.is_not(None)
             ),
             _measure(
                 "backlog", seconds_between(literal(now, UTCDateTime), Return.created_at)
             ).where(*backlog_filter),
         )
-        # The decision counts ride along as rows of their own, with only `n` set.
+        auto = m.c.born_approved == 1
+        # The decision counts ride along as rows of their own, with only `n` set: one pass
+        # over the milestones, a FILTER-like CASE per count.
         counts = [
             select(literal(name, String), func.coalesce(func.sum(value), 0), null(), null(), null())
             for name, value in (
@@ -206,14 +269,12 @@ class AnalyticsRepository:
                     "decided",
                     case((or_(m.c.approved_at.is_not(None), m.c.status == "rejected"), 1), else_=0),
                 ),
-                ("auto", case((m.c.born == "approved", 1), else_=0)),
-                (
-                    "auto_keep_item",
-                    case((and_(m.c.born == "approved", m.c.keep_item.is_(True)), 1), else_=0),
-                ),
+                ("auto", case((auto, 1), else_=0)),
+                ("auto_keep_item", case((and_(auto, m.c.keep_item.is_(True)), 1), else_=0)),
             )
         ]
-        rows = (await self.session.execute(union_all(percentiles(measures), *counts))).all()
+        stmt = union_all(percentiles(measures, await self._dialect()), *counts)
+        rows = (await self.session.execute(stmt)).all()
         durations = {
             grp: DurationRow(int(n), _int(p50), _int(p90), _int(p100))
             for grp, n, p50, p90, p100 in rows
@@ -224,7 +285,8 @@ class AnalyticsRepository:
         return decided, durations
 
     async def refunded(self, window: Window) -> Sequence[AnyRow]:
-        """(currency, method, amount, refunds) of the refunds recorded in the window."""
+        """(currency, method, amount, refunds) of the refunds recorded in the window
+        (index-only: `ix_refunds_created_at_totals`)."""
         stmt = (
             select(Refund.currency, Refund.method, func.sum(Refund.amount), func.count())
             .where(Refund.created_at >= window.start, Refund.created_at < window.end)
@@ -236,10 +298,9 @@ class AnalyticsRepository:
         return (await self.session.execute(stmt)).all()
 
     async def units_sold_and_returned(self, window: Window) -> tuple[int, int]:
-        sold = (
-            select(func.coalesce(func.sum(OrderLine.quantity), 0))
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(*_placed_in(window))
+        # The lines carry their order's placed_at: a range of `ix_order_lines_placed_at`.
+        sold = select(func.coalesce(func.sum(OrderLine.quantity), 0)).where(
+            *_lines_placed_in(window)
         )
         returned = (
             select(func.coalesce(func.sum(ReturnItem.quantity), 0))
@@ -268,9 +329,10 @@ class AnalyticsRepository:
 
     # --- reasons -----------------------------------------------------------------------
 
-    async def reasons(self, window: Window) -> Sequence[AnyRow]:
+    async def reasons(self, window: Window, ids: ReturnIds | None) -> Sequence[AnyRow]:
         """(reason, currency, returns, units, merchant-fault units, value) per reason and
-        currency, for returns requested in the window that still count."""
+        currency, for returns requested in the window that still count. Their items are
+        read through the id range of the window's returns."""
         stmt = (
             select(
                 ReturnItem.reason,
@@ -281,26 +343,23 @@ class AnalyticsRepository:
                 func.sum(ReturnItem.quantity * ReturnItem.unit_price),
             )
             .join(Return, Return.id == ReturnItem.return_id)
-            .where(*_requested_in(window), Return.status.in_(COUNTED_STATUSES))
+            .where(
+                _of_returns(ReturnItem.return_id, ids),
+                *_requested_in(window),
+                Return.status.in_(COUNTED_STATUSES),
+            )
             .group_by(ReturnItem.reason, Return.currency)
         )
         rows: Sequence[AnyRow] = (await self.session.execute(stmt)).all()
         return rows
 
-    async def counted_returns(self, window: Window) -> int:
-        stmt = (
-            select(func.count())
-            .select_from(Return)
-            .where(*_requested_in(window), Return.status.in_(COUNTED_STATUSES))
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
-
     # --- products ----------------------------------------------------------------------
 
     async def product_page(self, query: ProductQuery) -> Sequence[AnyRow]:
         """(key, product_id, units_sold, units_returned, return_rate_bps, sort_value) per key,
-        sorted and keyset-paginated. Sold units come from the window's order lines (through
-        covering indexes), returned ones from the window's returns that count."""
+        sorted and keyset-paginated. Sold units come from the window's order lines (a range
+        of `ix_order_lines_placed_at`, index-only), returned ones from the window's returns
+        that count."""
         key = _product_key(query.group_by)
         sold = (
             select(
@@ -308,8 +367,7 @@ class AnalyticsRepository:
                 func.sum(OrderLine.quantity).label("units_sold"),
                 func.max(OrderLine.product_id).label("product_id"),
             )
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(*_placed_in(query.window))
+            .where(*_lines_placed_in(query.window))
             .group_by(key)
             .subquery("sold")
         )

@@ -80,8 +80,9 @@ async def summary(session: AsyncSession, window: Window) -> AnalyticsSummary:
     repo = AnalyticsRepository(session)
     await repo.prepare_for_reporting()
     now = utcnow()
-    by_status = await repo.returns_by_status(window)
-    decisions, durations = await repo.timeline_figures(window, now)
+    requested = await repo.period_returns(window)
+    by_status = requested.by_status
+    decisions, durations = await repo.timeline_figures(window, requested.ids, now)
     backlog = durations.get("backlog")
     units_sold, units_returned = await repo.units_sold_and_returned(window)
     ratings = await repo.ratings(window)
@@ -138,8 +139,11 @@ async def reasons(session: AsyncSession, window: Window) -> ReasonReport:
     await repo.prepare_for_reporting()
     _, policy = await current_policy(session)
     labels = {reason.code: reason.label for reason in policy.reasons}
+    requested = await repo.period_returns(window)
     per_reason: dict[str, dict[str, Any]] = {}
-    for reason, currency, returns, units, fault_units, value in await repo.reasons(window):
+    for reason, currency, returns, units, fault_units, value in await repo.reasons(
+        window, requested.ids
+    ):
         entry = per_reason.setdefault(reason, {"returns": 0, "units": 0, "fault": 0, "value": {}})
         entry["returns"] += int(returns)  # a return has one currency: no double count
         entry["units"] += int(units)
@@ -167,7 +171,7 @@ async def reasons(session: AsyncSession, window: Window) -> ReasonReport:
             for reason, e in ordered
         ],
         totals=ReasonTotals(
-            returns=await repo.counted_returns(window),
+            returns=requested.counted,
             units=total_units,
             value=_amounts(total_value),
             merchant_fault_share_bps=basis_points(total_fault, total_units),

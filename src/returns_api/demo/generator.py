@@ -326,7 +326,12 @@ class _Generator:
         }
         chunk.orders.append(order)
         chunk.order_lines.extend(
-            {k: v for k, v in line.items() if k != "_product"} for line in lines
+            {
+                **{k: v for k, v in line.items() if k != "_product"},
+                "placed_at": placed,
+                "currency": config.currency,
+            }
+            for line in lines
         )
         if order["delivered_at"] is not None:
             self._maybe_return(chunk, order, lines)

@@ -51,7 +51,14 @@ async def upsert_order(
     else:
         await repo.update(order_id, values)
     lines = [
-        {**line.model_dump(), "position": position} for position, line in enumerate(body.line_items)
+        # The order's placed_at and currency ride along: analytics select lines by them.
+        {
+            **line.model_dump(),
+            "position": position,
+            "placed_at": body.placed_at,
+            "currency": body.currency,
+        }
+        for position, line in enumerate(body.line_items)
     ]
     await repo.replace_lines(order_id, lines)
 

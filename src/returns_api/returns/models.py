@@ -116,15 +116,19 @@ class ReturnChange(Base):
 
 class Refund(Base):
     __tablename__ = "refunds"
+    __table_args__ = (
+        # A return's refunds; and (index-only) its first refund: analytics.
+        Index("ix_refunds_return_id_created_at", "return_id", "created_at"),
+        # Refund totals of a period (analytics), index-only.
+        Index("ix_refunds_created_at_totals", "created_at", "currency", "method", "amount"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    return_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("returns.id", ondelete="CASCADE"), index=True
-    )
+    return_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     method: Mapped[str] = mapped_column(String(20))
     external_reference: Mapped[str | None] = mapped_column(String(128))
     note: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # analytics
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

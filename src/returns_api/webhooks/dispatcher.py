@@ -40,6 +40,11 @@ from returns_api.webhooks.repository import OutboxRepository
 
 log = structlog.get_logger("returns_api.dispatcher")
 ROUTING_BATCH = 1000
+# Successful deliveries are recorded together, this many per transaction (one round trip
+# each for the attempts and the deliveries, instead of four per delivery). A worker killed
+# before it records them leaves them to their lease: they are sent again, with the same
+# webhook-id (at-least-once, as always).
+SETTLE_BATCH = 50
 USER_AGENT = "returns-api-webhooks/1"
 
 
@@ -193,12 +198,14 @@ class Dispatcher:
             async with self.sessionmaker() as session:
                 work = await OutboxRepository(session).claimed_work(ids)
             limiter = asyncio.Semaphore(self.config.concurrency)
+            delivered: list[tuple[Mapping[Any, Any], AttemptResult]] = []
 
             async def one(item: Mapping[Any, Any]) -> None:
                 async with limiter:
-                    await self._deliver(item)
+                    await self._deliver(item, delivered)
 
             await asyncio.gather(*(one(item) for item in work))
+            await self._record_delivered(delivered)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -247,12 +254,41 @@ class Dispatcher:
         age = (utcnow() - oldest).total_seconds() if oldest else 0.0
         self.metrics.oldest_pending.set(max(0.0, age))
 
-    async def _deliver(self, work: Mapping[Any, Any]) -> None:
+    async def _deliver(
+        self, work: Mapping[Any, Any], delivered: list[tuple[Mapping[Any, Any], AttemptResult]]
+    ) -> None:
         if not work["enabled"]:
             await self._settle(work, AttemptResult(None, "endpoint disabled", 0), final=True)
             return
         result = await self.attempt(work)
-        await self._settle(work, result)
+        if retry.classify(result.status_code) != "success" or work["failing_since"] is not None:
+            await self._settle(work, result)  # a failure or a recovery: endpoint health too
+            return
+        delivered.append((work, result))
+        if len(delivered) >= SETTLE_BATCH:
+            batch = delivered[:]
+            delivered.clear()
+            await self._record_delivered(batch)
+
+    async def _record_delivered(
+        self, delivered: Sequence[tuple[Mapping[Any, Any], AttemptResult]]
+    ) -> None:
+        """Record successful deliveries (of endpoints not failing) in one transaction."""
+        if not delivered:
+            return
+        now = utcnow()
+        owner = self.config.worker_id
+        async with self.sessionmaker() as session, session.begin():
+            repo = OutboxRepository(session)
+            await repo.add_attempts(
+                [self._attempt_row(work, result, now) for work, result in delivered]
+            )
+            await repo.finish_many(
+                owner,
+                [(work["id"], self._outcome(work, result, now)[1]) for work, result in delivered],
+            )
+        self.metrics.attempts.labels("ok").inc(len(delivered))
+        self.metrics.deliveries.labels("succeeded").inc(len(delivered))
 
     async def attempt(self, work: Mapping[Any, Any]) -> AttemptResult:
         """One signed POST to the address that was checked; the receiver's body is never
@@ -301,6 +337,45 @@ class Dispatcher:
     ) -> None:
         """Record the attempt and what comes next, in one transaction."""
         now = utcnow()
+        outcome, values = self._outcome(work, result, now, final=final)
+        async with self.sessionmaker() as session, session.begin():
+            repo = OutboxRepository(session)
+            if not final:
+                await repo.add_attempts([self._attempt_row(work, result, now)])
+            await repo.finish(work["id"], self.config.worker_id, values)
+            disable_reason = await self._endpoint_health(repo, work, outcome, now)
+            if disable_reason is not None and await repo.disable_endpoint(
+                work["endpoint_id"], disable_reason, now
+            ):
+                await record_event(
+                    session,
+                    "webhook_endpoint.disabled",
+                    {"object": {"id": str(work["endpoint_id"]), "reason": disable_reason}},
+                )
+        self.metrics.attempts.labels(
+            "ok" if outcome == "success" else ("error" if result.status_code is None else "http")
+        ).inc()
+        if values.get("status") in ("succeeded", "failed"):
+            self.metrics.deliveries.labels(values["status"]).inc()
+
+    def _attempt_row(
+        self, work: Mapping[Any, Any], result: AttemptResult, now: datetime
+    ) -> dict[str, Any]:
+        return {
+            "id": new_id(),
+            "delivery_id": work["id"],
+            "attempted_at": now,
+            "status_code": result.status_code,
+            "latency_ms": result.latency_ms,
+            "error": result.error,
+            "worker": self.config.worker_id,
+        }
+
+    def _outcome(
+        self, work: Mapping[Any, Any], result: AttemptResult, now: datetime, *, final: bool = False
+    ) -> tuple[str, dict[str, Any]]:
+        """How the attempt counts (success, retry, disable, failed) and the delivery's new
+        columns: done, or the time of the next attempt."""
         outcome = "failed" if final else retry.classify(result.status_code)
         attempts = int(work["attempts"]) + (0 if final else 1)
         values: dict[str, Any] = {
@@ -323,35 +398,7 @@ class Dispatcher:
                 values["status"] = "failed"
             else:
                 values.update(status="pending", next_attempt_at=now + delay)
-        async with self.sessionmaker() as session, session.begin():
-            repo = OutboxRepository(session)
-            if not final:
-                await repo.add_attempt(
-                    {
-                        "id": new_id(),
-                        "delivery_id": work["id"],
-                        "attempted_at": now,
-                        "status_code": result.status_code,
-                        "latency_ms": result.latency_ms,
-                        "error": result.error,
-                        "worker": self.config.worker_id,
-                    }
-                )
-            await repo.finish(work["id"], self.config.worker_id, values)
-            disable_reason = await self._endpoint_health(repo, work, outcome, now)
-            if disable_reason is not None and await repo.disable_endpoint(
-                work["endpoint_id"], disable_reason, now
-            ):
-                await record_event(
-                    session,
-                    "webhook_endpoint.disabled",
-                    {"object": {"id": str(work["endpoint_id"]), "reason": disable_reason}},
-                )
-        self.metrics.attempts.labels(
-            "ok" if outcome == "success" else ("error" if result.status_code is None else "http")
-        ).inc()
-        if values.get("status") in ("succeeded", "failed"):
-            self.metrics.deliveries.labels(values["status"]).inc()
+        return outcome, values
 
     async def _endpoint_health(
         self, repo: OutboxRepository, work: Mapping[Any, Any], outcome: str, now: datetime

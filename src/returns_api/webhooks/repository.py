@@ -152,6 +152,16 @@ class OutboxRepository:
         cannot overwrite what the one that took over recorded."""
         await run(self.session, _FINISH, {**values, "b_id": delivery_id, "b_owner": owner})
 
+    async def finish_many(
+        self, owner: str, finished: Sequence[tuple[uuid.UUID, Mapping[str, Any]]]
+    ) -> None:
+        """`finish` for several deliveries whose new values have the same columns."""
+        await run(
+            self.session,
+            _FINISH,
+            [{**values, "b_id": delivery_id, "b_owner": owner} for delivery_id, values in finished],
+        )
+
     async def endpoint_failing(self, endpoint_id: uuid.UUID, now: datetime) -> datetime:
         """Start the failure clock unless it runs already; returns when it started."""
         result = await self.session.execute(
@@ -170,8 +180,8 @@ class OutboxRepository:
             .values(failing_since=None, updated_at=now)
         )
 
-    async def add_attempt(self, values: Mapping[str, Any]) -> None:
-        await run(self.session, _INSERT_ATTEMPT, values)
+    async def add_attempts(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await run(self.session, _INSERT_ATTEMPT, list(rows))
 
     async def disable_endpoint(self, endpoint_id: uuid.UUID, reason: str, now: datetime) -> bool:
         """True only for the call that actually disabled it (one event, however many
