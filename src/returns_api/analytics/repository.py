@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from returns_api.analytics.sql import percentiles, seconds_between
+from returns_api.analytics.sql import percentiles, seconds_between, uuid_max, uuid_min
 from returns_api.core.db import UTCDateTime
 from returns_api.feedback.models import ReturnFeedback
 from returns_api.orders.models import Order, OrderLine
@@ -53,7 +53,6 @@ AnyRow = Row[*tuple[Any, ...]]
 # cancelled or expired — the same rule as for returnable quantities.
 COUNTED_STATUSES = sorted(s.value for s in ReturnStatus if s not in RELEASED)
 APPROVING_KINDS = ("created", "approved")  # born approved by the policy, or by a person
-MILESTONE_KINDS = (*APPROVING_KINDS, "received")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +139,13 @@ def _of_returns(
     return return_id.between(ids.first, ids.last) if ids is not None else false()
 
 
+def _still_counts(return_id: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
+    """The return of `return_id` still counts. Said as "is not released": an anti-join
+    with the few released returns (index-only) instead of a join with all the others."""
+    released = sorted(status.value for status in RELEASED)
+    return ~select(Return.id).where(Return.id == return_id, Return.status.in_(released)).exists()
+
+
 def _milestones(window: Window, ids: ReturnIds | None) -> Select[*tuple[Any, ...]]:
     """One row per return requested in the window: when it was requested, its status now,
     whether the policy approved it at once (born approved), when it was first approved,
@@ -155,7 +161,12 @@ def _milestones(window: Window, ids: ReturnIds | None) -> Select[*tuple[Any, ...
             func.min(case((approval, at))).label("approved_at"),
             func.min(case((kind == "received", at))).label("received_at"),
         )
-        .where(_of_returns(ReturnChange.return_id, ids), kind.in_(MILESTONE_KINDS))
+        # Only the entries that are milestones (about a third of the timeline): not the birth
+        # of a return that waits for review, nor tracking, refund or completion entries.
+        .where(
+            _of_returns(ReturnChange.return_id, ids),
+            or_(born_approved, kind.in_(("approved", "received"))),
+        )
         .group_by(ReturnChange.return_id)
         .subquery("changes")
     )
@@ -212,22 +223,24 @@ class AnalyticsRepository:
     # --- the returns of a period ---------------------------------------------------------
 
     async def period_returns(self, window: Window) -> PeriodReturns:
-        """Per status, the returns requested in the window; and their id range. One
-        index-only range scan (`ix_returns_created_at_status`), read three times."""
-        requested = select(Return.id, Return.status).where(*_requested_in(window)).cte("requested")
-        first = select(requested.c.id).order_by(requested.c.id).limit(1).scalar_subquery()
-        last = select(requested.c.id).order_by(requested.c.id.desc()).limit(1).scalar_subquery()
-        stmt = select(
-            requested.c.status,
-            func.count().label("n"),
-            first.label("first_id"),
-            last.label("last_id"),
-        ).group_by(requested.c.status)
+        """Per status, the returns requested in the window, with the smallest and the
+        largest id of each: one index-only range scan (`ix_returns_created_at_status`)."""
+        stmt = (
+            select(
+                Return.status,
+                func.count().label("n"),
+                uuid_min(Return.id).label("first_id"),
+                uuid_max(Return.id).label("last_id"),
+            )
+            .where(*_requested_in(window))
+            .group_by(Return.status)
+        )
         rows = (await self.session.execute(stmt)).all()
         if not rows:
             return PeriodReturns({}, None)
         return PeriodReturns(
-            {row.status: int(row.n) for row in rows}, ReturnIds(rows[0].first_id, rows[0].last_id)
+            {row.status: int(row.n) for row in rows},
+            ReturnIds(min(row.first_id for row in rows), max(row.last_id for row in rows)),
         )
 
     # --- summary -----------------------------------------------------------------------
@@ -260,29 +273,26 @@ class AnalyticsRepository:
             ).where(*backlog_filter),
         )
         auto = m.c.born_approved == 1
-        # The decision counts ride along as rows of their own, with only `n` set: one pass
-        # over the milestones, a FILTER-like CASE per count.
-        counts = [
-            select(literal(name, String), func.coalesce(func.sum(value), 0), null(), null(), null())
-            for name, value in (
-                (
-                    "decided",
-                    case((or_(m.c.approved_at.is_not(None), m.c.status == "rejected"), 1), else_=0),
-                ),
-                ("auto", case((auto, 1), else_=0)),
-                ("auto_keep_item", case((and_(auto, m.c.keep_item.is_(True)), 1), else_=0)),
-            )
-        ]
-        stmt = union_all(percentiles(measures, await self._dialect()), *counts)
-        rows = (await self.session.execute(stmt)).all()
-        durations = {
-            grp: DurationRow(int(n), _int(p50), _int(p90), _int(p100))
-            for grp, n, p50, p90, p100 in rows
-        }
-        decided = Decided(
-            *(durations.pop(name).count for name in ("decided", "auto", "auto_keep_item"))
+        decided = or_(m.c.approved_at.is_not(None), m.c.status == "rejected")
+        # The decision counts ride along as one more row, in one pass over the milestones:
+        # ("decisions", decided, auto-approved, of which keep-item, NULL).
+        decisions = select(
+            literal("decisions", String),
+            *(
+                func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+                for condition in (decided, auto, and_(auto, m.c.keep_item.is_(True)))
+            ),
+            null(),
         )
-        return decided, durations
+        stmt = union_all(percentiles(measures, await self._dialect()), decisions)
+        durations: dict[str, DurationRow] = {}
+        counts = Decided(0, 0, 0)
+        for grp, n, p50, p90, p100 in (await self.session.execute(stmt)).all():
+            if grp == "decisions":
+                counts = Decided(int(n), int(p50), int(p90))
+            else:
+                durations[grp] = DurationRow(int(n), _int(p50), _int(p90), _int(p100))
+        return counts, durations
 
     async def refunded(self, window: Window) -> Sequence[AnyRow]:
         """(currency, method, amount, refunds) of the refunds recorded in the window
@@ -305,8 +315,7 @@ class AnalyticsRepository:
         returned = (
             select(func.coalesce(func.sum(ReturnItem.quantity), 0))
             .join(Order, Order.id == ReturnItem.order_id)
-            .join(Return, Return.id == ReturnItem.return_id)
-            .where(*_placed_in(window), Return.status.in_(COUNTED_STATUSES))
+            .where(*_placed_in(window), _still_counts(ReturnItem.return_id))
         )
         units_sold = (await self.session.execute(sold)).scalar_one()
         units_returned = (await self.session.execute(returned)).scalar_one()
@@ -441,38 +450,45 @@ def _product_key(group_by: str) -> ColumnElement[str]:
 
 
 def _returned_items(window: Window, group_by: str, *, shares: bool) -> Subquery:
-    """Units of the window's orders in returns that count; with `shares`, each item's part
-    of its return's refunds: refunded x item value / value of the return's items (floored).
+    """Units of the window's orders in returns that count (key, quantity, reason, refunded);
+    with `shares`, also the return's currency and each item's part of its return's refunds:
+    refunded x item value / value of the return's items (floored).
 
     The value is unit price x the units the refund is based on (accepted ones once
     inspected, requested ones before); a return whose items are all worth nothing shares
     its refunds equally."""
-    refunded: ColumnElement[int] = literal(0, BigInteger)
-    if shares:
-        inspected = ReturnItem.acceptance_status != "pending"
-        units = case((inspected, ReturnItem.accepted_quantity), else_=ReturnItem.quantity)
-        value = ReturnItem.unit_price * units
-        # PostgreSQL sums bigints as numeric: cast back, so that the division is an integer
-        # one there too and both databases floor every share the same way.
-        return_value = cast(func.sum(value).over(partition_by=ReturnItem.return_id), BigInteger)
-        return_items = cast(func.count().over(partition_by=ReturnItem.return_id), BigInteger)
-        refunded = case(
-            (return_value > 0, Return.refunded_amount * value // return_value),
-            else_=Return.refunded_amount // return_items,
-        )
-    return (
-        select(
-            _product_key(group_by).label("key"),
-            ReturnItem.quantity.label("quantity"),
-            ReturnItem.reason.label("reason"),
-            Return.currency.label("currency"),
-            refunded.label("refunded"),
-        )
+    columns: list[ColumnElement[Any]] = [
+        _product_key(group_by).label("key"),
+        ReturnItem.quantity.label("quantity"),
+        ReturnItem.reason.label("reason"),
+    ]
+    items = (
+        select()
         .select_from(ReturnItem)
-        .join(Return, Return.id == ReturnItem.return_id)
         .join(Order, Order.id == ReturnItem.order_id)
         .join(OrderLine, _line_of_item())
-        .where(*_placed_in(window), Return.status.in_(COUNTED_STATUSES))
+        .where(*_placed_in(window))
+    )
+    if not shares:
+        # Units only: no column of the return is needed, just whether it still counts.
+        refunded = literal(0, BigInteger).label("refunded")
+        items = items.where(_still_counts(ReturnItem.return_id))
+        return items.add_columns(*columns, refunded).subquery("returned_items")
+    inspected = ReturnItem.acceptance_status != "pending"
+    units = case((inspected, ReturnItem.accepted_quantity), else_=ReturnItem.quantity)
+    value = ReturnItem.unit_price * units
+    # PostgreSQL sums bigints as numeric: cast back, so that the division is an integer
+    # one there too and both databases floor every share the same way.
+    return_value = cast(func.sum(value).over(partition_by=ReturnItem.return_id), BigInteger)
+    return_items = cast(func.count().over(partition_by=ReturnItem.return_id), BigInteger)
+    share = case(
+        (return_value > 0, Return.refunded_amount * value // return_value),
+        else_=Return.refunded_amount // return_items,
+    )
+    return (
+        items.add_columns(*columns, Return.currency.label("currency"), share.label("refunded"))
+        .join(Return, Return.id == ReturnItem.return_id)
+        .where(Return.status.in_(COUNTED_STATUSES))
         .subquery("returned_items")
     )
 

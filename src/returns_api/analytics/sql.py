@@ -1,4 +1,5 @@
-"""Portable SQL for the aggregates: durations in whole seconds and nearest-rank percentiles.
+"""Portable SQL for the aggregates: durations in whole seconds, nearest-rank percentiles,
+the smallest and largest UUID.
 
 Both are computed by the database, with the same results on SQLite (≥ 3.25, for window
 functions) and PostgreSQL.
@@ -6,6 +7,7 @@ functions) and PostgreSQL.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +16,7 @@ from sqlalchemy import (
     CompoundSelect,
     Float,
     Select,
+    Uuid,
     case,
     func,
     literal,
@@ -50,6 +53,41 @@ def _seconds_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: A
         f"CAST(ROUND(EXTRACT(EPOCH FROM (CAST({later} AS TIMESTAMP WITH TIME ZONE) - "
         f"CAST({earlier} AS TIMESTAMP WITH TIME ZONE)))) AS BIGINT)"
     )
+
+
+class uuid_min(FunctionElement[uuid.UUID]):
+    """The smallest UUID of a column (an aggregate).
+
+    PostgreSQL has no min(uuid): its canonical text form, compared bytewise (COLLATE "C"),
+    sorts like the UUIDs themselves. SQLite stores them as hex text already.
+    """
+
+    type = Uuid()
+    name = "uuid_min"
+    inherit_cache = True
+
+
+class uuid_max(FunctionElement[uuid.UUID]):
+    """The largest UUID of a column (an aggregate); see `uuid_min`."""
+
+    type = Uuid()
+    name = "uuid_max"
+    inherit_cache = True
+
+
+@compiles(uuid_min)
+@compiles(uuid_max)
+def _uuid_extreme(element: uuid_min | uuid_max, compiler: SQLCompiler, **kw: Any) -> str:
+    aggregate = "min" if isinstance(element, uuid_min) else "max"
+    return f"{aggregate}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(uuid_min, "postgresql")
+@compiles(uuid_max, "postgresql")
+def _uuid_extreme_postgresql(element: uuid_min | uuid_max, compiler: SQLCompiler, **kw: Any) -> str:
+    aggregate = "min" if isinstance(element, uuid_min) else "max"
+    column = compiler.process(element.clauses, **kw)
+    return f'CAST({aggregate}(CAST({column} AS TEXT) COLLATE "C") AS UUID)'
 
 
 def nearest_rank(count: ColumnElement[int], percent: int) -> ColumnElement[int]:
