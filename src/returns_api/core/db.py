@@ -196,7 +196,7 @@ class _DriverStatement:
             columns = (
                 statement.selected_columns
                 if isinstance(statement, Select)
-                else (statement.exported_columns)
+                else statement.exported_columns
             )
             for key, column in columns.items():
                 process = column.type.result_processor(dialect, None)
@@ -271,7 +271,7 @@ async def _on_driver(
     if compiled is None:
         return None
     many = [compiled.arguments(p) for p in params] if len(params) > 1 else None
-    arguments = compiled.arguments(params[0] if params else {})
+    arguments = [] if many is not None else compiled.arguments(params[0] if params else {})
     try:
         if many is not None:
             await driver.executemany(compiled.sql, many)

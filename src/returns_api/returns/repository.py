@@ -51,9 +51,6 @@ def live(table: Table) -> ColumnElement[bool]:
 _BY_ID = select(returns).where(returns.c.id == bindparam("id"))
 _GET = Prepared(_BY_ID)
 _GET_FOR_UPDATE = Prepared(_BY_ID.with_for_update())
-_ITEMS_OF_ONE = Prepared(
-    select(items).where(items.c.return_id == bindparam("id")).order_by(items.c.position)
-)
 _ITEMS = Prepared(
     select(items)
     .where(items.c.return_id.in_(bindparam("ids", expanding=True)))
@@ -146,8 +143,6 @@ class ReturnRepository:
         return await fetch_one(self.session, _GET_FOR_UPDATE if lock else _GET, {"id": return_id})
 
     async def items(self, return_ids: Sequence[uuid.UUID]) -> Sequence[Row]:
-        if len(return_ids) == 1:
-            return await fetch_all(self.session, _ITEMS_OF_ONE, {"id": return_ids[0]})
         return await fetch_all(self.session, _ITEMS, {"ids": list(return_ids)})
 
     async def refunds(self, return_id: uuid.UUID) -> Sequence[Row]:
