@@ -287,6 +287,29 @@ async def test_refused_create_writes_nothing(app: FastAPI, api: Api) -> None:
     assert expect(await api.get("/v1/orders/ord_1"))["line_items"] == order_before["line_items"]
 
 
+async def test_an_rma_number_already_taken_is_drawn_again(
+    app: FastAPI, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RMA numbers are 8 random characters: force the rare clash by drawing the same one twice.
+    draws = iter(["R-SAME0000", "R-SAME0000", "R-SAME0000", "R-OTHER000"])
+    monkeypatch.setattr("returns_api.returns.service.new_rma_number", lambda: next(draws))
+    await put_order(api, lines=[line("li_1", quantity=2)])
+    before = await row_counts(app)
+
+    first = expect(await api.create_return(items=[item("li_1")]), 201)
+    second = expect(await api.create_return(items=[item("li_1")]), 201)
+
+    assert first["rma_number"] == "R-SAME0000"
+    assert second["rma_number"] == "R-OTHER000"
+    stored = expect(await api.get(f"/v1/returns/{second['id']}"))
+    assert stored["rma_number"] == "R-OTHER000"
+    after = await row_counts(app)
+    # the clashing attempts wrote nothing: one return, one item and one change per create
+    assert after["returns"] - before["returns"] == 2
+    assert after["return_items"] - before["return_items"] == 2
+    assert after["return_changes"] - before["return_changes"] == 2
+
+
 async def test_return_without_items_is_422_naming_items(api: Api) -> None:
     await put_order(api)
     for items in ([], None):

@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.db import Prepared, Row, UTCDateTime, fetch_all, fetch_one, run, table_of
@@ -65,7 +65,15 @@ _REFUNDS = Prepared(
 _TIMELINE = Prepared(
     select(changes).where(changes.c.return_id == bindparam("id")).order_by(changes.c.id)
 )
-_INSERT_RETURN = Prepared(insert(returns))
+# RMA numbers are short and random: a clash is rare but possible, and must not be a 500.
+# ON CONFLICT DO NOTHING on that one constraint leaves the transaction usable (a raised
+# unique violation would abort it on PostgreSQL) and reports the clash as rowcount 0.
+_INSERT_RETURN = Prepared(
+    sqlite.insert(returns).on_conflict_do_nothing(index_elements=[returns.c.rma_number]),
+    on_driver=postgresql.insert(returns).on_conflict_do_nothing(
+        index_elements=[returns.c.rma_number]
+    ),
+)
 _INSERT_ITEMS = Prepared(insert(items))
 _INSERT_CHANGE = Prepared(insert(changes))
 _INSERT_REFUND = Prepared(insert(refunds))
@@ -134,10 +142,14 @@ class ReturnRepository:
         values: Mapping[str, Any],
         item_rows: Sequence[Mapping[str, Any]],
         change: Mapping[str, Any],
-    ) -> None:
-        await run(self.session, _INSERT_RETURN, [values])
+    ) -> bool:
+        """Writes the return, its items and its first change; False, writing nothing, when
+        another return already has this RMA number."""
+        if await run(self.session, _INSERT_RETURN, [values]) != 1:
+            return False
         await run(self.session, _INSERT_ITEMS, list(item_rows))
         await run(self.session, _INSERT_CHANGE, [change])
+        return True
 
     async def get(self, return_id: uuid.UUID, *, lock: bool = False) -> Row | None:
         return await fetch_one(self.session, _GET_FOR_UPDATE if lock else _GET, {"id": return_id})

@@ -212,6 +212,9 @@ def instructions_for(
     }
 
 
+_RMA_ATTEMPTS = 5
+
+
 async def create_return(
     session: AsyncSession, caller: Caller, request: ReturnRequest, *, transit_buffer_days: int
 ) -> ReturnOut:
@@ -224,23 +227,16 @@ async def create_return(
     status = STATUS_OF_ACTION[str(decision["action"])]
     keep_item = decision["action"] == "approve_keep_item"
     return_id = new_id()
-    rma_number = new_rma_number()
     items = _item_rows(ctx, return_id)
     money = _requested_breakdown(ctx, items)
     values: dict[str, Any] = {
         "id": return_id,
-        "rma_number": rma_number,
         "order_id": ctx.order["id"],
         "customer_id": ctx.order["customer_id"],
         "status": status.value,
         "currency": ctx.order["currency"],
         "return_method": request.return_method,
         "keep_item": keep_item,
-        "instructions": instructions_for(
-            ctx.policy, request.return_method, rma_number, keep_item=keep_item
-        )
-        if status is ReturnStatus.APPROVED
-        else None,
         "decision": decision,
         "policy_version": ctx.policy_version,
         "tracking_number": None,
@@ -264,7 +260,19 @@ async def create_return(
         "data": {"policy_version": ctx.policy_version, "action": decision["action"]},
         "created_at": ctx.now,
     }
-    await ReturnRepository(session).insert(values, items, change)
+    repo = ReturnRepository(session)
+    for _ in range(_RMA_ATTEMPTS):
+        rma_number = new_rma_number()
+        values["rma_number"] = rma_number
+        values["instructions"] = (
+            instructions_for(ctx.policy, request.return_method, rma_number, keep_item=keep_item)
+            if status is ReturnStatus.APPROVED
+            else None
+        )
+        if await repo.insert(values, items, change):
+            break
+    else:  # 1e12 numbers: five clashes in a row means something else is wrong
+        raise RuntimeError(f"no free RMA number in {_RMA_ATTEMPTS} attempts")
     # Built from what was just written: no read-back round trip on the hot path.
     result = views.return_out(values, items, [], [change])
     await record_return_event(session, "return.created", result, previous_status=None)
