@@ -104,6 +104,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "log_level": "warning",
         "webhooks_allow_private_urls": True,
         "run_dispatcher_in_process": False,
+        "gc_freeze_after_startup": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -17,6 +17,7 @@ from returns_api.contract.docs_ui import install_docs
 from returns_api.contract.document import openapi_for
 from returns_api.core.db import make_engine, make_sessionmaker
 from returns_api.core.errors import install_error_handlers
+from returns_api.core.heap import freeze_startup_heap
 from returns_api.core.logging import configure_logging
 from returns_api.core.middleware import BodyLimitMiddleware, Metrics, RequestContextMiddleware
 from returns_api.core.settings import Settings
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 DispatcherMetrics(app.state.metrics.registry),
             )
             dispatcher_task = asyncio.create_task(dispatcher.run(stop))
+        if settings.gc_freeze_after_startup:
+            freeze_startup_heap()
         try:
             yield
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import httpx
 import pytest
@@ -52,6 +53,19 @@ async def test_readyz_is_503_problem_when_database_unreachable(unreachable_url: 
             assert (await client.get("/healthz")).status_code == 200
             body = assert_problem(await client.get("/readyz"), 503)
     assert body["detail"] == "The database does not answer."
+
+
+async def test_a_started_app_freezes_its_startup_heap_only_when_asked(database_url: str) -> None:
+    gc.unfreeze()
+    try:
+        async with LifespanManager(create_app(make_settings(database_url))):
+            assert gc.get_freeze_count() == 0  # the tests' setting: off
+        frozen = create_app(make_settings(database_url, gc_freeze_after_startup=True))
+        async with LifespanManager(frozen):
+            # everything alive after start-up (the imported modules, the app) is frozen
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
 
 
 async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # gc.freeze() once started (core/heap.py): no full-heap collection pauses per request.
+    # Off in the tests, which build many apps in one process.
+    gc_freeze_after_startup: bool = True
     log_json: bool = True
 
     portal_token_secret: SecretStr = SecretStr(DEV_PORTAL_SECRET)

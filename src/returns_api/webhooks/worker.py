@@ -9,6 +9,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, start_http_server
 
 from returns_api.core.db import make_engine, make_sessionmaker
+from returns_api.core.heap import freeze_startup_heap
 from returns_api.core.logging import configure_logging
 from returns_api.core.settings import Settings
 from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig, DispatcherMetrics
@@ -30,6 +31,8 @@ async def _main(settings: Settings, metrics_port: int | None) -> None:
         # Stop claiming; the batch in flight finishes (each send is bounded by the timeout)
         # and anything unfinished is left to its lease for another worker.
         loop.add_signal_handler(sig, stop.set)
+    if settings.gc_freeze_after_startup:
+        freeze_startup_heap()
     try:
         await dispatcher.run(stop)
     finally:
