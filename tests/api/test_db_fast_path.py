@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from returns_api.auth.models import ApiKey
-from returns_api.core.db import Prepared, fetch_all, fetch_one, run, table_of
+from returns_api.core.db import Prepared, fetch_all, fetch_one, read_only, run, table_of
 
 keys = table_of(ApiKey)
 INSERT = Prepared(insert(keys))
@@ -111,3 +111,38 @@ async def test_a_constraint_violation_is_sqlalchemys_integrity_error(app: FastAP
         await session.rollback()
         # the session is usable again after the rollback
         assert len(await fetch_all(session, NEWEST)) == 1
+
+
+STATEMENT_CLOCK = Prepared(
+    select(func.statement_timestamp().label("statement"), func.now().label("transaction"))
+)
+
+
+async def test_a_read_only_session_reads_without_a_transaction(app: FastAPI) -> None:
+    if app.state.engine.dialect.name != "postgresql":
+        pytest.skip("the driver fast path is PostgreSQL's (SQLite runs through SQLAlchemy)")
+    # now() is the start of the transaction: inside one it stays put; without one it moves
+    # with every statement, like statement_timestamp().
+    async with app.state.sessionmaker() as session:
+        read_only(session)
+        first = await fetch_one(session, STATEMENT_CLOCK)
+        second = await fetch_one(session, STATEMENT_CLOCK)
+    assert first is not None
+    assert second is not None
+    assert second["transaction"] > first["transaction"]
+
+    async with app.state.sessionmaker() as session:
+        first = await fetch_one(session, STATEMENT_CLOCK)
+        second = await fetch_one(session, STATEMENT_CLOCK)
+    assert first is not None
+    assert second is not None
+    assert second["transaction"] == first["transaction"] < second["statement"]
+
+
+async def test_a_read_only_session_still_writes_in_a_transaction(app: FastAPI) -> None:
+    async with app.state.sessionmaker() as session:
+        read_only(session)
+        assert await fetch_all(session, NEWEST) == []
+        await run(session, INSERT, [_key(1, datetime.now(UTC))])
+        await session.rollback()
+    assert await _count(app) == 0

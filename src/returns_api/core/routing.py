@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
-from returns_api.core import idempotency
+from returns_api.core import db, idempotency
 from returns_api.core.errors import (
     FieldError,
     RequestInvalid,
@@ -29,6 +29,7 @@ from returns_api.core.errors import (
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+_READS = frozenset({"GET", "HEAD"})
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -45,6 +46,8 @@ class UnitOfWorkRoute(APIRoute):
             request.state.after_commit = []
             async with sessionmaker() as session:
                 request.state.session = session
+                if request.method in _READS:
+                    db.read_only(session)
                 try:
                     response = await _refusing_unstorable_text(endpoint(request))
                 except ReturnsError as exc:
