@@ -367,7 +367,9 @@ async def get_return(session: AsyncSession, caller: Caller, return_id: uuid.UUID
 async def render(session: AsyncSession, row: Row) -> ReturnOut:
     repo = ReturnRepository(session)
     items = await repo.items([row["id"]])
-    refunds = await repo.refunds(row["id"])
+    # Each refund adds its amount (at least 1) to `refunded_amount` in the transaction that
+    # records it: while that is 0 there are no refund rows, and no query to make for them.
+    refunds = await repo.refunds(row["id"]) if int(row["refunded_amount"]) else ()
     timeline = await repo.timeline(row["id"])
     return views.return_out(row, items, refunds, timeline)
 
