@@ -29,7 +29,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.db import Prepared, Row, UTCDateTime, fetch_all, fetch_one, run, table_of
+from returns_api.core.db import (
+    ChildRows,
+    Prepared,
+    Row,
+    UTCDateTime,
+    fetch_all,
+    fetch_one,
+    run,
+    table_of,
+)
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
 from returns_api.returns.status import RELEASED
 
@@ -68,6 +77,24 @@ _TIMELINE = Prepared(
 # RMA numbers are short and random: a clash is rare but possible, and must not be a 500.
 # ON CONFLICT DO NOTHING on that one constraint leaves the transaction usable (a raised
 # unique violation would abort it on PostgreSQL) and reports the clash as rowcount 0.
+# PostgreSQL: a return with its items, refunds and timeline in one statement (GET).
+_ITEMS_OF_RETURN = ChildRows(
+    items, where=items.c.return_id == returns.c.id, order_by=items.c.position
+)
+_REFUNDS_OF_RETURN = ChildRows(
+    refunds, where=refunds.c.return_id == returns.c.id, order_by=refunds.c.id
+)
+_TIMELINE_OF_RETURN = ChildRows(
+    changes, where=changes.c.return_id == returns.c.id, order_by=changes.c.id
+)
+_WHOLE = Prepared(
+    select(
+        returns,
+        _ITEMS_OF_RETURN.column.label("_items"),
+        _REFUNDS_OF_RETURN.column.label("_refunds"),
+        _TIMELINE_OF_RETURN.column.label("_timeline"),
+    ).where(returns.c.id == bindparam("id"))
+)
 _INSERT_RETURN = Prepared(
     sqlite.insert(returns).on_conflict_do_nothing(index_elements=[returns.c.rma_number]),
     on_driver=postgresql.insert(returns).on_conflict_do_nothing(
@@ -153,6 +180,34 @@ class ReturnRepository:
 
     async def get(self, return_id: uuid.UUID, *, lock: bool = False) -> Row | None:
         return await fetch_one(self.session, _GET_FOR_UPDATE if lock else _GET, {"id": return_id})
+
+    async def whole(
+        self, return_id: uuid.UUID
+    ) -> tuple[Row, Sequence[Row], Sequence[Row], Sequence[Row]] | None:
+        """The return with its items, refunds and timeline: one statement on PostgreSQL."""
+        dialect = self.session.get_bind().dialect
+        if dialect.name != "postgresql":
+            row = await self.get(return_id)
+            if row is None:
+                return None
+            # Each refund adds its amount (at least 1) to `refunded_amount` in the transaction
+            # that records it: while that is 0 there are no refund rows to query.
+            return (
+                row,
+                await self.items([return_id]),
+                await self.refunds(return_id) if int(row["refunded_amount"]) else (),
+                await self.timeline(return_id),
+            )
+        found = await fetch_one(self.session, _WHOLE, {"id": return_id})
+        if found is None:
+            return None
+        row = dict(found)
+        return (
+            row,
+            _ITEMS_OF_RETURN.rows(row.pop("_items"), dialect),
+            _REFUNDS_OF_RETURN.rows(row.pop("_refunds"), dialect),
+            _TIMELINE_OF_RETURN.rows(row.pop("_timeline"), dialect),
+        )
 
     async def items(self, return_ids: Sequence[uuid.UUID]) -> Sequence[Row]:
         return await fetch_all(self.session, _ITEMS, {"ids": list(return_ids)})

@@ -354,22 +354,26 @@ async def load_visible(
 ) -> Row:
     """The return, if this caller may see it; otherwise 404 (never 403: ids can't be probed)."""
     row = await ReturnRepository(session).get(return_id, lock=lock)
-    if row is None or (caller.is_customer and row["order_id"] != caller.order_id):
+    if row is None or not _visible(caller, row):
         raise ReturnNotFound(f"Return {return_id} does not exist.")
     return row
 
 
+def _visible(caller: Caller, row: Row) -> bool:
+    return not caller.is_customer or row["order_id"] == caller.order_id
+
+
 async def get_return(session: AsyncSession, caller: Caller, return_id: uuid.UUID) -> ReturnOut:
-    row = await load_visible(session, caller, return_id)
-    return await render(session, row)
+    found = await ReturnRepository(session).whole(return_id)
+    if found is None or not _visible(caller, found[0]):
+        raise ReturnNotFound(f"Return {return_id} does not exist.")
+    return views.return_out(*found)
 
 
 async def render(session: AsyncSession, row: Row) -> ReturnOut:
     repo = ReturnRepository(session)
     items = await repo.items([row["id"]])
-    # Each refund adds its amount (at least 1) to `refunded_amount` in the transaction that
-    # records it: while that is 0 there are no refund rows, and no query to make for them.
-    refunds = await repo.refunds(row["id"]) if int(row["refunded_amount"]) else ()
+    refunds = await repo.refunds(row["id"])
     timeline = await repo.timeline(row["id"])
     return views.return_out(row, items, refunds, timeline)
 
