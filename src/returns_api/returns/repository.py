@@ -149,15 +149,28 @@ _PAGE_CONDITIONS: dict[str, ColumnElement[bool]] = {
 
 
 @functools.cache
-def _page_statement(present: tuple[str, ...], with_breakdown: bool) -> Prepared:
-    """The page query for one combination of filters, built once (at most 2 x 2^7)."""
-    columns = _SUMMARY_COLUMNS + ((returns.c.refund_breakdown,) if with_breakdown else ())
+def _page_statement(present: tuple[str, ...], extra: str | None) -> Prepared:
+    """The page query for one combination of filters, built once (at most 3 x 2^7); `extra`:
+    also the breakdown, or also the items (PostgreSQL: ``ARRAY(SELECT ROW(…))``)."""
+    columns: tuple[Any, ...] = _SUMMARY_COLUMNS
+    if extra == "breakdown":
+        columns += (returns.c.refund_breakdown,)
+    elif extra == "items":
+        columns += (_ITEMS_OF_RETURN.column.label("_items"),)
     return Prepared(
         select(*columns)
         .where(*(_PAGE_CONDITIONS[name] for name in present))
         .order_by(returns.c.id.desc())
         .limit(bindparam("limit", type_=Integer))
     )
+
+
+def _page_parameters(filters: ReturnFilters, cursor: uuid.UUID | None) -> dict[str, Any]:
+    params = {f.name: getattr(filters, f.name) for f in fields(filters)}
+    params = {name: value for name, value in params.items() if value is not None}
+    if cursor is not None:
+        params["cursor"] = cursor
+    return params
 
 
 class ReturnRepository:
@@ -289,13 +302,27 @@ class ReturnRepository:
         """Newest first by id (UUIDv7, so by creation time); keyset-paginated, so a page is
         stable while new returns arrive. Lists never read the decision trace or the
         instructions (the largest JSON on a row); the breakdown only when asked."""
-        params: dict[str, Any] = {
-            f.name: getattr(filters, f.name)
-            for f in fields(filters)
-            if getattr(filters, f.name) is not None
-        }
-        if cursor is not None:
-            params["cursor"] = cursor
-        statement = _page_statement(tuple(params), with_breakdown)
+        params = _page_parameters(filters, cursor)
+        statement = _page_statement(tuple(params), "breakdown" if with_breakdown else None)
         params["limit"] = limit
         return await fetch_all(self.session, statement, params)
+
+    async def page_with_items(
+        self, filters: ReturnFilters, cursor: uuid.UUID | None, limit: int
+    ) -> list[tuple[Row, Sequence[Row]]]:
+        """A `page` with each return's items: one statement on PostgreSQL."""
+        dialect = self.session.get_bind().dialect
+        if dialect.name != "postgresql":
+            rows = await self.page(filters, cursor, limit)
+            by_return: dict[uuid.UUID, list[Row]] = {}
+            for item in await self.items([row["id"] for row in rows]) if rows else ():
+                by_return.setdefault(item["return_id"], []).append(item)
+            return [(row, by_return.get(row["id"], [])) for row in rows]
+        params = _page_parameters(filters, cursor)
+        statement = _page_statement(tuple(params), "items")
+        params["limit"] = limit
+        page: list[tuple[Row, Sequence[Row]]] = []
+        for found in await fetch_all(self.session, statement, params):
+            row = dict(found)
+            page.append((row, _ITEMS_OF_RETURN.rows(row.pop("_items"), dialect)))
+        return page

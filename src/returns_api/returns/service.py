@@ -405,13 +405,11 @@ async def list_returns(
             return ReturnPage(data=[], next_cursor=None)
         filters = replace(filters, order_id=caller.order_id)
     repo = ReturnRepository(session)
-    rows = await repo.page(filters, decode_cursor(cursor) if cursor else None, limit + 1)
-    page, more = rows[:limit], len(rows) > limit
-    items_by_return: dict[uuid.UUID, list[Row]] = {}
-    if page:
-        for item in await repo.items([row["id"] for row in page]):
-            items_by_return.setdefault(item["return_id"], []).append(item)
+    found = await repo.page_with_items(
+        filters, decode_cursor(cursor) if cursor else None, limit + 1
+    )
+    page, more = found[:limit], len(found) > limit
     return ReturnPage(
-        data=[views.summary_out(row, items_by_return.get(row["id"], [])) for row in page],
-        next_cursor=encode_cursor(page[-1]["id"]) if more else None,
+        data=[views.summary_out(row, items) for row, items in page],
+        next_cursor=encode_cursor(page[-1][0]["id"]) if more else None,
     )
