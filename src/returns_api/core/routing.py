@@ -76,8 +76,9 @@ class UnitOfWorkRoute(APIRoute):
         return handle
 
 
-# PostgreSQL text cannot hold U+0000: "invalid byte sequence for encoding UTF8: 0x00".
-_CHARACTER_NOT_IN_REPERTOIRE = "22021"
+# PostgreSQL text cannot hold U+0000: "invalid byte sequence for encoding UTF8: 0x00" when
+# it comes as text, "unsupported Unicode escape sequence" when it comes inside JSON.
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 
 
 class UnstorableText(RequestInvalid):
@@ -89,7 +90,7 @@ async def _refusing_unstorable_text(work: Awaitable[T]) -> T:
     try:
         return await work
     except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) != _CHARACTER_NOT_IN_REPERTOIRE:
+        if getattr(exc.orig, "sqlstate", None) not in _UNSTORABLE_TEXT:
             raise
         raise UnstorableText(
             "Text may not contain the NUL character (U+0000).",

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Integer,
     Table,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,6 +43,7 @@ from returns_api.core.db import (
 )
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
 from returns_api.returns.status import RELEASED
+from returns_api.webhooks.events import write_events
 
 returns = table_of(Return)
 items = table_of(ReturnItem)
@@ -100,6 +103,24 @@ _INSERT_RETURN = Prepared(
     on_driver=postgresql.insert(returns).on_conflict_do_nothing(
         index_elements=[returns.c.rma_number]
     ),
+)
+# PostgreSQL: the return, its items, its first change and its outbox event in one statement
+# (three round trips fewer on the create path). Each row travels as one JSON parameter,
+# which json_populate_record(set) turns into the table's own row type, so the statement
+# lists no columns; the others are written only if the return was (same RMA rule as above).
+# Foreign keys are checked at the end of the statement, when the return row exists.
+_INSERT_WHOLE = Prepared(
+    text(
+        "WITH r AS (INSERT INTO returns SELECT * FROM json_populate_record(NULL::returns, :parent)"
+        " ON CONFLICT (rma_number) DO NOTHING RETURNING id),"
+        " i AS (INSERT INTO return_items SELECT p.* FROM"
+        " json_populate_recordset(NULL::return_items, :items) AS p WHERE EXISTS (SELECT FROM r)),"
+        " c AS (INSERT INTO return_changes SELECT p.* FROM"
+        " json_populate_record(NULL::return_changes, :change) AS p WHERE EXISTS (SELECT FROM r)),"
+        " e AS (INSERT INTO events SELECT p.* FROM"
+        " json_populate_record(NULL::events, :event) AS p WHERE EXISTS (SELECT FROM r))"
+        " SELECT id FROM r"
+    ).bindparams(*(bindparam(name, type_=JSON) for name in ("parent", "items", "change", "event")))
 )
 _INSERT_ITEMS = Prepared(insert(items))
 _INSERT_CHANGE = Prepared(insert(changes))
@@ -182,13 +203,19 @@ class ReturnRepository:
         values: Mapping[str, Any],
         item_rows: Sequence[Mapping[str, Any]],
         change: Mapping[str, Any],
+        event: Mapping[str, Any],
     ) -> bool:
-        """Writes the return, its items and its first change; False, writing nothing, when
-        another return already has this RMA number."""
+        """Writes a new return, its items, its first change and the event announcing it
+        (`webhooks.events.event_row`); False, writing nothing, when another return already
+        has this RMA number."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            whole = {"parent": values, "items": list(item_rows), "change": change, "event": event}
+            return await run(self.session, _INSERT_WHOLE, [whole]) == 1
         if await run(self.session, _INSERT_RETURN, [values]) != 1:
             return False
         await run(self.session, _INSERT_ITEMS, list(item_rows))
         await run(self.session, _INSERT_CHANGE, [change])
+        await write_events(self.session, [event])
         return True
 
     async def get(self, return_id: uuid.UUID, *, lock: bool = False) -> Row | None:

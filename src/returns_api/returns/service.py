@@ -41,7 +41,7 @@ from returns_api.returns.schemas import (
     ReturnRequest,
 )
 from returns_api.returns.status import ReturnStatus
-from returns_api.webhooks.events import EventType, record_event
+from returns_api.webhooks.events import EventType, event_row, write_events
 
 # The policy's action decides the status a return is born with (DESIGN §3).
 STATUS_OF_ACTION = {
@@ -269,23 +269,27 @@ async def create_return(
             if status is ReturnStatus.APPROVED
             else None
         )
-        if await repo.insert(values, items, change):
-            break
-    else:  # 1e12 numbers: five clashes in a row means something else is wrong
-        raise RuntimeError(f"no free RMA number in {_RMA_ATTEMPTS} attempts")
-    # Built from what was just written: no read-back round trip on the hot path.
-    result = views.return_out(values, items, [], [change])
-    await record_return_event(session, "return.created", result, previous_status=None)
-    return result
+        # Built from what is written: no read-back round trip on the hot path.
+        result = views.return_out(values, items, [], [change])
+        event = return_event_row("return.created", result, previous_status=None)
+        if await repo.insert(values, items, change, event):
+            return result
+    # 1e12 numbers: five clashes in a row means something else is wrong
+    raise RuntimeError(f"no free RMA number in {_RMA_ATTEMPTS} attempts")
 
 
 async def record_return_event(
     session: AsyncSession, type_: EventType, result: ReturnOut, *, previous_status: str | None
 ) -> None:
+    await write_events(session, [return_event_row(type_, result, previous_status=previous_status)])
+
+
+def return_event_row(
+    type_: EventType, result: ReturnOut, *, previous_status: str | None
+) -> dict[str, Any]:
     """The event for a change to a return: the return as the API shows it, the status it
     came from, and a per-return sequence (its version) to order events by."""
-    await record_event(
-        session,
+    return event_row(
         type_,
         {"object": result.model_dump(mode="json"), "previous_status": previous_status},
         return_id=result.id,

@@ -7,6 +7,7 @@ the same transaction. Delivery happens later, by the dispatcher.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import insert
@@ -48,25 +49,37 @@ async def record_event(
     return_id: uuid.UUID | None = None,
     sequence: int | None = None,
 ) -> uuid.UUID:
-    event_id = new_id()
+    row = event_row(type_, data, return_id=return_id, sequence=sequence)
+    await write_events(session, [row])
+    event_id: uuid.UUID = row["id"]
+    return event_id
+
+
+async def write_events(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Inserts outbox rows made by `event_row`, in the session's transaction."""
+    await run(session, _INSERT_EVENT, list(rows))
+
+
+def event_row(
+    type_: EventType,
+    data: dict[str, Any],
+    *,
+    return_id: uuid.UUID | None = None,
+    sequence: int | None = None,
+) -> dict[str, Any]:
+    """The outbox row of an event, for a writer that inserts it itself in the same
+    transaction (the create of a return writes it in the same statement as the return)."""
     if sequence is not None:
         data = {**data, "sequence": sequence}
-    await run(
-        session,
-        _INSERT_EVENT,
-        [
-            {
-                "id": event_id,
-                "type": type_,
-                "return_id": return_id,
-                "sequence": sequence,
-                "data": data,
-                "routed": False,
-                "created_at": utcnow(),
-            }
-        ],
-    )
-    return event_id
+    return {
+        "id": new_id(),
+        "type": type_,
+        "return_id": return_id,
+        "sequence": sequence,
+        "data": data,
+        "routed": False,
+        "created_at": utcnow(),
+    }
 
 
 def envelope(
