@@ -29,12 +29,24 @@ from returns_api.core.errors import (
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 _READS = frozenset({"GET", "HEAD"})
+_READS_ONLY = "__returns_api_reads_only__"
+
+
+def reads_only(endpoint: F) -> F:
+    """Marks an endpoint that only reads although it is not a GET (a quote, a lookup): its
+    unit of work runs prepared SELECTs without BEGIN/COMMIT, as GETs do (`db.read_only`)."""
+    setattr(endpoint, _READS_ONLY, True)
+    return endpoint
 
 
 class UnitOfWorkRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         endpoint = super().get_route_handler()
+        methods = self.methods or set()
+        only_reads = bool(methods) and methods <= _READS
+        only_reads = only_reads or getattr(self.endpoint, _READS_ONLY, False)
 
         async def handle(request: Request) -> Response:
             sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
@@ -46,7 +58,7 @@ class UnitOfWorkRoute(APIRoute):
             request.state.after_commit = []
             async with sessionmaker() as session:
                 request.state.session = session
-                if request.method in _READS:
+                if only_reads:
                     db.read_only(session)
                 try:
                     response = await _refusing_unstorable_text(endpoint(request))

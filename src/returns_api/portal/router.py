@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from returns_api.core.errors import problems
-from returns_api.core.routing import SessionDep, UnitOfWorkRoute
+from returns_api.core.routing import SessionDep, UnitOfWorkRoute, reads_only
 from returns_api.portal import service
 from returns_api.portal.schemas import PortalSessionIn, PortalSessionOut
 
@@ -17,6 +17,7 @@ router = APIRouter(prefix="/v1/portal", tags=["Portal"], route_class=UnitOfWorkR
     response_model=PortalSessionOut,
     responses=problems(service.PortalLookupFailed, service.PortalThrottled, 422),
 )
+@reads_only
 async def create_portal_session(
     body: PortalSessionIn, request: Request, session: SessionDep
 ) -> PortalSessionOut:

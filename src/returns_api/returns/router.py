@@ -9,7 +9,7 @@ from returns_api.auth.dependencies import Caller, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, etag, versioned
 from returns_api.core.idempotency import KeyInFlight, KeyReused
-from returns_api.core.routing import SessionDep, UnitOfWorkRoute
+from returns_api.core.routing import SessionDep, UnitOfWorkRoute, reads_only
 from returns_api.core.settings import SettingsDep
 from returns_api.core.timestamps import Timestamp
 from returns_api.orders.exceptions import OrderNotFound
@@ -62,6 +62,7 @@ def _with_etag(response: Response, result: ReturnOut) -> ReturnOut:
     response_model=QuoteOut,
     responses=problems(*_AUTH, OrderNotFound, 422),
 )
+@reads_only
 async def quote_return(
     body: ReturnRequest,
     session: SessionDep,
