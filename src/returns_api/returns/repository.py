@@ -108,7 +108,8 @@ _INSERT_RETURN = Prepared(
 # (three round trips fewer on the create path). Each row travels as one JSON parameter,
 # which json_populate_record(set) turns into the table's own row type, so the statement
 # lists no columns; the others are written only if the return was (same RMA rule as above).
-# Foreign keys are checked at the end of the statement, when the return row exists.
+# Foreign keys are checked at the end of the statement, when the return row exists. Every
+# column must be in the row dicts: a missing key is NULL here, not the column's default.
 _INSERT_WHOLE = Prepared(
     text(
         "WITH r AS (INSERT INTO returns SELECT * FROM json_populate_record(NULL::returns, :parent)"
