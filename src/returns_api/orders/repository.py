@@ -70,6 +70,9 @@ _RETURN_CONTEXT = Prepared(
     .where(orders.c.id == bindparam("order_id"))
     .order_by(lines.c.position)
 )
+# (column, label in the context statement): the labels built once, not per row and request
+_ORDER_LABELS = tuple((c.name, f"order_{c.name}") for c in orders.c)
+_LINE_LABELS = tuple((c.name, f"line_{c.name}") for c in lines.c if c.name != "order_id")
 _LOCK_ORDER = Prepared(
     select(orders.c.id).where(orders.c.id == bindparam("order_id")).with_for_update()
 )
@@ -110,10 +113,8 @@ class OrderRepository:
         if not rows:
             return None
         first = rows[0]
-        order = {c.name: first[f"order_{c.name}"] for c in orders.c}
-        order_lines = [
-            {c.name: row[f"line_{c.name}"] for c in lines.c if c.name != "order_id"} for row in rows
-        ]
+        order = {name: first[label] for name, label in _ORDER_LABELS}
+        order_lines = [{name: row[label] for name, label in _LINE_LABELS} for row in rows]
         held = {row["line_id"]: int(row["held"]) for row in rows if row["held"]}
         version = first["policy_version"]
         latest = None
