@@ -111,6 +111,11 @@ def _return_row(order_id: str, rng: random.Random, now: datetime) -> dict[str, o
         "created_by": "bench",
         "created_at": now,
         "updated_at": now,
+        # As the service writes a return the policy approves at once (or sends to review).
+        "auto_approved": action == "approve",
+        "approved_at": now if action == "approve" else None,
+        "received_at": None,
+        "first_refunded_at": None,
     }
 
 

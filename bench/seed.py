@@ -121,6 +121,13 @@ async def seed_returns(dsn: str, count: int, orders: list[str]) -> list[uuid.UUI
     ids: list[uuid.UUID] = []
     conn = await asyncpg.connect(dsn)
     try:
+        # The items keep their order's placed_at and currency (as the service writes them).
+        order_facts = {
+            row["id"]: (row["placed_at"], row["currency"])
+            for row in await conn.fetch(
+                "SELECT id, placed_at, currency FROM orders WHERE id = ANY($1)", orders
+            )
+        }
         for start in range(0, count, 50_000):
             returns, items, changes = [], [], []
             for _ in range(min(50_000, count - start)):
@@ -170,6 +177,11 @@ async def seed_returns(dsn: str, count: int, orders: list[str]) -> list[uuid.UUI
                         "bench",
                         created,
                         created,
+                        # Milestones as its one timeline entry (born with `status`) says.
+                        status == "approved",
+                        created if status == "approved" else None,
+                        None,
+                        None,
                     )
                 )
                 items.append(
@@ -196,6 +208,7 @@ async def seed_returns(dsn: str, count: int, orders: list[str]) -> list[uuid.UUI
                         0,
                         None,
                         None,
+                        *order_facts[order_id],
                     )
                 )
                 changes.append(
@@ -225,6 +238,10 @@ async def seed_returns(dsn: str, count: int, orders: list[str]) -> list[uuid.UUI
                     "created_by",
                     "created_at",
                     "updated_at",
+                    "auto_approved",
+                    "approved_at",
+                    "received_at",
+                    "first_refunded_at",
                 ],
             )
             await conn.copy_records_to_table(
@@ -253,6 +270,8 @@ async def seed_returns(dsn: str, count: int, orders: list[str]) -> list[uuid.UUI
                     "accepted_quantity",
                     "condition",
                     "disposition",
+                    "order_placed_at",
+                    "order_currency",
                 ],
             )
             await conn.copy_records_to_table(

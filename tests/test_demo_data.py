@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from returns_api.app import create_app
 from returns_api.auth.service import create_api_key
 from returns_api.cli import app as cli
-from returns_api.models import Base, Return
+from returns_api.models import Base, Order, Refund, Return, ReturnChange, ReturnItem
 from tests.conftest import empty_all_tables, make_settings
 
 ARGS = ["--orders", "400", "--seed", "7", "--end", "2026-10-31"]
@@ -136,3 +136,62 @@ async def _check_through_http(url: str, counts: dict[str, int], return_ids: list
             assert products.json()["data"][0]["units_returned"] > 0
             export = await client.get("/v1/returns/export", headers=headers)
             assert len(export.text.splitlines()) == 1 + counts["return_items"]
+
+
+def test_demo_returns_keep_the_milestones_their_timeline_shows(tmp_path: Path) -> None:
+    """What the service writes on a return row as it goes (approved, received, first
+    refunded; born approved) agrees with the demo timeline; items carry their order's facts."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    assert _demo_data(url, *ARGS).exit_code == 0
+
+    async def read() -> None:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                changes = (
+                    await conn.execute(
+                        select(ReturnChange).order_by(ReturnChange.created_at, ReturnChange.id)
+                    )
+                ).all()
+                refunds = (await conn.execute(select(Refund.return_id, Refund.created_at))).all()
+                returns = (await conn.execute(select(Return))).all()
+                items = (
+                    await conn.execute(
+                        select(
+                            ReturnItem.order_placed_at,
+                            ReturnItem.order_currency,
+                            Order.placed_at,
+                            Order.currency,
+                        ).join(Order, Order.id == ReturnItem.order_id)
+                    )
+                ).all()
+        finally:
+            await engine.dispose()
+        expected: dict[Any, dict[str, Any]] = {
+            r.id: {
+                "auto_approved": False,
+                "approved_at": None,
+                "received_at": None,
+                "first_refunded_at": None,
+            }
+            for r in returns
+        }
+        for c in changes:  # oldest first: the first one of each kind wins
+            milestones = expected[c.return_id]
+            if c.kind == "created" and c.to_status == "approved":
+                milestones["auto_approved"] = True
+            approval = c.kind in ("created", "approved") and c.to_status == "approved"
+            if approval and milestones["approved_at"] is None:
+                milestones["approved_at"] = c.created_at
+            if c.kind == "received" and milestones["received_at"] is None:
+                milestones["received_at"] = c.created_at
+        for return_id, created_at in refunds:
+            first = expected[return_id]["first_refunded_at"]
+            expected[return_id]["first_refunded_at"] = min(created_at, first or created_at)
+        assert {r.id: {k: getattr(r, k) for k in expected[r.id]} for r in returns} == expected
+        assert sum(m["auto_approved"] for m in expected.values()) > 0
+        assert sum(m["received_at"] is not None for m in expected.values()) > 0
+        assert items
+        assert all((row[0], row[1]) == (row[2], row[3]) for row in items)
+
+    asyncio.run(read())

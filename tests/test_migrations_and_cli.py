@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner
 
 from returns_api.cli import app as cli
 from returns_api.core import migrate
 from returns_api.models import Base
+from returns_api.returns.models import Return, ReturnItem
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 
@@ -91,3 +95,212 @@ def test_models_and_migrations_agree(database_url: str) -> None:
     from alembic import command
 
     command.check(migrate.alembic_config(database_url))
+
+
+# --- 6428aa5923b2: milestones on the return row, the order's facts on return items ---------
+
+MILESTONES = "6428aa5923b2"
+T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+
+
+def _at(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def _return(return_id: uuid.UUID, order_id: str, status: str) -> dict[str, Any]:
+    return {
+        "id": return_id,
+        "rma_number": f"R-{return_id.hex[:8]}",
+        "order_id": order_id,
+        "customer_id": None,
+        "status": status,
+        "currency": "EUR",
+        "return_method": "mail",
+        "keep_item": False,
+        "instructions": None,
+        "decision": {"action": "review"},
+        "policy_version": 1,
+        "tracking_number": None,
+        "carrier": None,
+        "refund_breakdown": {},
+        "refundable_amount": 1000,
+        "refunded_amount": 0,
+        "version": 1,
+        "created_by": "test",
+        "created_at": T0,
+        "updated_at": T0,
+    }
+
+
+def _item(return_id: uuid.UUID, order_id: str) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "return_id": return_id,
+        "order_id": order_id,
+        "line_item_id": "li_1",
+        "position": 0,
+        "sku": None,
+        "title": "Item",
+        "line_quantity": 1,
+        "unit_price": 1000,
+        "line_discount": 0,
+        "line_tax": 0,
+        "quantity": 1,
+        "reason": "size_fit",
+        "merchant_fault": False,
+        "comment": None,
+        "resolution": "refund",
+        "reception_status": "awaiting",
+        "received_quantity": 0,
+        "acceptance_status": "pending",
+        "accepted_quantity": 0,
+        "condition": None,
+        "disposition": None,
+    }
+
+
+def _change(return_id: uuid.UUID, kind: str, to_status: str, hours: float) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "return_id": return_id,
+        "kind": kind,
+        "actor": "test",
+        "from_status": None,
+        "to_status": to_status,
+        "note": None,
+        "data": None,
+        "created_at": _at(hours),
+    }
+
+
+def _refund(return_id: uuid.UUID, hours: float) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "return_id": return_id,
+        "amount": 500,
+        "currency": "EUR",
+        "method": "original_payment",
+        "external_reference": None,
+        "note": None,
+        "actor": "test",
+        "created_at": _at(hours),
+    }
+
+
+# Born approved, received, refunded twice; reviewed and approved by a person; rejected.
+AUTO, REVIEWED, REJECTED = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+
+async def _write_rows_of_the_previous_schema(url: str) -> None:
+    """Rows as the schema before the migration holds them (its columns only)."""
+    tables = Base.metadata.tables
+    orders = [
+        {
+            "id": order_id,
+            "order_number": order_id,
+            "customer_id": None,
+            "customer_email": "ada@example.com",
+            "currency": currency,
+            "country": None,
+            "placed_at": placed_at,
+            "fulfilled_at": None,
+            "delivered_at": None,
+            "shipping_paid": 0,
+            "created_at": placed_at,
+            "updated_at": placed_at,
+        }
+        for order_id, currency, placed_at in (
+            ("ord_eur", "EUR", _at(-240)),
+            ("ord_usd", "USD", _at(-100)),
+        )
+    ]
+    rows = {
+        "orders": orders,
+        "returns": [
+            _return(AUTO, "ord_eur", "received"),
+            _return(REVIEWED, "ord_usd", "approved"),
+            _return(REJECTED, "ord_usd", "rejected"),
+        ],
+        "return_items": [_item(AUTO, "ord_eur"), _item(REVIEWED, "ord_usd")],
+        "return_changes": [
+            _change(AUTO, "created", "approved", 0),
+            _change(AUTO, "tracking", "in_transit", 5),
+            _change(AUTO, "received", "received", 30),
+            _change(AUTO, "refunded", "received", 40),
+            _change(REVIEWED, "created", "pending_review", 0),
+            _change(REVIEWED, "approved", "approved", 2),
+            _change(REJECTED, "created", "pending_review", 0),
+            _change(REJECTED, "rejected", "rejected", 3),
+        ],
+        # Recorded out of order: the first refund is the earliest, not the first row.
+        "refunds": [_refund(AUTO, 50), _refund(AUTO, 40)],
+    }
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for name, values in rows.items():
+                await conn.execute(insert(tables[name]), values)
+    finally:
+        await engine.dispose()
+
+
+async def _backfilled(url: str) -> tuple[dict[uuid.UUID, tuple[Any, ...]], set[tuple[Any, ...]]]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            returns = await conn.execute(
+                select(
+                    Return.id,
+                    Return.auto_approved,
+                    Return.approved_at,
+                    Return.received_at,
+                    Return.first_refunded_at,
+                )
+            )
+            items = await conn.execute(
+                select(ReturnItem.order_id, ReturnItem.order_placed_at, ReturnItem.order_currency)
+            )
+            return {row[0]: tuple(row[1:]) for row in returns}, {tuple(row) for row in items}
+    finally:
+        await engine.dispose()
+
+
+def _columns(url: str, table: str) -> set[str]:
+    async def read() -> set[str]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return set(
+                    await conn.run_sync(
+                        lambda c: {column["name"] for column in inspect(c).get_columns(table)}
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_milestones_migration_backfills_existing_rows_and_goes_down_and_up(
+    empty_database_url: str,
+) -> None:
+    url = empty_database_url
+    migrate.upgrade(url, f"{MILESTONES}-1")
+    asyncio.run(_write_rows_of_the_previous_schema(url))
+    expected_returns = {
+        AUTO: (True, _at(0), _at(30), _at(40)),
+        REVIEWED: (False, _at(2), None, None),
+        REJECTED: (False, None, None, None),
+    }
+    expected_items = {("ord_eur", _at(-240), "EUR"), ("ord_usd", _at(-100), "USD")}
+    added = {"auto_approved", "approved_at", "received_at", "first_refunded_at"}
+
+    migrate.upgrade(url, MILESTONES)
+    assert asyncio.run(_backfilled(url)) == (expected_returns, expected_items)
+
+    migrate.downgrade(url, f"{MILESTONES}-1")
+    assert not added & _columns(url, "returns")
+    assert not {"order_placed_at", "order_currency"} & _columns(url, "return_items")
+
+    migrate.upgrade(url, MILESTONES)
+    assert asyncio.run(_backfilled(url)) == (expected_returns, expected_items)

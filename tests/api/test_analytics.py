@@ -4,7 +4,9 @@ checked against a small hand-built data set, on SQLite and on PostgreSQL; and th
 The data set is made through the public API (orders, a policy with two auto-approval rules,
 returns walked through their lifecycle, refunds, feedback). To place the events in time,
 the test then rewrites the `created_at` of the rows it made (returns, timeline entries,
-refunds) directly in the database: durations become exact whole numbers of seconds.
+refunds) directly in the database, and the milestones each return keeps on its row as the
+service would have written them at those times: durations become exact whole numbers of
+seconds. That the service writes those milestones is checked through the API alone.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.returns.models import Refund, Return, ReturnChange
 from tests.api.test_foundation import assert_problem
@@ -95,15 +98,41 @@ async def _shift(app: FastAPI, return_id: str, **moments: datetime) -> None:
                 .where(ReturnChange.return_id == rid, ReturnChange.kind == kind)
                 .values(created_at=when)
             )
+        await _milestones_follow(session, rid)
 
 
 async def _refund_at(app: FastAPI, return_id: str, amount: int, when: datetime) -> None:
+    rid = uuid.UUID(return_id)
     async with app.state.sessionmaker() as session, session.begin():
         await session.execute(
             update(Refund)
-            .where(Refund.return_id == uuid.UUID(return_id), Refund.amount == amount)
+            .where(Refund.return_id == rid, Refund.amount == amount)
             .values(created_at=when)
         )
+        await _milestones_follow(session, rid)
+
+
+async def _milestones_follow(session: AsyncSession, rid: uuid.UUID) -> None:
+    """The milestones on the return row, moved with the timeline entries and refunds that
+    make them (first approval, receipt, first refund)."""
+
+    def first_change(*kinds: str, to_status: str | None = None) -> Any:
+        conditions = [ReturnChange.return_id == rid, ReturnChange.kind.in_(kinds)]
+        if to_status is not None:
+            conditions.append(ReturnChange.to_status == to_status)
+        return select(func.min(ReturnChange.created_at)).where(*conditions).scalar_subquery()
+
+    await session.execute(
+        update(Return)
+        .where(Return.id == rid)
+        .values(
+            approved_at=first_change("created", "approved", to_status="approved"),
+            received_at=first_change("received"),
+            first_refunded_at=select(func.min(Refund.created_at))
+            .where(Refund.return_id == rid)
+            .scalar_subquery(),
+        )
+    )
 
 
 async def _portal(client: httpx.AsyncClient, number: str) -> dict[str, str]:
@@ -415,6 +444,155 @@ async def test_analytics_need_the_analytics_scope(data_set: DataSet, app: FastAP
         assert_problem(await client.get(path), 401)
         assert "analytics:read" in str(assert_problem(await client.get(path, headers=staff), 403))
         assert_problem(await client.get(path, headers=portal), 403)
+
+
+class _Clock:
+    """The service's wall clock, moved by the test (see `_clock`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    """The clock of the returns service and its status changes: every write of a return
+    (its birth, timeline entries, refunds, the milestones on its row) happens at `now`."""
+    from returns_api.returns import service, transitions
+
+    fixed = _Clock(datetime.now(UTC).replace(microsecond=0))
+    monkeypatch.setattr(service, "utcnow", fixed)
+    monkeypatch.setattr(transitions, "utcnow", fixed)
+    return fixed
+
+
+async def test_milestones_written_by_each_change_make_the_summary(
+    app: FastAPI, client: httpx.AsyncClient, clock: _Clock
+) -> None:
+    """Nothing is rewritten behind the API: the approvals, receipts and refunds made through
+    it, at known moments, give the summary's decisions and timings."""
+    key = await new_api_key(app, *ALL_STAFF_SCOPES, "policy:manage", "analytics:read")
+    api = Api(client, key)
+    expect(await client.put("/v1/policy", json={"rules": RULES}, headers=api.headers), 201)
+    t0 = clock.now
+    await api.put_order(
+        "ord_a", number="A1", lines=[sold("li_1", "TEE", 3, 1000), sold("li_2", "MUG", 1, 5000)]
+    )
+    await api.put_order("ord_b", number="B1", lines=[sold("li_1", "CAP", 2, 500)])
+
+    async def create(order_id: str, line_id: str, reason: str, quantity: int = 1) -> str:
+        item = {"line_item_id": line_id, "quantity": quantity, "reason": reason}
+        return str(expect(await api.create_return(order_id, [item]), 201)["id"])
+
+    def at(delta: timedelta) -> None:
+        clock.now = t0 + delta
+
+    a = await create("ord_a", "li_1", "size_fit", 2)  # approved by the policy
+    b = await create("ord_a", "li_2", "damaged")  # reviewed: approved by a person
+    c = await create("ord_b", "li_1", "changed_mind")  # approved by the policy, kept
+    d = await create("ord_a", "li_1", "damaged")  # reviewed: rejected
+    transit = {"status": "in_transit", "carrier": "UPS"}
+    at(timedelta(hours=1))
+    expect(await api.post(f"/v1/returns/{c}/refunds", {}), 201)
+    at(timedelta(hours=2))
+    expect(await api.post(f"/v1/returns/{b}/approve"))
+    at(timedelta(hours=3))
+    expect(await api.post(f"/v1/returns/{d}/reject"))
+    at(timedelta(days=1))
+    expect(await api.post(f"/v1/returns/{a}/tracking-events", transit))
+    expect(await api.post(f"/v1/returns/{b}/tracking-events", transit))
+    at(timedelta(days=2))
+    parcel = {"items": [{"line_item_id": "li_1", "received_quantity": 2}]}
+    expect(await api.post(f"/v1/returns/{a}/receive", parcel))
+    at(timedelta(days=3))
+    parcel = {"items": [{"line_item_id": "li_2", "received_quantity": 1}]}
+    expect(await api.post(f"/v1/returns/{b}/receive", parcel))
+    at(timedelta(days=3, hours=1))
+    expect(await api.post(f"/v1/returns/{a}/refunds", {"amount": 1000}), 201)
+    at(timedelta(days=4))
+    expect(await api.post(f"/v1/returns/{a}/refunds", {}), 201)  # not A's first refund
+    expect(await api.post(f"/v1/returns/{b}/refunds", {}), 201)
+    # The timeline the API shows has the same moments.
+    b_read = expect(await api.get(f"/v1/returns/{b}"))
+    assert [(e["kind"], e["at"]) for e in b_read["timeline"] if e["kind"] != "tracking"] == [
+        ("created", iso(t0)),
+        ("approved", iso(t0 + timedelta(hours=2))),
+        ("received", iso(t0 + timedelta(days=3))),
+        ("refunded", iso(t0 + timedelta(days=4))),
+    ]
+
+    period = {"from": iso(t0 - timedelta(days=20)), "to": iso(t0 + timedelta(days=30))}
+    reader = bearer(await new_api_key(app, "analytics:read", name="dashboard"))
+    body = expect(await client.get("/v1/analytics/summary", params=period, headers=reader))
+    # A and C by the policy at once, B approved and D rejected by a person.
+    assert body["decisions"] == {
+        "decided": 4,
+        "auto_approved": 2,
+        "auto_approved_keep_item": 1,
+        "auto_approval_rate_bps": 5000,
+    }
+    assert body["timings"] == {
+        # A 0, C 0, B 2 h.
+        "request_to_approval": {
+            "count": 3,
+            "median_seconds": 0,
+            "p90_seconds": 2 * HOUR,
+            "max_seconds": 2 * HOUR,
+        },
+        # A 2 d, B 3 d.
+        "request_to_receipt": {
+            "count": 2,
+            "median_seconds": 2 * DAY,
+            "p90_seconds": 3 * DAY,
+            "max_seconds": 3 * DAY,
+        },
+        # First refunds: C 1 h, A 3 d 1 h, B 4 d.
+        "request_to_refund": {
+            "count": 3,
+            "median_seconds": 3 * DAY + HOUR,
+            "p90_seconds": 4 * DAY,
+            "max_seconds": 4 * DAY,
+        },
+    }
+    # Sold 3 + 1 + 2; returned A 2, B 1, C 1 (D was rejected).
+    assert body["return_rate"] == {"units_sold": 6, "units_returned": 4, "rate_bps": 6666}
+
+
+async def test_an_order_sync_moving_the_order_moves_its_returned_units(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Units returned count by when the order was placed and in which currency *now*: a
+    re-sync that corrects either carries the order's returned units along."""
+    api = Api(client, await new_api_key(app, *ALL_STAFF_SCOPES, "analytics:read"))
+    lines = [sold("li_1", "TEE", 3, 1000)]
+    await api.put_order("ord_m", number="M1", lines=lines)  # placed 10 days ago
+    item = {"line_item_id": "li_1", "quantity": 2, "reason": "size_fit"}
+    expect(await api.create_return("ord_m", [item]), 201)
+    now = datetime.now(UTC)
+    period = {"from": iso(now - timedelta(days=20)), "to": iso(now + timedelta(hours=1))}
+
+    async def return_rate(**params: str) -> dict[str, Any]:
+        response = await api.get("/v1/analytics/summary", **period, **params)
+        return dict(expect(response)["return_rate"])
+
+    assert await return_rate() == {"units_sold": 3, "units_returned": 2, "rate_bps": 6666}
+    moved = {**order_body(number="M1", lines=lines), "placed_at": iso(now - timedelta(days=40))}
+    expect(await client.put("/v1/orders/ord_m", json=moved, headers=api.headers))
+    assert await return_rate() == {"units_sold": 0, "units_returned": 0, "rate_bps": 0}
+    in_usd = {**order_body(number="M1", lines=lines, currency="USD")}
+    expect(await client.put("/v1/orders/ord_m", json=in_usd, headers=api.headers))
+    assert await return_rate(currency="EUR") == {
+        "units_sold": 0,
+        "units_returned": 0,
+        "rate_bps": 0,
+    }
+    assert await return_rate(currency="USD") == {
+        "units_sold": 3,
+        "units_returned": 2,
+        "rate_bps": 6666,
+    }
 
 
 # --- reasons -------------------------------------------------------------------------------

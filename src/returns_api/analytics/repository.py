@@ -1,14 +1,17 @@
 """Every analytics query. Aggregation happens in the database, with indexes; no return is
 ever loaded into Python: each method answers a handful of aggregated rows.
 
-Time facts come from the timeline (`return_changes`: a return is approved when a change
-takes it to `approved`, received at its `received` change) and from `refunds.created_at`.
+Time facts are the milestones each return keeps on its row, written by the change that
+makes them at the moment of its timeline entry or refund: born approved by the policy
+(`auto_approved`), first approved (`approved_at`: at birth, or by a person), received
+(`received_at`), first refunded (`first_refunded_at`). A period's are one range of
+`ix_returns_created_at_status`, index-only.
 
-The returns requested in a period are found by `created_at`; their timeline, refunds and
-items by the *id range* of those returns (`ReturnIds`): ids are UUIDv7, ordered by creation
-time, so the range is a narrow slice of each `return_id` index, read in one pass instead of
-one index probe per return. The range is only a bound: every row read through it is still
-joined with the period's returns, so the figures are exact whatever the ids.
+The returns requested in a period are found by `created_at`; their items by the *id range*
+of those returns (`ReturnIds`): ids are UUIDv7, ordered by creation time, so the range is a
+narrow slice of the `return_id` index, read in one pass instead of one index probe per
+return. The range is only a bound: every row read through it is still joined with the
+period's returns, so the figures are exact whatever the ids.
 """
 
 from __future__ import annotations
@@ -44,15 +47,14 @@ from sqlalchemy.orm import InstrumentedAttribute
 from returns_api.analytics.sql import percentiles, seconds_between, uuid_max, uuid_min
 from returns_api.core.db import UTCDateTime
 from returns_api.feedback.models import ReturnFeedback
-from returns_api.orders.models import Order, OrderLine
-from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
+from returns_api.orders.models import OrderLine
+from returns_api.returns.models import Refund, Return, ReturnItem
 from returns_api.returns.status import RELEASED, ReturnStatus
 
 AnyRow = Row[*tuple[Any, ...]]
 # A return "counts" (holds units, is part of why things come back) until it is rejected,
 # cancelled or expired — the same rule as for returnable quantities.
 COUNTED_STATUSES = sorted(s.value for s in ReturnStatus if s not in RELEASED)
-APPROVING_KINDS = ("created", "approved")  # born approved by the policy, or by a person
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,18 +119,22 @@ def _requested_in(window: Window) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _placed_in(window: Window) -> list[ColumnElement[bool]]:
-    conditions = [Order.placed_at >= window.start, Order.placed_at < window.end]
-    if window.currency is not None:
-        conditions.append(Order.currency == window.currency)
-    return conditions
-
-
 def _lines_placed_in(window: Window) -> list[ColumnElement[bool]]:
     """The lines of the orders placed in the window (their copy of the order's facts)."""
     conditions = [OrderLine.placed_at >= window.start, OrderLine.placed_at < window.end]
     if window.currency is not None:
         conditions.append(OrderLine.currency == window.currency)
+    return conditions
+
+
+def _items_of_orders_placed_in(window: Window) -> list[ColumnElement[bool]]:
+    """The return items of the orders placed in the window (their copy of the order's facts)."""
+    conditions = [
+        ReturnItem.order_placed_at >= window.start,
+        ReturnItem.order_placed_at < window.end,
+    ]
+    if window.currency is not None:
+        conditions.append(ReturnItem.order_currency == window.currency)
     return conditions
 
 
@@ -146,51 +152,20 @@ def _still_counts(return_id: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[
     return ~select(Return.id).where(Return.id == return_id, Return.status.in_(released)).exists()
 
 
-def _milestones(window: Window, ids: ReturnIds | None) -> Select[*tuple[Any, ...]]:
+def _milestones(window: Window) -> Select[*tuple[Any, ...]]:
     """One row per return requested in the window: when it was requested, its status now,
-    whether the policy approved it at once (born approved), when it was first approved,
-    received and refunded. The timeline and the refunds are each read in one range scan of
-    their `return_id` index (index-only) and aggregated per return."""
-    kind, to_status, at = ReturnChange.kind, ReturnChange.to_status, ReturnChange.created_at
-    born_approved = and_(kind == "created", to_status == "approved")
-    approval = and_(kind.in_(APPROVING_KINDS), to_status == "approved")
-    changes = (
-        select(
-            ReturnChange.return_id,
-            func.max(case((born_approved, 1), else_=0)).label("born_approved"),
-            func.min(case((approval, at))).label("approved_at"),
-            func.min(case((kind == "received", at))).label("received_at"),
-        )
-        # Only the entries that are milestones (about a third of the timeline): not the birth
-        # of a return that waits for review, nor tracking, refund or completion entries.
-        .where(
-            _of_returns(ReturnChange.return_id, ids),
-            or_(born_approved, kind.in_(("approved", "received"))),
-        )
-        .group_by(ReturnChange.return_id)
-        .subquery("changes")
-    )
-    first_refund = (
-        select(Refund.return_id, func.min(Refund.created_at).label("refunded_at"))
-        .where(_of_returns(Refund.return_id, ids))
-        .group_by(Refund.return_id)
-        .subquery("first_refund")
-    )
-    return (
-        select(
-            Return.created_at.label("requested_at"),
-            Return.status,
-            Return.keep_item,
-            func.coalesce(changes.c.born_approved, 0).label("born_approved"),
-            changes.c.approved_at,
-            changes.c.received_at,
-            first_refund.c.refunded_at,
-        )
-        .select_from(Return)
-        .outerjoin(changes, changes.c.return_id == Return.id)
-        .outerjoin(first_refund, first_refund.c.return_id == Return.id)
-        .where(*_requested_in(window))
-    )
+    whether the policy approved it at once, when it was first approved, received and
+    refunded — all kept on the return row (one index-only range scan of
+    `ix_returns_created_at_status`)."""
+    return select(
+        Return.created_at.label("requested_at"),
+        Return.status,
+        Return.keep_item,
+        Return.auto_approved,
+        Return.approved_at,
+        Return.received_at,
+        Return.first_refunded_at.label("refunded_at"),
+    ).where(*_requested_in(window))
 
 
 # PostgreSQL settings for the transaction of one report (SET LOCAL: gone at its end).
@@ -245,16 +220,16 @@ class AnalyticsRepository:
 
     # --- summary -----------------------------------------------------------------------
 
-    async def timeline_figures(
-        self, window: Window, ids: ReturnIds | None, now: datetime
+    async def milestone_figures(
+        self, window: Window, now: datetime
     ) -> tuple[Decided, dict[str, DurationRow]]:
-        """From the timeline, in one statement (the milestones are computed once):
+        """From the milestones, in one statement (read once):
 
         - how the window's returns were decided (decided, auto-approved, of which keep-item);
         - per measure, count and nearest-rank percentiles of whole seconds: request to
           approval, to receipt, to first refund, and the age of the review backlog now.
         """
-        m = _milestones(window, ids).cte("milestones")  # read by several parts: computed once
+        m = _milestones(window).cte("milestones")  # read by several parts: computed once
         backlog_filter = [Return.status == ReturnStatus.PENDING_REVIEW.value]
         if window.currency is not None:
             backlog_filter.append(Return.currency == window.currency)
@@ -272,7 +247,7 @@ class AnalyticsRepository:
                 "backlog", seconds_between(literal(now, UTCDateTime), Return.created_at)
             ).where(*backlog_filter),
         )
-        auto = m.c.born_approved == 1
+        auto = m.c.auto_approved.is_(True)
         decided = or_(m.c.approved_at.is_not(None), m.c.status == "rejected")
         # The decision counts ride along as one more row, in one pass over the milestones:
         # ("decisions", decided, auto-approved, of which keep-item, NULL).
@@ -312,10 +287,9 @@ class AnalyticsRepository:
         sold = select(func.coalesce(func.sum(OrderLine.quantity), 0)).where(
             *_lines_placed_in(window)
         )
-        returned = (
-            select(func.coalesce(func.sum(ReturnItem.quantity), 0))
-            .join(Order, Order.id == ReturnItem.order_id)
-            .where(*_placed_in(window), _still_counts(ReturnItem.return_id))
+        # The items carry their order's placed_at: a range of `ix_return_items_order_placed_at`.
+        returned = select(func.coalesce(func.sum(ReturnItem.quantity), 0)).where(
+            *_items_of_orders_placed_in(window), _still_counts(ReturnItem.return_id)
         )
         units_sold = (await self.session.execute(sold)).scalar_one()
         units_returned = (await self.session.execute(returned)).scalar_one()
@@ -462,12 +436,12 @@ def _returned_items(window: Window, group_by: str, *, shares: bool) -> Subquery:
         ReturnItem.quantity.label("quantity"),
         ReturnItem.reason.label("reason"),
     ]
+    # The items carry their order's placed_at: no join with the orders.
     items = (
         select()
         .select_from(ReturnItem)
-        .join(Order, Order.id == ReturnItem.order_id)
         .join(OrderLine, _line_of_item())
-        .where(*_placed_in(window))
+        .where(*_items_of_orders_placed_in(window))
     )
     if not shares:
         # Units only: no column of the return is needed, just whether it still counts.

@@ -82,7 +82,7 @@ async def summary(session: AsyncSession, window: Window) -> AnalyticsSummary:
     now = utcnow()
     requested = await repo.period_returns(window)
     by_status = requested.by_status
-    decisions, durations = await repo.timeline_figures(window, requested.ids, now)
+    decisions, durations = await repo.milestone_figures(window, now)
     backlog = durations.get("backlog")
     units_sold, units_returned = await repo.units_sold_and_returned(window)
     ratings = await repo.ratings(window)

@@ -428,6 +428,8 @@ class _Lifecycle:
             "accepted_quantity": 0,
             "condition": None,
             "disposition": None,
+            "order_placed_at": self.order["placed_at"],
+            "order_currency": self.order["currency"],
         }
 
     def _at(self, after: datetime, low_hours: float, high_hours: float) -> datetime | None:
@@ -690,6 +692,17 @@ class _Lifecycle:
             ],
         }
 
+    def _first(self, *kinds: str, to_status: str | None = None) -> datetime | None:
+        """When the first timeline entry of one of `kinds` (to `to_status`) was made."""
+        return next(
+            (
+                change["created_at"]
+                for change in self.changes
+                if change["kind"] in kinds and to_status in (None, change["to_status"])
+            ),
+            None,
+        )
+
     def _write(self, action: str, money: dict[str, Any]) -> None:
         auto = action != "review"
         instructions = None
@@ -727,6 +740,11 @@ class _Lifecycle:
                 "created_by": self.order["customer_email"],
                 "created_at": self.requested,
                 "updated_at": self.changes[-1]["created_at"],
+                # The milestones the service keeps on the row, from this return's timeline.
+                "auto_approved": self.changes[0]["to_status"] == "approved",
+                "approved_at": self._first("created", "approved", to_status="approved"),
+                "received_at": self._first("received"),
+                "first_refunded_at": self._first("refunded"),
             }
         )
         self.chunk.return_items.extend(self.items)

@@ -145,6 +145,15 @@ class OrderRepository:
     async def update(self, order_id: str, values: Mapping[str, Any]) -> None:
         await run(self.session, update(orders).where(orders.c.id == order_id).values(**values))
 
+    async def copy_to_return_items(self, order_id: str, placed_at: datetime, currency: str) -> None:
+        """Rewrite the copies of the order's placed_at and currency its returns' items keep."""
+        await run(
+            self.session,
+            update(_items)
+            .where(_items.c.order_id == order_id)
+            .values(order_placed_at=placed_at, order_currency=currency),
+        )
+
     async def replace_lines(self, order_id: str, new_lines: Iterable[Mapping[str, Any]]) -> None:
         await run(self.session, delete(lines).where(lines.c.order_id == order_id))
         rows = [{**line, "order_id": order_id} for line in new_lines]

@@ -50,6 +50,9 @@ async def upsert_order(
         await repo.insert({"id": order_id, "created_at": now, **values})
     else:
         await repo.update(order_id, values)
+        if (existing["placed_at"], existing["currency"]) != (body.placed_at, body.currency):
+            # Rare (a correction); the returns' items keep copies of both for analytics.
+            await repo.copy_to_return_items(order_id, body.placed_at, body.currency)
     lines = [
         # The order's placed_at and currency ride along: analytics select lines by them.
         {

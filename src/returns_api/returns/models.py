@@ -28,10 +28,20 @@ class Return(Base):
         Index("ix_returns_status_id", "status", "id"),
         Index("ix_returns_customer_id_id", "customer_id", "id"),
         Index("ix_returns_order_id_id", "order_id", "id"),
-        # Covers the analytics aggregates over a period (index-only: the rows themselves
-        # are wide with JSON); leads with created_at, so it also serves plain date ranges.
+        # Covers the analytics aggregates over a period, milestones included (index-only:
+        # the rows themselves are wide with JSON); leads with created_at, so it also serves
+        # plain date ranges.
         Index(
-            "ix_returns_created_at_status", "created_at", "status", "currency", "keep_item", "id"
+            "ix_returns_created_at_status",
+            "created_at",
+            "status",
+            "currency",
+            "keep_item",
+            "auto_approved",
+            "approved_at",
+            "received_at",
+            "first_refunded_at",
+            "id",
         ),
     )
 
@@ -57,6 +67,14 @@ class Return(Base):
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The milestones of the timeline and of the refunds, kept on the row by the change that
+    # makes them (the same moment as its timeline entry or refund), so that analytics read
+    # a period's returns alone: born approved by the policy; first approved (at birth, or
+    # by a person); received; first refunded.
+    auto_approved: Mapped[bool] = mapped_column(Boolean)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReturnItem(Base):
@@ -90,8 +108,23 @@ class ReturnItem(Base):
     accepted_quantity: Mapped[int] = mapped_column(Integer)
     condition: Mapped[str | None] = mapped_column(String(16))
     disposition: Mapped[str | None] = mapped_column(String(16))
+    # Copies of the order's placed_at and currency (written with the item; an order sync
+    # that changes them rewrites them), so that analytics select the returned units of a
+    # period's orders without joining the orders.
+    order_placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    order_currency: Mapped[str] = mapped_column(String(3))
 
-    __table_args__ = (Index("ix_return_items_order_id_line_item_id", "order_id", "line_item_id"),)
+    __table_args__ = (
+        Index("ix_return_items_order_id_line_item_id", "order_id", "line_item_id"),
+        # Units returned of the orders placed in a period: a range of this index, no join.
+        Index(
+            "ix_return_items_order_placed_at",
+            "order_placed_at",
+            "order_currency",
+            "return_id",
+            "quantity",
+        ),
+    )
 
 
 class ReturnChange(Base):

@@ -163,6 +163,9 @@ def _item_rows(ctx: _Context, return_id: uuid.UUID) -> list[dict[str, Any]]:
                 "accepted_quantity": 0,
                 "condition": None,
                 "disposition": None,
+                # The order's facts analytics select returned units by (see the model).
+                "order_placed_at": ctx.order["placed_at"],
+                "order_currency": ctx.order["currency"],
             }
         )
     return rows
@@ -248,6 +251,11 @@ async def create_return(
         "created_by": caller.actor,
         "created_at": ctx.now,
         "updated_at": ctx.now,
+        # Milestones (see the model): a return the policy approves is approved at birth.
+        "auto_approved": status is ReturnStatus.APPROVED,
+        "approved_at": ctx.now if status is ReturnStatus.APPROVED else None,
+        "received_at": None,
+        "first_refunded_at": None,
     }
     change = {
         "id": new_id(),

@@ -51,6 +51,9 @@ from returns_api.returns.status import RELEASED, ReturnStatus, can_transition
 from returns_api.webhooks.events import EventType
 
 S = ReturnStatus
+# The statuses whose first reaching is kept on the return row as a milestone (its column),
+# at the moment of the timeline entry that records it: analytics read them from the row.
+_MILESTONE_OF: dict[ReturnStatus, str] = {S.APPROVED: "approved_at", S.RECEIVED: "received_at"}
 
 
 def check_if_match(if_match: str | None, version: int) -> None:
@@ -99,6 +102,9 @@ async def _apply(
     changes = {**(values or {}), "updated_at": now}
     if to_status is not None:
         changes["status"] = to_status.value
+        milestone = _MILESTONE_OF.get(to_status)
+        if milestone is not None and row[milestone] is None:
+            changes[milestone] = now
     repo = ReturnRepository(session)
     if not await repo.update(row["id"], row["version"], changes):
         raise ConcurrentChange("The return was changed by another request; read it and retry.")
@@ -403,7 +409,11 @@ async def refund(
         note=body.note,
         event="return.refunded",
         data={"refund_id": str(refund_id), "amount": amount, "method": method},
-        values={"refunded_amount": int(row["refunded_amount"]) + amount},
+        values={
+            "refunded_amount": int(row["refunded_amount"]) + amount,
+            # The row is locked (and its version compared): no refund can slip in between.
+            "first_refunded_at": row["first_refunded_at"] or now,
+        },
     )
 
 
