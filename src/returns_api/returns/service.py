@@ -382,12 +382,12 @@ async def get_return(session: AsyncSession, caller: Caller, return_id: uuid.UUID
     return views.return_out(*found)
 
 
-async def render(session: AsyncSession, row: Row) -> ReturnOut:
-    repo = ReturnRepository(session)
-    items = await repo.items([row["id"]])
-    refunds = await repo.refunds(row["id"])
-    timeline = await repo.timeline(row["id"])
-    return views.return_out(row, items, refunds, timeline)
+async def render(session: AsyncSession, return_id: uuid.UUID) -> ReturnOut:
+    """The return as the API shows it, read whole (after a change, in its transaction)."""
+    found = await ReturnRepository(session).whole(return_id)
+    if found is None:
+        raise ReturnNotFound(f"Return {return_id} does not exist.")
+    return views.return_out(*found)
 
 
 def encode_cursor(return_id: uuid.UUID) -> str:

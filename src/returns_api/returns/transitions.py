@@ -121,7 +121,7 @@ async def _apply(
             "created_at": now,
         }
     )
-    result = await render(session, {**row, **changes, "version": row["version"] + 1})
+    result = await render(session, row["id"])
     if event is not None:
         await record_return_event(session, event, result, previous_status=current.value)
     return result
