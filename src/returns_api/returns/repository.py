@@ -77,9 +77,6 @@ _REFUNDS = Prepared(
 _TIMELINE = Prepared(
     select(changes).where(changes.c.return_id == bindparam("id")).order_by(changes.c.id)
 )
-# RMA numbers are short and random: a clash is rare but possible, and must not be a 500.
-# ON CONFLICT DO NOTHING on that one constraint leaves the transaction usable (a raised
-# unique violation would abort it on PostgreSQL) and reports the clash as rowcount 0.
 # PostgreSQL: a return with its items, refunds and timeline in one statement (GET).
 _ITEMS_OF_RETURN = ChildRows(
     items, where=items.c.return_id == returns.c.id, order_by=items.c.position
@@ -98,6 +95,9 @@ _WHOLE = Prepared(
         _TIMELINE_OF_RETURN.column.label("_timeline"),
     ).where(returns.c.id == bindparam("id"))
 )
+# RMA numbers are short and random: a clash is rare but possible, and must not be a 500.
+# ON CONFLICT DO NOTHING on that one constraint leaves the transaction usable (a raised
+# unique violation would abort it on PostgreSQL) and reports the clash as rowcount 0.
 _INSERT_RETURN = Prepared(
     sqlite.insert(returns).on_conflict_do_nothing(index_elements=[returns.c.rma_number]),
     on_driver=postgresql.insert(returns).on_conflict_do_nothing(

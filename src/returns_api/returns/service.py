@@ -376,16 +376,16 @@ def _visible(caller: Caller, row: Row) -> bool:
 
 
 async def get_return(session: AsyncSession, caller: Caller, return_id: uuid.UUID) -> ReturnOut:
-    found = await ReturnRepository(session).whole(return_id)
-    if found is None or not _visible(caller, found[0]):
-        raise ReturnNotFound(f"Return {return_id} does not exist.")
-    return views.return_out(*found)
+    return await render(session, return_id, caller)
 
 
-async def render(session: AsyncSession, return_id: uuid.UUID) -> ReturnOut:
-    """The return as the API shows it, read whole (after a change, in its transaction)."""
+async def render(
+    session: AsyncSession, return_id: uuid.UUID, caller: Caller | None = None
+) -> ReturnOut:
+    """The return as the API shows it, read whole; 404 if `caller` may not see it. Without
+    a caller (after a change, in its transaction) visibility was checked already."""
     found = await ReturnRepository(session).whole(return_id)
-    if found is None:
+    if found is None or (caller is not None and not _visible(caller, found[0])):
         raise ReturnNotFound(f"Return {return_id} does not exist.")
     return views.return_out(*found)
 
