@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import Depends, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
+from fastapi import Request, Security
+from fastapi.security import HTTPBearer, SecurityScopes
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth import service
 from returns_api.auth.scopes import effective_scopes
 from returns_api.core.errors import Forbidden, Unauthorized
-from returns_api.core.routing import SessionDep, after_commit
+from returns_api.core.routing import after_commit, session_of
 from returns_api.portal.tokens import PORTAL_SCOPES, TOKEN_PREFIX, PortalTokens
-
-bearer = HTTPBearer(
-    auto_error=False,
-    scheme_name="bearerAuth",
-    description=(
-        "A merchant API key (`rk_…`, made with `returns-api api-keys create`) or a portal "
-        "token (`pt_…`, from `POST /v1/portal/sessions`)."
-    ),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,21 +38,37 @@ class Caller:
         return f"key:{self.key_id}" if self.kind == "api_key" else f"portal:{self.order_id}"
 
 
-async def authenticate(
-    security_scopes: SecurityScopes,
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Caller:
-    """Resolves the bearer credential, then checks it holds one of the route's scopes."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("Send an API key as `Authorization: Bearer rk_…`.")
-    caller = await _resolve(request, session, credentials.credentials)
-    if security_scopes.scopes and not caller.scopes.intersection(security_scopes.scopes):
-        raise Forbidden(
-            f"This operation needs one of the scopes: {', '.join(security_scopes.scopes)}."
-        )
-    return caller
+class BearerAuth(HTTPBearer):
+    """The `bearerAuth` security scheme, which also resolves the caller.
+
+    One dependency per protected route instead of three (scheme, session, resolver): FastAPI
+    resolves dependencies for every request, and on a GET that was a fifth of its CPU time.
+    The request's session comes from `UnitOfWorkRoute`, which every protected router uses.
+    """
+
+    async def __call__(  # type: ignore[override]  # resolves a Caller, not the credentials
+        self, request: Request, security_scopes: SecurityScopes
+    ) -> Caller:
+        """Resolves the bearer credential, then checks it holds one of the route's scopes."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("Send an API key as `Authorization: Bearer rk_…`.")
+        caller = await _resolve(request, session_of(request), token)
+        if security_scopes.scopes and not caller.scopes.intersection(security_scopes.scopes):
+            raise Forbidden(
+                f"This operation needs one of the scopes: {', '.join(security_scopes.scopes)}."
+            )
+        return caller
+
+
+bearer = BearerAuth(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    description=(
+        "A merchant API key (`rk_…`, made with `returns-api api-keys create`) or a portal "
+        "token (`pt_…`, from `POST /v1/portal/sessions`)."
+    ),
+)
 
 
 async def principal_of(request: Request, session: AsyncSession) -> str | None:
@@ -105,16 +112,12 @@ async def _resolve(
 
 def require(*scopes: str) -> Any:
     """``caller: Caller = require("returns:manage")`` — any one of the scopes suffices."""
-    return Security(authenticate, scopes=list(scopes))
+    return Security(bearer, scopes=list(scopes))
 
 
-async def authenticate_if_present(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Caller | None:
+async def authenticate_if_present(request: Request) -> Caller | None:
     """For public routes that show more to an authenticated caller: None when anonymous,
     401 when a credential is sent but is not valid."""
-    if credentials is None:
+    if "authorization" not in request.headers:
         return None
-    return await authenticate(SecurityScopes(), request, session, credentials)
+    return await bearer(request, SecurityScopes())

@@ -159,13 +159,16 @@ async def _settle_error(
         await idempotency.record(session, claim, render_returns_error(request, exc))
 
 
-async def get_session(request: Request) -> AsyncSession:
-    """The request's session, opened by ``UnitOfWorkRoute``. Services never commit it.
-
-    `async` on purpose: FastAPI runs plain `def` dependencies in a thread pool.
-    """
+def session_of(request: Request) -> AsyncSession:
+    """The request's session, opened by ``UnitOfWorkRoute``. Services never commit it."""
     session: AsyncSession = request.state.session
     return session
+
+
+async def get_session(request: Request) -> AsyncSession:
+    """`session_of` as a dependency; `async` on purpose: FastAPI runs plain `def`
+    dependencies in a thread pool."""
+    return session_of(request)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -421,7 +421,4 @@ async def list_returns(
         filters, decode_cursor(cursor) if cursor else None, limit + 1
     )
     page, more = found[:limit], len(found) > limit
-    return ReturnPage(
-        data=[views.summary_out(row, items) for row, items in page],
-        next_cursor=encode_cursor(page[-1][0]["id"]) if more else None,
-    )
+    return views.page_out(page, encode_cursor(page[-1][0]["id"]) if more else None)
