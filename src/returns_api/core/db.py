@@ -137,7 +137,60 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return ReusingSessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+# Closed sessions kept for reuse per sessionmaker: more than the requests one process has in
+# flight at once on the hot paths; beyond it a session is simply dropped.
+_KEEP_SESSIONS = 128
+
+
+class ReusedSession(AsyncSession):
+    """An `AsyncSession` that goes back to its sessionmaker's free list when its
+    ``async with`` block ends, closed and clean, to be handed out again.
+
+    Why: every new `AsyncSession` leaves about 40 objects in reference cycles (the Session
+    with its event dispatch, identity map and weak dictionaries), which only the cyclic
+    garbage collector can free. Under load, sessions in flight at a young collection are
+    promoted, and the full collections that then clear them took 20 to 80 ms: at a fixed 900
+    GET/s the p99 was 33 to 270 ms with the collector on and 7 ms with it off. A reused session
+    leaves no cycles (measured: 40 → 0 objects per request). SQLAlchemy documents a closed
+    session as reusable; `info` (this module's per-request marks) is cleared here.
+
+    Only the ``async with`` exit returns a session, and only once; a close that fails or is
+    cancelled keeps it out of the list.
+    """
+
+    _free: list[ReusedSession] | None = None
+    _idle: bool = False
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        await super().__aexit__(type_, value, traceback)
+        free = self._free
+        if free is not None and not self._idle and len(free) < _KEEP_SESSIONS:
+            self.info.clear()
+            self._idle = True
+            free.append(self)
+
+
+class ReusingSessionmaker(async_sessionmaker[AsyncSession]):
+    """`async_sessionmaker` that hands out closed `ReusedSession` objects before new ones."""
+
+    def __init__(self, engine: AsyncEngine, **kw: Any) -> None:
+        super().__init__(engine, class_=ReusedSession, **kw)
+        self._free: list[ReusedSession] = []
+
+    def __call__(self, **local_kw: Any) -> AsyncSession:
+        if local_kw:  # a session configured differently is not one of the interchangeable
+            return super().__call__(**local_kw)
+        if self._free:
+            session = self._free.pop()
+            session._idle = False
+            return session
+        made = super().__call__()
+        assert isinstance(made, ReusedSession)
+        made._free = self._free
+        return made
 
 
 class Prepared:
