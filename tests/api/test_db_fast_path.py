@@ -146,3 +146,15 @@ async def test_a_read_only_session_still_writes_in_a_transaction(app: FastAPI) -
         await run(session, INSERT, [_key(1, datetime.now(UTC))])
         await session.rollback()
     assert await _count(app) == 0
+
+
+async def test_a_parameter_the_statement_does_not_use_is_refused(app: FastAPI) -> None:
+    row = _key(1, datetime.now(UTC))
+    async with app.state.sessionmaker() as session:
+        await run(session, INSERT, [row])
+        with pytest.raises(ValueError, match="does not use: b_idd"):
+            await run(session, RENAME, {"name": "renamed", "b_idd": row["id"]})  # misspelt
+        with pytest.raises(ValueError, match="does not use: limit"):
+            await fetch_all(session, NEWEST, {"limit": 5})  # the LIMIT is built in
+        assert await run(session, RENAME, {"name": "renamed", "b_id": row["id"]}) == 1
+        await session.commit()

@@ -208,7 +208,7 @@ class Prepared:
     supplied), the statement runs through SQLAlchemy as usual.
     """
 
-    __slots__ = ("_compiled", "driver_statement", "statement")
+    __slots__ = ("_checked", "_compiled", "driver_statement", "statement")
 
     def __init__(self, statement: Executable, *, on_driver: Executable | None = None) -> None:
         """`on_driver`: the same query spelled for PostgreSQL, when the portable spelling
@@ -216,6 +216,20 @@ class Prepared:
         self.statement = statement
         self.driver_statement = statement if on_driver is None else on_driver
         self._compiled: dict[tuple[str, ...], _DriverStatement | None] = {}
+        self._checked: set[tuple[str, ...]] = set()
+
+    def check(self, keys: tuple[str, ...]) -> None:
+        """Refuses parameters the statement does not use: a misspelt name would otherwise be
+        dropped without a word (by either path), and its bind left at its default. Checked
+        once per set of names, on every backend alike."""
+        if keys in self._checked:
+            return
+        element = cast(ClauseElement, self.statement)
+        used = cast(SQLCompiler, element.compile(column_keys=list(keys))).binds
+        unknown = sorted(set(keys) - set(used))
+        if unknown:
+            raise ValueError(f"parameters the statement does not use: {', '.join(unknown)}")
+        self._checked.add(keys)
 
     def for_driver(self, dialect: Dialect, keys: tuple[str, ...]) -> _DriverStatement | None:
         try:
@@ -439,6 +453,7 @@ async def fetch_all(
     per-execution compile state.
     """
     if isinstance(statement, Prepared):
+        statement.check(tuple(params or ()))
         done = await _on_driver(session, statement, [params] if params else [])
         if done is not None:
             return done[0]
@@ -463,6 +478,8 @@ async def run(
     """Execute a Core write on the session's connection; returns the rows affected."""
     if isinstance(statement, Prepared):
         many = [] if params is None else [params] if isinstance(params, Mapping) else params
+        for one in many[:1]:  # executemany rows share their keys
+            statement.check(tuple(one))
         done = await _on_driver(session, statement, list(many))
         if done is not None:
             return done[1]
