@@ -679,3 +679,15 @@ async def test_sql_echo_never_logs_secrets(
     logged = captured.out + captured.err
     assert "SELECT" in logged, "the SQL echo was not captured"
     _assert_not_logged(secrets, logged)
+
+
+async def test_the_bearer_scheme_is_read_as_http_bearer_reads_it(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    key = await new_api_key(app, "returns:read")
+    for header in (f"Bearer {key}", f"bearer {key}", f"BEARER   {key}", f"Bearer {key}  "):
+        answer = await client.get("/v1/returns", headers={"Authorization": header})
+        assert answer.status_code == 200, (header, answer.text)
+    for header in (f"Basic {key}", f"Bearer{key}", "Bearer", key):
+        refused = await client.get("/v1/returns", headers={"Authorization": header})
+        assert_problem(refused, 401)

@@ -79,6 +79,22 @@ async def test_rules_are_shown_only_to_policy_managers(
     assert [rule["id"] for rule in shown.json()["rules"]] == [r["id"] for r in RULES]
 
 
+async def test_the_public_policy_reads_other_schemes_as_anonymous(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    # Only a bearer credential is checked here; anything else is an anonymous reader.
+    for header in ("Basic dXNlcjpwYXNz", "", "Bearer", "Bearer   "):
+        public = await client.get("/v1/policy", headers={"Authorization": header})
+        assert public.status_code == 200, (header, public.text)
+        assert "rules" not in public.json()
+    wrong = await client.get("/v1/policy", headers=bearer("rk_not-a-key"))
+    assert wrong.status_code == 401
+    api = await policy_api(app, client)
+    spaced = {"Authorization": api.headers["Authorization"].replace(" ", "   ", 1)}
+    shown = await client.get("/v1/policy", params={"include": "rules"}, headers=spaced)
+    assert shown.status_code == 200, shown.text
+
+
 async def test_each_put_makes_an_immutable_version(app: FastAPI, client: httpx.AsyncClient) -> None:
     api = await policy_api(app, client)
     first = await put_policy(api, window_days=14)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from fastapi import Request, Security
 from fastapi.security import HTTPBearer, SecurityScopes
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth import service
@@ -50,8 +51,8 @@ class BearerAuth(HTTPBearer):
         self, request: Request, security_scopes: SecurityScopes
     ) -> Caller:
         """Resolves the bearer credential, then checks it holds one of the route's scopes."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        token = bearer_token(request)
+        if token is None:
             raise Unauthorized("Send an API key as `Authorization: Bearer rk_…`.")
         caller = await _resolve(request, session_of(request), token)
         if security_scopes.scopes and not caller.scopes.intersection(security_scopes.scopes):
@@ -59,6 +60,13 @@ class BearerAuth(HTTPBearer):
                 f"This operation needs one of the scopes: {', '.join(security_scopes.scopes)}."
             )
         return caller
+
+
+def bearer_token(request: Request) -> str | None:
+    """The credential of an ``Authorization: Bearer …`` header (scheme in any case, spaces
+    around the credential ignored, as FastAPI's `HTTPBearer` reads it); None otherwise."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    return token if scheme.lower() == "bearer" and token else None
 
 
 bearer = BearerAuth(
@@ -73,8 +81,8 @@ bearer = BearerAuth(
 
 async def principal_of(request: Request, session: AsyncSession) -> str | None:
     """The principal of a valid bearer credential, or None (no side effects)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = bearer_token(request)
+    if token is None:
         return None
     try:
         return (await _resolve(request, session, token, mark_used=False)).principal
@@ -116,8 +124,9 @@ def require(*scopes: str) -> Any:
 
 
 async def authenticate_if_present(request: Request) -> Caller | None:
-    """For public routes that show more to an authenticated caller: None when anonymous,
-    401 when a credential is sent but is not valid."""
-    if "authorization" not in request.headers:
+    """For public routes that show more to an authenticated caller: None when anonymous
+    (no bearer credential, as before: another scheme is anonymous too), 401 when a bearer
+    credential is sent but is not valid."""
+    if bearer_token(request) is None:
         return None
     return await bearer(request, SecurityScopes())
