@@ -104,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a nested matcher, so a request was matched twice through every router before its
         # own (8 % of a GET's CPU). Each router carries its prefix, tags and route class, so
         # the routes are complete as they are; the OpenAPI drift test shows nothing changed.
+        # One thing include_router would give that these routes lack: `app.dependency_
+        # overrides` does not reach them (nothing here uses it; tests use real dependencies).
         app.router.routes.extend(router.routes)
     register_webhooks(app.webhooks)
     app.openapi = openapi_for(app)  # type: ignore[method-assign]

@@ -56,31 +56,37 @@ class UnitOfWorkRoute(APIRoute):
                 if claim is not None and claim.replay is not None:
                     return claim.replay
             request.state.after_commit = []
-            async with sessionmaker() as session:
-                request.state.session = session
-                if only_reads:
-                    db.read_only(session)
-                try:
-                    response = await _refusing_unstorable_text(endpoint(request))
-                except ReturnsError as exc:
-                    await session.rollback()
+            try:
+                async with sessionmaker() as session:
+                    request.state.session = session
+                    if only_reads:
+                        db.read_only(session)
+                    try:
+                        response = await _refusing_unstorable_text(endpoint(request))
+                    except ReturnsError as exc:
+                        await session.rollback()
+                        if claim is not None:
+                            await _settle_error(request, sessionmaker, claim, exc)
+                        raise
+                    except BaseException:
+                        await session.rollback()
+                        if claim is not None:
+                            await idempotency.release(sessionmaker, claim)
+                        raise
                     if claim is not None:
-                        await _settle_error(request, sessionmaker, claim, exc)
-                    raise
-                except BaseException:
-                    await session.rollback()
-                    if claim is not None:
-                        await idempotency.release(sessionmaker, claim)
-                    raise
-                if claim is not None:
-                    await idempotency.record(session, claim, response)
-                try:
-                    await _refusing_unstorable_text(session.commit())
-                except ReturnsError:
-                    await session.rollback()
-                    if claim is not None:
-                        await idempotency.release(sessionmaker, claim)
-                    raise
+                        await idempotency.record(session, claim, response)
+                    try:
+                        await _refusing_unstorable_text(session.commit())
+                    except ReturnsError:
+                        await session.rollback()
+                        if claim is not None:
+                            await idempotency.release(sessionmaker, claim)
+                        raise
+            finally:
+                # The session goes back to the sessionmaker's free list for another request:
+                # nothing may reach it through this request any more.
+                request.state.session = None
+
             for task in request.state.after_commit:
                 await _run_quietly(task)
             return response
