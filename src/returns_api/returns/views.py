@@ -65,6 +65,24 @@ def decision_out(decision: Mapping[str, Any]) -> DecisionOut:
     return DecisionOut.model_validate(_decision(decision))
 
 
+def _summary(row: Row, items: Sequence[Row]) -> dict[str, Any]:
+    """What a list shows of a return; `return_out` adds the rest."""
+    return {
+        "id": row["id"],
+        "rma_number": row["rma_number"],
+        "order_id": row["order_id"],
+        "customer_id": row["customer_id"],
+        "status": row["status"],
+        "currency": row["currency"],
+        "keep_item": row["keep_item"],
+        "items": [_item(item) for item in items],
+        "amounts": _money(row),
+        "version": row["version"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
 def return_out(
     row: Row,
     items: Sequence[Row],
@@ -75,19 +93,11 @@ def return_out(
     pass through pydantic's core instead of a model constructor per item and entry."""
     return ReturnOut.model_validate(
         {
-            "id": row["id"],
-            "rma_number": row["rma_number"],
-            "order_id": row["order_id"],
-            "customer_id": row["customer_id"],
-            "status": row["status"],
-            "currency": row["currency"],
+            **_summary(row, items),
             "return_method": row["return_method"],
-            "keep_item": row["keep_item"],
             "instructions": row["instructions"] or None,
-            "items": [_item(item) for item in items],
             "decision": _decision(row["decision"]),
             "refund_breakdown": row["refund_breakdown"],
-            "amounts": _money(row),
             "refunds": [
                 {
                     "id": r["id"],
@@ -113,29 +123,9 @@ def return_out(
                 }
                 for c in timeline
             ],
-            "version": row["version"],
             "created_by": row["created_by"],
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
         }
     )
-
-
-def _summary(row: Row, items: Sequence[Row]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "rma_number": row["rma_number"],
-        "order_id": row["order_id"],
-        "customer_id": row["customer_id"],
-        "status": row["status"],
-        "currency": row["currency"],
-        "keep_item": row["keep_item"],
-        "items": [_item(item) for item in items],
-        "amounts": _money(row),
-        "version": row["version"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }
 
 
 def page_out(page: Sequence[tuple[Row, Sequence[Row]]], next_cursor: str | None) -> ReturnPage:
