@@ -31,7 +31,7 @@ from typing import Any
 
 from returns_api.policies.document import PolicyDocument
 from returns_api.returns import breakdown
-from returns_api.returns.service import instructions_for
+from returns_api.returns.service import NEW_ITEM_STATE, instructions_for
 
 _RMA_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ACTOR_STAFF = "back-office"
@@ -422,12 +422,7 @@ class _Lifecycle:
             "merchant_fault": self.gen.fault[reason],
             "comment": None,
             "resolution": resolution,
-            "reception_status": "awaiting",
-            "received_quantity": 0,
-            "acceptance_status": "pending",
-            "accepted_quantity": 0,
-            "condition": None,
-            "disposition": None,
+            **NEW_ITEM_STATE,
             "order_placed_at": self.order["placed_at"],
             "order_currency": self.order["currency"],
         }

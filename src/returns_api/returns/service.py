@@ -133,6 +133,18 @@ async def judge_request(
     return [], await _decide(session, ctx, transit_buffer_days)
 
 
+# What an item of a new return has been through: nothing yet. Also written by the demo
+# generator, which stores returns without going through this service.
+NEW_ITEM_STATE: dict[str, Any] = {
+    "reception_status": "awaiting",
+    "received_quantity": 0,
+    "acceptance_status": "pending",
+    "accepted_quantity": 0,
+    "condition": None,
+    "disposition": None,
+}
+
+
 def _item_rows(ctx: _Context, return_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = []
     for position, line_assessment in enumerate(ctx.assessment.lines):
@@ -157,12 +169,7 @@ def _item_rows(ctx: _Context, return_id: uuid.UUID) -> list[dict[str, Any]]:
                 "merchant_fault": reason.merchant_fault,
                 "comment": item.comment,
                 "resolution": item.resolution,
-                "reception_status": "awaiting",
-                "received_quantity": 0,
-                "acceptance_status": "pending",
-                "accepted_quantity": 0,
-                "condition": None,
-                "disposition": None,
+                **NEW_ITEM_STATE,
                 # The order's facts analytics select returned units by (see the model).
                 "order_placed_at": ctx.order["placed_at"],
                 "order_currency": ctx.order["currency"],
