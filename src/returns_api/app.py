@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry
 
 from returns_api import __version__
@@ -33,6 +34,9 @@ from returns_api.returns.router import router as returns_router
 from returns_api.webhooks.catalog import register_webhooks
 from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig, DispatcherMetrics
 from returns_api.webhooks.router import router as webhooks_router
+
+# FastAPI's native OpenTelemetry, off unless RETURNS_OPENTELEMETRY asks for it.
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 DESCRIPTION = """\
 Returns back-end for online shops: return requests checked against the merchant's policy,
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,  # served by install_docs, from local assets
         redoc_url=None,
+        telemetry=None if settings.opentelemetry else _NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.metrics = Metrics(CollectorRegistry(auto_describe=True))

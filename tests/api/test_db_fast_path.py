@@ -8,15 +8,26 @@ types, same transaction, same exceptions.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.models import ApiKey
-from returns_api.core.db import Prepared, fetch_all, fetch_one, read_only, run, table_of
+from returns_api.core.db import (
+    Prepared,
+    commit,
+    fetch_all,
+    fetch_one,
+    read_only,
+    run,
+    table_of,
+)
 
 keys = table_of(ApiKey)
 INSERT = Prepared(insert(keys))
@@ -158,3 +169,47 @@ async def test_a_parameter_the_statement_does_not_use_is_refused(app: FastAPI) -
             await fetch_all(session, NEWEST, {"limit": 5})  # the LIMIT is built in
         assert await run(session, RENAME, {"name": "renamed", "b_id": row["id"]}) == 1
         await session.commit()
+
+
+@contextmanager
+def _commits(session: AsyncSession) -> Iterator[list[object]]:
+    """The commits SQLAlchemy performs on `session` in the block (its `after_commit` event).
+    The listener goes at the end: sessions are reused."""
+    seen: list[object] = []
+
+    def on_commit(committed: object) -> None:
+        seen.append(committed)
+
+    event.listen(session.sync_session, "after_commit", on_commit)
+    try:
+        yield seen
+    finally:
+        event.remove(session.sync_session, "after_commit", on_commit)
+
+
+async def test_a_session_that_only_read_on_the_driver_skips_its_commit(app: FastAPI) -> None:
+    async with app.state.sessionmaker() as session:
+        read_only(session)
+        with _commits(session) as commits:
+            assert await fetch_all(session, NEWEST) == []
+            await commit(session)
+    # Only PostgreSQL's reads bypass the transaction; on SQLite the commit is SQLAlchemy's.
+    expected = 0 if app.state.engine.dialect.name == "postgresql" else 1
+    assert len(commits) == expected
+
+
+async def test_a_read_only_session_that_wrote_is_committed(app: FastAPI) -> None:
+    async with app.state.sessionmaker() as session:
+        read_only(session)
+        assert await fetch_all(session, NEWEST) == []
+        await run(session, INSERT, [_key(1, datetime.now(UTC))])
+        await commit(session)
+    assert await _count(app) == 1
+
+    # A pending ORM object is a write too, although no statement has run yet.
+    async with app.state.sessionmaker() as session:
+        read_only(session)
+        assert len(await fetch_all(session, NEWEST)) == 1
+        session.add(ApiKey(**_key(2, datetime.now(UTC))))
+        await commit(session)
+    assert await _count(app) == 2

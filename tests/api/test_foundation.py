@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from returns_api.app import create_app
 from returns_api.auth.service import revoke_api_key
@@ -66,6 +71,35 @@ async def test_a_started_app_freezes_its_startup_heap_only_when_asked(database_u
             assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+@functools.cache
+def _global_spans() -> InMemorySpanExporter:
+    """An OpenTelemetry SDK set up as `opentelemetry-instrument` would: global, once."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return exporter
+
+
+async def test_fastapi_reports_requests_to_opentelemetry_only_when_asked(database_url: str) -> None:
+    spans = _global_spans()
+    for asked in (False, True):
+        spans.clear()
+        app = create_app(make_settings(database_url, opentelemetry=asked))
+        async with (
+            LifespanManager(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://test"
+            ) as client,
+        ):
+            assert (await client.get("/healthz")).status_code == 200
+        routes = [span.attributes.get("http.route") for span in spans.get_finished_spans()]
+        if asked:
+            assert "/healthz" in routes, routes
+        else:
+            assert routes == []
 
 
 async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -48,6 +49,25 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # Bound once, to the logging configuration of the app being built: the module's
+        # lazy logger would look structlog's configuration up again on every request.
+        self.log = log.bind()
+        # One child per label set, as Prometheus' own `labels()` would return, without its
+        # per-call lookup (a lock, a tuple and a dict get for every request).
+        self._counted: dict[tuple[str, str, int], Callable[[], None]] = {}
+        self._timed: dict[tuple[str, str], Callable[[float], None]] = {}
+
+    def _record(self, template: str, method: str, status: int, elapsed: float) -> None:
+        count = self._counted.get((template, method, status))
+        if count is None:
+            count = self.metrics.requests.labels(template, method, str(status)).inc
+            self._counted[(template, method, status)] = count
+        time_it = self._timed.get((template, method))
+        if time_it is None:
+            time_it = self.metrics.latency.labels(template, method).observe
+            self._timed[(template, method)] = time_it
+        count()
+        time_it(elapsed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,7 +97,7 @@ class RequestContextMiddleware:
         except Exception as exc:
             # Answered here rather than by Starlette's outermost error middleware, so the
             # 500 carries the request id and is logged with it. Never any internals.
-            log.error("unhandled_exception", path=scope["path"], exc_info=exc)
+            self.log.error("unhandled_exception", path=scope["path"], exc_info=exc)
             if started:
                 raise
             response = problem_response(
@@ -92,9 +112,8 @@ class RequestContextMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope["method"]
-            self.metrics.requests.labels(template, method, str(status_code)).inc()
-            self.metrics.latency.labels(template, method).observe(elapsed)
-            log.info(
+            self._record(template, method, status_code, elapsed)
+            self.log.info(
                 "request",
                 method=method,
                 path=scope["path"],

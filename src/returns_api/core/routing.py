@@ -76,7 +76,7 @@ class UnitOfWorkRoute(APIRoute):
                     if claim is not None:
                         await idempotency.record(session, claim, response)
                     try:
-                        await _refusing_unstorable_text(session.commit())
+                        await _refusing_unstorable_text(db.commit(session))
                     except ReturnsError:
                         await session.rollback()
                         if claim is not None:

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # Off in the tests, which build many apps in one process.
     gc_freeze_after_startup: bool = True
     log_json: bool = True
+    # FastAPI's native OpenTelemetry spans, metrics and exception logs, reported to the
+    # global providers an OpenTelemetry SDK (e.g. `opentelemetry-instrument`) configures.
+    # Off by default: left on, FastAPI looks for those providers on every request.
+    opentelemetry: bool = False
 
     portal_token_secret: SecretStr = SecretStr(DEV_PORTAL_SECRET)
     portal_token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
