@@ -90,6 +90,8 @@ async def _run(
             "5xx_alive": 0,
             "5xx_killed": 0,
             "conn_errors": 0,
+            "by_killed": 0,
+            "by_survivor": 0,
         }
         created: set[str] = set()
         killed = asyncio.Event()
@@ -139,6 +141,7 @@ async def _run(
                             continue
                         if r.status_code == 201:
                             stats["succeeded"] += 1
+                            stats["by_killed" if port == ports[0] else "by_survivor"] += 1
                             created.add(r.json()["id"])
                         break
 
@@ -175,13 +178,15 @@ async def _run(
     distinct = set(received)
     print(
         f"\n### Scale-out: 2 API + 2 dispatcher processes, one of each SIGKILLed at "
-        f"{args.kill_after:.0f} s of {args.duration:.0f} s\n"
+        f"{args.kill_after:.1f} s of {args.duration:.1f} s\n"
     )
     print("| measure | count |\n|---|---|")
     for label, value in [
         ("logical create requests (each with its own Idempotency-Key)", stats["logical"]),
         ("HTTP attempts", stats["requests"]),
         ("retries (connection errors / 409 in flight / 5xx)", stats["retries"]),
+        ("answered 201 by the API process that was killed (before it died)", stats["by_killed"]),
+        ("answered 201 by the surviving API process", stats["by_survivor"]),
         ("connection errors from the killed API process", stats["conn_errors"]),
         ("5xx from the surviving process", stats["5xx_alive"]),
         ("logical requests answered 201 (first answer or replay)", stats["succeeded"]),
