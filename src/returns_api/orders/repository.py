@@ -52,12 +52,43 @@ _LATEST_VERSION = (
 _LATEST_CREATED_AT = (
     select(_versions.c.created_at).order_by(_versions.c.version.desc()).limit(1).scalar_subquery()
 )
+# The columns judging and writing a return read, and no others: the order's columns come
+# back once per line, and each datetime costs a conversion per row (measured on the context
+# read of a 10-line order, fetch and dicts: 143-145 -> 122-128 us of client CPU).
+_CONTEXT_ORDER = tuple(
+    orders.c[name]
+    for name in (
+        "id",
+        "customer_id",
+        "currency",
+        "country",
+        "placed_at",
+        "fulfilled_at",
+        "delivered_at",
+        "shipping_paid",
+    )
+)
+_CONTEXT_LINE = tuple(
+    lines.c[name]
+    for name in (
+        "id",
+        "sku",
+        "title",
+        "quantity",
+        "unit_price",
+        "discount",
+        "tax",
+        "tags",
+        "category",
+        "final_sale",
+    )
+)
 # Everything judging a new return needs, in one round trip: the order (optionally locked),
 # its lines with the units live returns hold of each, and the current policy version.
 _RETURN_CONTEXT = Prepared(
     select(
-        *(column.label(f"order_{column.name}") for column in orders.c),
-        *(column.label(f"line_{column.name}") for column in lines.c if column.name != "order_id"),
+        *(column.label(f"order_{column.name}") for column in _CONTEXT_ORDER),
+        *(column.label(f"line_{column.name}") for column in _CONTEXT_LINE),
         func.coalesce(_HELD_PER_LINE.c.held, 0).label("held"),
         _LATEST_VERSION.label("policy_version"),
         _LATEST_CREATED_AT.label("policy_created_at"),
@@ -71,8 +102,8 @@ _RETURN_CONTEXT = Prepared(
     .order_by(lines.c.position)
 )
 # (column, label in the context statement): the labels built once, not per row and request
-_ORDER_LABELS = tuple((c.name, f"order_{c.name}") for c in orders.c)
-_LINE_LABELS = tuple((c.name, f"line_{c.name}") for c in lines.c if c.name != "order_id")
+_ORDER_LABELS = tuple((c.name, f"order_{c.name}") for c in _CONTEXT_ORDER)
+_LINE_LABELS = tuple((c.name, f"line_{c.name}") for c in _CONTEXT_LINE)
 _LOCK_ORDER = Prepared(
     select(orders.c.id).where(orders.c.id == bindparam("order_id")).with_for_update()
 )
