@@ -213,3 +213,23 @@ async def test_a_read_only_session_that_wrote_is_committed(app: FastAPI) -> None
         session.add(ApiKey(**_key(2, datetime.now(UTC))))
         await commit(session)
     assert await _count(app) == 2
+
+
+async def test_a_read_only_session_that_ran_sqlalchemy_statements_is_committed(
+    app: FastAPI,
+) -> None:
+    # A statement through SQLAlchemy (here a plain SELECT) opens the transaction as usual,
+    # and so does a read after a rollback: both commit as they always did.
+    async with app.state.sessionmaker() as session:
+        read_only(session)
+        with _commits(session) as commits:
+            await session.execute(COUNT)
+            await commit(session)
+        assert len(commits) == 1
+
+        await session.rollback()
+        with _commits(session) as commits:
+            assert await fetch_all(session, NEWEST) == []
+            await session.execute(COUNT)
+            await commit(session)
+        assert len(commits) == 1

@@ -49,8 +49,9 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
-        # Bound once, to the logging configuration of the app being built: the module's
-        # lazy logger would look structlog's configuration up again on every request.
+        # Bound once, when Starlette builds the middleware stack (after create_app has
+        # configured logging): the module's lazy logger would look structlog's configuration
+        # up again on every request. A later `structlog.configure` does not reach it.
         self.log = log.bind()
         # One child per label set, as Prometheus' own `labels()` would return, without its
         # per-call lookup (a lock, a tuple and a dict get for every request).
