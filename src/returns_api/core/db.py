@@ -376,9 +376,9 @@ async def commit(session: AsyncSession) -> None:
     """
     if not (session.new or session.dirty or session.deleted):
         transaction = session.sync_session.get_transaction()
-        found = session.info.get(_DRIVER)
         if transaction is None:
             return
+        found = session.info.get(_DRIVER)
         driver = found[1] if found is not None and found[0] is transaction else None
         if driver is not None and driver._transaction is None:
             return
