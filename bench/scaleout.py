@@ -20,37 +20,24 @@ import random
 import signal
 import subprocess
 import time
-import uuid
 
 import asyncpg
 import httpx
 
-from bench import seed
-from bench.__main__ import ADMIN_DSN, CLI, POLICY, _admin, _api_key, _free_port, serve
-from returns_api.core import migrate
+from bench.__main__ import CLI, POLICY, _api_env, _api_key, _database, _free_port, serve
 
 ORDERS = 2000
 
 
 async def main(args: argparse.Namespace) -> None:
-    name = f"returns_scaleout_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    dsn = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
-    url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
-    env = {
-        "RETURNS_DATABASE_URL": url,
-        "RETURNS_RUN_DISPATCHER_IN_PROCESS": "false",
-        "RETURNS_LOG_LEVEL": "warning",
-        "RETURNS_MIGRATE_ON_START": "false",
-        "RETURNS_WEBHOOKS_ALLOW_PRIVATE_URLS": "true",
-        "RETURNS_DISPATCHER_LEASE_SECONDS": "3",
-        "RETURNS_IDEMPOTENCY_LEASE_SECONDS": "3",
-        "RETURNS_DISPATCHER_POLL_SECONDS": "0.05",
-        "FLOOR_DSN": dsn,
-    }
-    try:
-        await asyncio.to_thread(migrate.upgrade, url)
-        await seed.seed_orders(dsn, ORDERS)
+    async with _database(orders=ORDERS) as (dsn, url):
+        env = {
+            **_api_env(url),
+            "RETURNS_DISPATCHER_LEASE_SECONDS": "3",
+            "RETURNS_IDEMPOTENCY_LEASE_SECONDS": "3",
+            "RETURNS_DISPATCHER_POLL_SECONDS": "0.05",
+            "FLOOR_DSN": dsn,
+        }
         key = _api_key(env)
         hook_port, api_a, api_b = _free_port(), _free_port(), _free_port()
         with (
@@ -59,8 +46,6 @@ async def main(args: argparse.Namespace) -> None:
             serve("returns_api.app:create_app", api_b, env, factory=True),
         ):
             await _run(args, key, dsn, env, hook_port, (api_a, api_b), proc_a)
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _run(
