@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from returns_api.app import create_app
 from returns_api.auth.service import create_api_key
 from returns_api.cli import app as cli
+from returns_api.core.db import UTCDateTime
 from returns_api.models import Base, Order, Refund, Return, ReturnChange, ReturnItem
 from tests.conftest import empty_all_tables, make_settings
 
@@ -195,3 +197,37 @@ def test_demo_returns_keep_the_milestones_their_timeline_shows(tmp_path: Path) -
         assert all((row[0], row[1]) == (row[2], row[3]) for row in items)
 
     asyncio.run(read())
+
+
+def test_demo_data_writes_nothing_later_than_now(tmp_path: Path) -> None:
+    """With today as the last day (the default), the history stops at the current moment:
+    a row dated later than now showed a review backlog of negative age."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'today.db'}"
+    made = _demo_data(url, "--orders", "600", "--seed", "3", "--months", "1")
+    assert made.exit_code == 0, made.output
+    after = datetime.now(UTC)
+
+    async def latest() -> dict[str, datetime]:
+        engine = create_async_engine(url)
+        found: dict[str, datetime] = {}
+        try:
+            async with engine.connect() as conn:
+                for table in Base.metadata.tables.values():
+                    for column in table.columns:
+                        if isinstance(column.type, UTCDateTime):
+                            value = (await conn.execute(select(func.max(column)))).scalar()
+                            if value is not None:
+                                found[f"{table.name}.{column.name}"] = value
+        finally:
+            await engine.dispose()
+        return found
+
+    found = asyncio.run(latest())
+    assert "returns.created_at" in found
+    assert "refunds.created_at" in found
+    future = {
+        name: value
+        for name, value in found.items()
+        if (value if value.tzinfo else value.replace(tzinfo=UTC)) > after
+    }
+    assert future == {}

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from returns_api.auth.scopes import ALL_SCOPES
 from returns_api.core import migrate as migrations
 from returns_api.core.db import make_engine, make_sessionmaker
 from returns_api.core.errors import ReturnsError
@@ -23,6 +26,16 @@ keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="api-keys")
 
 T = TypeVar("T")
+
+
+def admin_key_command(executable: Path | None = None) -> str:
+    """The command that makes a key with every scope, naming this installation's
+    `returns-api` (relative to the working directory when it lies below it), so that what
+    `serve` prints can be pasted as it is; the README's quick start shows the same line."""
+    command = executable or Path(sys.executable).parent / "returns-api"
+    if command.is_absolute() and command.is_relative_to(Path.cwd()):
+        command = command.relative_to(Path.cwd())
+    return f"{command} api-keys create --name admin --scopes {','.join(ALL_SCOPES)}"
 
 
 @app.command()
@@ -37,11 +50,7 @@ def serve(
         migrations.upgrade(settings.database_url)
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"returns-api listening on http://{bind_host}:{bind_port} (docs at /docs)", err=True)
-    typer.echo(
-        "Make an API key with: returns-api api-keys create --name admin --scopes "
-        "orders:write,returns:read,returns:write,returns:manage",
-        err=True,
-    )
+    typer.echo(f"Make an API key with: {admin_key_command()}", err=True)
     uvicorn.run(
         "returns_api.app:create_app",
         factory=True,
@@ -123,10 +132,13 @@ def demo_data(
     from returns_api.demo.generator import DemoConfig
     from returns_api.demo.loader import load_demo_data
 
-    last_day = (end or datetime.now(UTC)).date()
+    now = datetime.now(UTC)
+    last_day = (end or now).date()
+    # The end of the last day, but never later than now: nothing written is in the future.
+    until = min(datetime.combine(last_day, time(), tzinfo=UTC) + timedelta(days=1), now)
     config = DemoConfig(
         orders=orders,
-        end=datetime.combine(last_day, time(), tzinfo=UTC) + timedelta(days=1),
+        end=until,
         seed=seed,
         months=months,
         currency=currency,

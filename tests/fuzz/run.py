@@ -23,6 +23,7 @@ import httpx
 from returns_api.auth.scopes import ALL_SCOPES
 from returns_api.contract.examples import EXAMPLES
 from tests.live_server import BIN, LiveServer
+from tests.recent import raise_with_problem, recent_order
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "tests" / "fuzz" / "schemathesis.toml"
@@ -34,12 +35,19 @@ TIMEOUT_SECONDS = 600
 def seed(url: str, key: str) -> None:
     """Data for the fuzzer to find: the order the document's examples name (so the examples
     phase gets past a 404), and returns in several states plus a webhook endpoint, whose ids
-    the fuzzer picks up from list responses to reach past "not found"."""
+    the fuzzer picks up from list responses to reach past "not found". The example order's
+    dates are moved to the present, so it is inside its return window on any day; a step
+    that fails names the problem body."""
+    example = recent_order(EXAMPLES["schemas"]["OrderUpsert"])
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as api:
-        api.put("/v1/orders/ord_1001", json=EXAMPLES["schemas"]["OrderUpsert"]).raise_for_status()
-        order = {**EXAMPLES["schemas"]["OrderUpsert"], "order_number": "fuzz-1"}
+
+        def call(method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+            return raise_with_problem(api.request(method, path, json=body))
+
+        call("PUT", "/v1/orders/ord_1001", example)
+        order = {**example, "order_number": "fuzz-1"}
         order["line_items"] = [{**line, "quantity": 1000} for line in order["line_items"]]
-        api.put("/v1/orders/ord_fuzz", json=order).raise_for_status()
+        call("PUT", "/v1/orders/ord_fuzz", order)
         request = {**EXAMPLES["schemas"]["ReturnRequest"], "order_id": "ord_fuzz"}
         steps: list[tuple[str, dict[str, Any]]] = [
             ("approve", {}),
@@ -48,14 +56,11 @@ def seed(url: str, key: str) -> None:
             ("refunds", {"amount": 100}),
         ]
         for state in range(len(steps) + 1):  # pending_review, approved, … partly refunded
-            created = api.post("/v1/returns", json=request)
-            created.raise_for_status()
-            path = f"/v1/returns/{created.json()['id']}"
+            path = f"/v1/returns/{call('POST', '/v1/returns', request).json()['id']}"
             for action, body in steps[:state]:
-                api.post(f"{path}/{action}", json=body).raise_for_status()
-        endpoint = api.post("/v1/webhook-endpoints", json={"url": "http://127.0.0.1:9/hooks"})
-        endpoint.raise_for_status()
-        api.post(f"/v1/webhook-endpoints/{endpoint.json()['id']}/test").raise_for_status()
+                call("POST", f"{path}/{action}", body)
+        endpoint = call("POST", "/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/hooks"})
+        call("POST", f"/v1/webhook-endpoints/{endpoint.json()['id']}/test")
 
 
 def _only_the_known_tool_crash(result: subprocess.CompletedProcess[str]) -> bool:

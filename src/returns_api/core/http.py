@@ -20,8 +20,8 @@ IdempotencyKeyHeader = Annotated[
         pattern=IDEMPOTENCY_KEY_PATTERN,
         description="Makes a retry safe: the same key and body replay the first answer "
         "(kept ≥ 24 h, marked `Idempotent-Replayed: true`); the same key with another body "
-        "is a 422; while the first request is still running, a 409. 1 to 255 visible ASCII "
-        "characters (a UUID is a good key); anything else is a 400.",
+        "is a 422; while the first request is still running, a 409. 1 to 255 printable ASCII "
+        "characters, spaces only inside (a UUID is a good key); anything else is a 400.",
         examples=["5f0c6f1e-8d2a-4c51-9a57-2b7f0f3f6d11"],
     ),
 ]

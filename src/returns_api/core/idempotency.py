@@ -66,7 +66,7 @@ class KeyReused(Unprocessable):
 
 
 class InvalidKey(ReturnsError):
-    """The `Idempotency-Key` is not 1 to 255 visible ASCII characters."""
+    """The `Idempotency-Key` is not 1 to 255 printable ASCII characters (spaces only inside)."""
 
     status, slug, title = 400, "invalid-idempotency-key", "Bad Request"
 
@@ -95,7 +95,10 @@ async def claim(
     if key is None:
         return None
     if IDEMPOTENCY_KEY_RE.fullmatch(key) is None:
-        raise InvalidKey(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII characters.")
+        raise InvalidKey(
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
+            "with spaces only inside (not first or last)."
+        )
     principal = hashlib.sha256(principal.encode()).hexdigest()
     body = await request.body()
     fingerprint = hashlib.sha256(
