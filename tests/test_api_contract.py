@@ -18,7 +18,7 @@ import pytest
 
 from returns_api.auth.scopes import ALL_SCOPES
 from returns_api.openapi import render_openapi
-from returns_api.webhooks.events import EVENT_TYPES
+from returns_api.webhooks.definitions import EVENT_TYPES
 
 PROBLEM = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from returns_api.openapi import render_openapi
-from returns_api.webhooks.payloads import payload_model
+from returns_api.webhooks.definitions import payload_model
 from tests.api.test_foundation import assert_problem
 from tests.conftest import bearer, new_api_key
 from tests.factories import ALL_STAFF_SCOPES, Api, order_body

@@ -41,7 +41,8 @@ from returns_api.returns.schemas import (
     ReturnRequest,
 )
 from returns_api.returns.status import ReturnStatus
-from returns_api.webhooks.events import EventType, event_row, write_events
+from returns_api.webhooks.definitions import EventType
+from returns_api.webhooks.events import event_row, write_events
 
 # The policy's action decides the status a return is born with (DESIGN §3).
 STATUS_OF_ACTION = {

@@ -48,7 +48,7 @@ from returns_api.returns.service import (
     render,
 )
 from returns_api.returns.status import RELEASED, ReturnStatus, can_transition
-from returns_api.webhooks.events import EventType
+from returns_api.webhooks.definitions import EventType
 
 S = ReturnStatus
 # The statuses whose first reaching is kept on the return row as a milestone (its column),

@@ -11,29 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Response
+from pydantic import BaseModel
 
-from returns_api.webhooks.events import EVENT_TYPES
-from returns_api.webhooks.payloads import WebhookPayload, payload_model
-
-WHEN: dict[str, str] = {
-    "return.created": "A return was requested. `data.object.status` says how the policy "
-    "judged it at once: `pending_review`, `approved` or `rejected`.",
-    "return.approved": "A person approved a return that was waiting for review; the customer "
-    "can now send it back (`data.object.instructions`).",
-    "return.rejected": "A person rejected a return that was waiting for review.",
-    "return.cancelled": "The customer or the merchant cancelled a return before it shipped.",
-    "return.in_transit": "The first carrier event: the parcel is on its way back.",
-    "return.received": "The warehouse recorded what arrived; `data.object.amounts` now counts "
-    "the accepted units.",
-    "return.refunded": "A refund was recorded (one event per partial refund); see "
-    "`data.object.refunds` and `data.object.amounts`.",
-    "return.completed": "The return was closed.",
-    "return.expired": "An approved return was not sent back in time and expired.",
-    "policy.updated": "A new version of the return policy was published.",
-    "webhook_endpoint.disabled": "An endpoint was disabled: it answered 410 Gone, or failed "
-    "continuously for too long. Sent to the other endpoints subscribed to it.",
-    "ping": "A test event, sent to one endpoint by `POST /v1/webhook-endpoints/{id}/test`.",
-}
+from returns_api.webhooks.definitions import EVENTS, payload_model
 
 _DELIVERY = """
 
@@ -76,7 +56,7 @@ def _operation_id(event_type: str) -> str:
     return "on" + "".join(word.capitalize() for word in words)
 
 
-def _receiver(model: type[WebhookPayload]) -> Callable[..., Awaitable[Response]]:
+def _receiver(model: type[BaseModel]) -> Callable[..., Awaitable[Response]]:
     async def receive(
         payload: Annotated[model, Body()],  # type: ignore[valid-type]
         webhook_id: WebhookId,
@@ -90,7 +70,7 @@ def _receiver(model: type[WebhookPayload]) -> Callable[..., Awaitable[Response]]
 
 def register_webhooks(webhooks: APIRouter) -> None:
     """One `POST` per event type on ``app.webhooks`` (OpenAPI 3.1 `webhooks`)."""
-    for event_type in EVENT_TYPES:
+    for event_type, event in EVENTS.items():
         model = payload_model(event_type)
         webhooks.add_api_route(
             event_type,
@@ -98,7 +78,7 @@ def register_webhooks(webhooks: APIRouter) -> None:
             methods=["POST"],
             operation_id=_operation_id(event_type),
             summary=f"`{event_type}`",
-            description=WHEN[event_type] + _DELIVERY,
+            description=event.when + _DELIVERY,
             tags=["Webhooks"],
             response_class=Response,
             responses={

@@ -8,36 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal, get_args
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from typing_extensions import TypeAliasType
 
 from returns_api.core.clock import utcnow
 from returns_api.core.db import Prepared, run, table_of
 from returns_api.core.ids import new_id
+from returns_api.webhooks.definitions import EVENTS, EventType
 from returns_api.webhooks.models import Event
 
-# A named alias: one enum schema in the OpenAPI document, and one webhook per value there.
-EventType = TypeAliasType(
-    "EventType",
-    Literal[
-        "return.created",
-        "return.approved",
-        "return.rejected",
-        "return.cancelled",
-        "return.in_transit",
-        "return.received",
-        "return.refunded",
-        "return.completed",
-        "return.expired",
-        "policy.updated",
-        "webhook_endpoint.disabled",
-        "ping",
-    ],
-)
-EVENT_TYPES: Final[tuple[str, ...]] = get_args(EventType.__value__)
 _INSERT_EVENT = Prepared(insert(table_of(Event)))  # on every change: built once, run as Core
 
 
@@ -69,6 +50,8 @@ def event_row(
 ) -> dict[str, Any]:
     """The outbox row of an event, for a writer that inserts it itself in the same
     transaction (the create of a return writes it in the same statement as the return)."""
+    if type_ not in EVENTS:
+        raise ValueError(f"unknown event type {type_!r}: define it in webhooks.definitions")
     if sequence is not None:
         data = {**data, "sequence": sequence}
     return {

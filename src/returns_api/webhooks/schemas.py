@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from typing_extensions import TypeAliasType
 
 from returns_api.core.timestamps import Timestamp
-from returns_api.webhooks.events import EventType
+from returns_api.webhooks.definitions import EventType
 
 DeliveryStatus = TypeAliasType(
     "DeliveryStatus", Literal["pending", "delivering", "succeeded", "failed"]

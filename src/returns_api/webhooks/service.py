@@ -74,7 +74,7 @@ def _endpoint_out(endpoint: WebhookEndpoint) -> EndpointOut:
         id=endpoint.id,
         url=endpoint.url,
         description=endpoint.description,
-        event_types=list(endpoint.event_types),  # type: ignore[arg-type]
+        event_types=list(endpoint.event_types),
         enabled=endpoint.enabled,
         disabled_reason=endpoint.disabled_reason,
         created_at=endpoint.created_at,
@@ -275,7 +275,7 @@ def _delivery_out(
     return DeliveryOut(
         id=delivery.id,
         event_id=delivery.event_id,
-        event_type=event_type,  # type: ignore[arg-type]
+        event_type=event_type,
         status=delivery.status,  # type: ignore[arg-type]
         attempts=delivery.attempts,
         next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,

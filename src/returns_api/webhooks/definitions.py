@@ -1,0 +1,146 @@
+"""Every event type, defined once: its name, when it happens and what its `data` holds.
+
+The outbox writer's `EventType`, the OpenAPI enum, the webhook catalog (one documented
+`POST` per type) and the envelope models subscribers generate types from are all derived
+from `EVENTS`. A new event type is one entry here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from pydantic import BaseModel, Field, create_model
+from typing_extensions import TypeAliasType
+
+from returns_api.webhooks.payloads import (
+    EndpointDisabledData,
+    PingData,
+    PolicyUpdatedData,
+    ReturnEventData,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The shape a group of event types is delivered in: the envelope's schema name, its
+    description and the model of its `data`."""
+
+    name: str
+    summary: str
+    data: type[BaseModel]
+
+
+@dataclass(frozen=True, slots=True)
+class EventDefinition:
+    envelope: Envelope
+    when: str  # the webhook catalog's description of the event
+
+
+RETURN = Envelope(
+    "ReturnEvent",
+    "A return was created or changed status, or a refund was recorded.",
+    ReturnEventData,
+)
+POLICY_UPDATED = Envelope(
+    "PolicyUpdatedEvent", "A new version of the return policy was published.", PolicyUpdatedData
+)
+ENDPOINT_DISABLED = Envelope(
+    "EndpointDisabledEvent",
+    'A webhook endpoint was disabled; `PATCH` it with `{"enabled": true}` to resume.',
+    EndpointDisabledData,
+)
+PING = Envelope(
+    "PingEvent",
+    "A test event, sent by `POST /v1/webhook-endpoints/{id}/test` to one endpoint only.",
+    PingData,
+)
+
+EVENTS: Final[dict[str, EventDefinition]] = {
+    "return.created": EventDefinition(
+        RETURN,
+        "A return was requested. `data.object.status` says how the policy judged it at once: "
+        "`pending_review`, `approved` or `rejected`.",
+    ),
+    "return.approved": EventDefinition(
+        RETURN,
+        "A person approved a return that was waiting for review; the customer can now send "
+        "it back (`data.object.instructions`).",
+    ),
+    "return.rejected": EventDefinition(
+        RETURN, "A person rejected a return that was waiting for review."
+    ),
+    "return.cancelled": EventDefinition(
+        RETURN, "The customer or the merchant cancelled a return before it shipped."
+    ),
+    "return.in_transit": EventDefinition(
+        RETURN, "The first carrier event: the parcel is on its way back."
+    ),
+    "return.received": EventDefinition(
+        RETURN,
+        "The warehouse recorded what arrived; `data.object.amounts` now counts the accepted units.",
+    ),
+    "return.refunded": EventDefinition(
+        RETURN,
+        "A refund was recorded (one event per partial refund); see `data.object.refunds` and "
+        "`data.object.amounts`.",
+    ),
+    "return.completed": EventDefinition(RETURN, "The return was closed."),
+    "return.expired": EventDefinition(
+        RETURN, "An approved return was not sent back in time and expired."
+    ),
+    "policy.updated": EventDefinition(
+        POLICY_UPDATED, "A new version of the return policy was published."
+    ),
+    "webhook_endpoint.disabled": EventDefinition(
+        ENDPOINT_DISABLED,
+        "An endpoint was disabled: it answered 410 Gone, or failed continuously for too "
+        "long. Sent to the other endpoints subscribed to it.",
+    ),
+    "ping": EventDefinition(
+        PING, "A test event, sent to one endpoint by `POST /v1/webhook-endpoints/{id}/test`."
+    ),
+}
+EVENT_TYPES: Final[tuple[str, ...]] = tuple(EVENTS)
+
+if TYPE_CHECKING:
+    # Spelt out by `EVENTS` at run time; the outbox writer checks every type it is given.
+    EventType = str
+else:
+    # A named alias: one enum schema in the OpenAPI document.
+    EventType = TypeAliasType("EventType", Literal[EVENT_TYPES])
+
+
+def _envelope_model(envelope: Envelope) -> type[BaseModel]:
+    types = tuple(name for name, event in EVENTS.items() if event.envelope is envelope)
+    type_: Any = Literal[types]
+    if len(types) > 1:  # a named enum of its own in the document
+        type_ = TypeAliasType(f"{envelope.name}Type", type_)  # type: ignore[misc]
+    model: type[BaseModel] = create_model(
+        envelope.name,
+        __doc__=envelope.summary,
+        id=(
+            uuid.UUID,
+            Field(
+                description="The event's id, also sent as the `webhook-id` header. The same "
+                "on every retry and replay: deduplicate on it."
+            ),
+        ),
+        type=(type_, ...),
+        created_at=(datetime, Field(description="When the change happened (UTC).")),
+        data=(envelope.data, ...),
+    )
+    return model
+
+
+_ENVELOPES: Final[dict[Envelope, type[BaseModel]]] = {
+    envelope: _envelope_model(envelope)
+    for envelope in dict.fromkeys(event.envelope for event in EVENTS.values())
+}
+
+
+def payload_model(event_type: str) -> type[BaseModel]:
+    """The model of the envelope sent for `event_type`."""
+    return _ENVELOPES[EVENTS[event_type].envelope]
