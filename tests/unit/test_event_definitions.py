@@ -9,7 +9,7 @@ from returns_api.webhooks.events import event_row
 
 
 def test_an_event_type_that_is_not_defined_is_never_written_to_the_outbox() -> None:
-    with pytest.raises(ValueError, match="return.teleported"):
+    with pytest.raises(ValueError, match=r"return\.teleported"):
         event_row("return.teleported", {})
 
 
