@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from returns_api.auth.models import ApiKey
-from returns_api.core.db import fetch_all, read_only, table_of
+from returns_api.core.db import table_of
+from returns_api.core.driver import fetch_all, read_only
 from tests.conftest import bearer, new_api_key
 
 keys = table_of(ApiKey)

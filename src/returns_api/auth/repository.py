@@ -8,7 +8,8 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.models import ApiKey
-from returns_api.core.db import Prepared, Row, fetch_one, table_of
+from returns_api.core.db import table_of
+from returns_api.core.driver import Prepared, Row, fetch_one
 
 _keys = table_of(ApiKey)
 # Runs on every authenticated request: built once, executed as Core.

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
-from returns_api.core import db, idempotency
+from returns_api.core import driver, idempotency
 from returns_api.core.errors import (
     FieldError,
     RequestInvalid,
@@ -36,7 +36,7 @@ _READS_ONLY = "__returns_api_reads_only__"
 
 def reads_only(endpoint: F) -> F:
     """Marks an endpoint that only reads although it is not a GET (a quote, a lookup): its
-    unit of work runs prepared SELECTs without BEGIN/COMMIT, as GETs do (`db.read_only`)."""
+    unit of work runs prepared SELECTs without BEGIN/COMMIT, as GETs do (`driver.read_only`)."""
     setattr(endpoint, _READS_ONLY, True)
     return endpoint
 
@@ -60,7 +60,7 @@ class UnitOfWorkRoute(APIRoute):
                 async with sessionmaker() as session:
                     request.state.session = session
                     if only_reads:
-                        db.read_only(session)
+                        driver.read_only(session)
                     try:
                         response = await _refusing_unstorable_text(endpoint(request))
                     except ReturnsError as exc:
@@ -76,7 +76,7 @@ class UnitOfWorkRoute(APIRoute):
                     if claim is not None:
                         await idempotency.record(session, claim, response)
                     try:
-                        await _refusing_unstorable_text(db.commit(session))
+                        await _refusing_unstorable_text(driver.commit(session))
                     except ReturnsError:
                         await session.rollback()
                         if claim is not None:

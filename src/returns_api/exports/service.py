@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.auth.dependencies import Caller
-from returns_api.core.db import Row
+from returns_api.core.driver import Row
 from returns_api.core.money import minor_unit_exponent
 from returns_api.exports.exceptions import NotAcceptable
 from returns_api.returns.repository import ReturnFilters, ReturnRepository

@@ -12,7 +12,8 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.clock import as_utc
-from returns_api.core.db import Prepared, Row, fetch_all, fetch_one, run, table_of
+from returns_api.core.db import table_of
+from returns_api.core.driver import Prepared, Row, fetch_all, fetch_one, run
 from returns_api.orders.models import Order, OrderLine
 from returns_api.policies.models import PolicyVersion
 from returns_api.returns.models import Return, ReturnItem

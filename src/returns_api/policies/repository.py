@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import Row, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.db import Prepared, fetch_one, table_of
+from returns_api.core.db import table_of
+from returns_api.core.driver import Prepared, fetch_one
 from returns_api.policies.models import PolicyVersion
 
 _versions = table_of(PolicyVersion)

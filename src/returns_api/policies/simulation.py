@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
-from returns_api.core.db import Row
+from returns_api.core.driver import Row
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import Decision, evaluate
 from returns_api.policies.facts import facts_from_json

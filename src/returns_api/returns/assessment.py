@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from returns_api.core.db import Row
+from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import FactValue, ItemFacts, ReturnFacts

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.auth.dependencies import Caller
 from returns_api.core.clock import utcnow
-from returns_api.core.db import Row
+from returns_api.core.driver import Row
 from returns_api.policies.service import PolicyVersionNotFound, policy_version
 from returns_api.returns import transitions
 from returns_api.returns.exceptions import ConcurrentChange, IllegalTransition

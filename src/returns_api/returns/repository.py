@@ -1,6 +1,6 @@
 """Every query about returns. The hot ones (create, get, list, quote) are Core statements on
 the tables, built once with bind parameters and run on the session's connection
-(core.db.fetch_all): no ORM compile or cache-key work per request (DESIGN §10)."""
+(core.driver.fetch_all): no ORM compile or cache-key work per request (DESIGN §10)."""
 
 from __future__ import annotations
 
@@ -31,16 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.db import (
-    ChildRows,
-    Prepared,
-    Row,
-    UTCDateTime,
-    fetch_all,
-    fetch_one,
-    run,
-    table_of,
-)
+from returns_api.core.db import UTCDateTime, table_of
+from returns_api.core.driver import ChildRows, Prepared, Row, fetch_all, fetch_one, run
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
 from returns_api.returns.status import RELEASED
 from returns_api.webhooks.events import write_events

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
 from returns_api.core.clock import utcnow
-from returns_api.core.db import Row
+from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError, Unprocessable
 from returns_api.core.ids import new_id, new_rma_number
 from returns_api.orders.exceptions import OrderNotFound

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
 from returns_api.core.clock import utcnow
-from returns_api.core.db import Row
+from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
 from returns_api.core.http import etag, if_match_allows
 from returns_api.core.ids import new_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from returns_api.core.db import Row
+from returns_api.core.driver import Row
 from returns_api.returns.schemas import (
     DecisionOut,
     ReturnOut,

@@ -14,7 +14,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.clock import utcnow
-from returns_api.core.db import Prepared, run, table_of
+from returns_api.core.db import table_of
+from returns_api.core.driver import Prepared, run
 from returns_api.core.ids import new_id
 from returns_api.webhooks.definitions import EVENTS, EventType
 from returns_api.webhooks.models import Event

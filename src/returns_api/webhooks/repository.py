@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from returns_api.core.clock import as_utc
-from returns_api.core.db import Prepared, Row, run, table_of
+from returns_api.core.db import table_of
+from returns_api.core.driver import Prepared, Row, run
 from returns_api.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 # One process routes events at a time (PostgreSQL advisory lock), so that the deliveries
@@ -20,7 +21,7 @@ from returns_api.webhooks.models import Event, WebhookAttempt, WebhookDelivery, 
 _ROUTING_LOCK_KEY = 0x52455455  # "RETU"
 UNFINISHED = ("pending", "delivering")
 
-# Once per delivery attempt: built once, run on the driver (core.db.Prepared).
+# Once per delivery attempt: built once, run on the driver (core.driver.Prepared).
 _deliveries = table_of(WebhookDelivery)
 _INSERT_ATTEMPT = Prepared(insert(table_of(WebhookAttempt)))
 # The columns set are the keys given (an outcome sets `delivered_at` or `next_attempt_at`).

@@ -1,4 +1,4 @@
-"""`core.db.Prepared`: hot statements run on the driver, inside the session's transaction.
+"""`core.driver.Prepared`: hot statements run on the driver, inside the session's transaction.
 
 On PostgreSQL these statements skip SQLAlchemy's execution machinery and go to asyncpg
 directly; on SQLite they run through SQLAlchemy. Both must behave the same: same rows, same
@@ -15,18 +15,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import bindparam, event, func, insert, select, update
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.models import ApiKey
-from returns_api.core.db import (
+from returns_api.core.db import table_of
+from returns_api.core.driver import (
+    ADAPTER_INTERNALS,
     Prepared,
+    _driver,
     commit,
     fetch_all,
     fetch_one,
     read_only,
     run,
-    table_of,
 )
 
 keys = table_of(ApiKey)
@@ -233,3 +236,21 @@ async def test_a_read_only_session_that_ran_sqlalchemy_statements_is_committed(
             await session.execute(COUNT)
             await commit(session)
         assert len(commits) == 1
+
+
+def test_sqlalchemys_asyncpg_adapter_still_has_what_the_fast_path_uses() -> None:
+    """The fast path falls back to SQLAlchemy when these are gone (correct, but slower and
+    silent): this test is what notices. pyproject.toml bounds SQLAlchemy for the same reason."""
+    missing = [n for n in ADAPTER_INTERNALS if not hasattr(AsyncAdapt_asyncpg_connection, n)]
+    assert missing == []
+    assert select(keys.c.id)._for_update_arg is None
+    assert select(keys.c.id).with_for_update()._for_update_arg is not None
+
+
+async def test_prepared_statements_take_the_driver_path_on_postgresql(
+    app: FastAPI, backend: str
+) -> None:
+    async with app.state.sessionmaker() as session:
+        found = await _driver(session)
+        assert (found is not None) == (backend == "postgresql")
+        await session.rollback()
