@@ -8,6 +8,7 @@ pure domain methods. Every test runs on SQLite and on PostgreSQL (tests/conftest
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from returns_api.returns.models import Return
 from tests.api.test_foundation import assert_problem
-from tests.factories import Api, line
+from tests.factories import Api, iso, line
 
 INVALID_INSPECTION = "urn:returns-api:problem:invalid-inspection"
 # Four lines with round prices and no tax or discount, so refunds are easy to read.
@@ -125,11 +126,12 @@ async def test_tracking_number_and_carrier_land_on_the_return(app: FastAPI, api:
 
 async def test_tracking_entry_records_when_the_carrier_saw_the_parcel(api: Api) -> None:
     ret = await approved_return(api)
-    scanned = {"status": "in_transit", "occurred_at": "2020-01-02T03:04:05Z"}
+    scanned_at = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+    scanned = {"status": "in_transit", "occurred_at": iso(scanned_at)}
     moved = expect(await api.post(f"/v1/returns/{ret['id']}/tracking-events", scanned))
     (entry,) = [e for e in moved["timeline"] if e["kind"] == "tracking"]
     assert entry["data"]["event"] == "in_transit"
-    assert entry["data"]["occurred_at"].startswith("2020-01-02T03:04:05")
+    assert datetime.fromisoformat(entry["data"]["occurred_at"]) == scanned_at
     assert (entry["data"]["tracking_number"], entry["data"]["carrier"]) == (None, None)
 
 
