@@ -1,4 +1,4 @@
-"""A real webhook receiver for tests: a tiny ASGI app under uvicorn on 127.0.0.1.
+"""A real webhook receiver for tests: a tiny ASGI app under uvicorn on 127.0.0.1 (or ::1).
 
 It records every request (headers and exact body bytes) and answers from a script: a
 queue of (status, headers, delay) per path, then 200 once the queue is empty.
@@ -35,14 +35,16 @@ class Reply:
 
 
 class Receiver:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.requests: list[Received] = []
         self.script: dict[str, deque[Reply]] = {}
         self._lock = threading.Lock()
-        self.port = _free_port()
+        self.host = host
+        self.port = _free_port(host)
 
     def url(self, path: str = "/hook") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{path}"
 
     def answer(self, path: str, *replies: Reply) -> None:
         with self._lock:
@@ -85,17 +87,17 @@ class Receiver:
         await send({"type": "http.response.body", "body": b"receiver says hello"})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
         return int(s.getsockname()[1])
 
 
 @contextmanager
-def running_receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
+def running_receiver(host: str = "127.0.0.1") -> Iterator[Receiver]:
+    receiver = Receiver(host)
     config = uvicorn.Config(
-        receiver, host="127.0.0.1", port=receiver.port, log_level="warning", lifespan="on"
+        receiver, host=host, port=receiver.port, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

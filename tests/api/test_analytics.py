@@ -28,6 +28,7 @@ from returns_api.returns.models import Refund, Return, ReturnChange
 from tests.api.test_foundation import assert_problem
 from tests.conftest import bearer, new_api_key
 from tests.factories import ALL_STAFF_SCOPES, Api, iso, order_body
+from tests.unit.test_export_format import NO_DECIMALS, THREE_DECIMALS
 
 DAY, HOUR = 86_400, 3_600
 RULES = [
@@ -919,6 +920,33 @@ async def test_export_is_csv_only_and_scoped_like_the_list(data_set: DataSet) ->
         await client.get("/v1/returns/export", params={"order_id": "ord_2"}, headers=portal)
     )
     assert others == []
+
+
+async def test_export_shows_each_currency_with_its_own_decimals(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Every currency of the ISO table without two decimals, and one with two."""
+    api = await Api.staff(app, client)
+    currencies = sorted(NO_DECIMALS | THREE_DECIMALS | {"EUR"})
+    for number, currency in enumerate(currencies):
+        order_id = f"ord_{currency.lower()}"
+        body = order_body(number=f"9{number:03}", currency=currency, shipping_paid=0)
+        body["line_items"] = [sold("li_1", "TEE", 1, 1_234_567)]
+        put = await client.put(f"/v1/orders/{order_id}", json=body, headers=api.headers)
+        assert put.status_code == 201, put.text
+        expect(await api.create_return(order_id), 201)
+
+    rows = _csv(await client.get("/v1/returns/export", headers=api.headers))
+    shown = {r["currency"]: (r["unit_price"], r["return_refundable"]) for r in rows}
+    expected = {
+        currency: "1234567"
+        if currency in NO_DECIMALS
+        else "1234.567"
+        if currency in THREE_DECIMALS
+        else "12345.67"
+        for currency in currencies
+    }
+    assert shown == {currency: (amount, amount) for currency, amount in expected.items()}
 
 
 async def test_export_defuses_spreadsheet_formulas(app: FastAPI, client: httpx.AsyncClient) -> None:

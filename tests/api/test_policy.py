@@ -287,3 +287,89 @@ async def test_dry_run_writes_nothing_and_backtest_counts_changes(
     assert result["auto_approved_refunds_then"] == {"EUR": 1000 + 1000 + 2500}
     assert result["auto_approved_refunds_candidate"] == {"EUR": 2000}
     assert [c["return_id"] for c in result["first_changes"]] == [created[2]["id"]]
+
+
+# item_quantity and resolution are item facts: a rule on them judges each item of a return on
+# its own, never the return as a whole (a return of 2 + 1 units has no item of 3 units).
+BULK_TO_REVIEW = {
+    "id": "bulk",
+    "name": "Three or more units of one item go to a person",
+    "conditions": [{"fact": "item_quantity", "op": "gte", "value": 3}],
+    "action": "review",
+}
+STORE_CREDIT_APPROVED = {
+    "id": "store-credit",
+    "name": "Store credit is approved at once",
+    "conditions": [{"fact": "resolution", "op": "eq", "value": "store_credit"}],
+    "action": "approve",
+}
+
+
+def _trace_by_item(decision: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    return {t["item_key"]: (t["action"], t["matched_rule_id"]) for t in decision["trace"]}
+
+
+async def test_a_rule_on_item_quantity_judges_each_item_on_its_own(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    api = await policy_api(app, client)
+    created = await put_policy(api, rules=[BULK_TO_REVIEW], default_action="approve")
+    assert created.status_code == 201, created.text
+    await api.put_order("ord_q", lines=[line("a", quantity=5), line("b", quantity=3)])
+
+    # Three units in all, but no item of three: nothing for the bulk rule.
+    small = await api.create_return(
+        "ord_q",
+        [
+            {"line_item_id": "a", "quantity": 2, "reason": "size_fit"},
+            {"line_item_id": "b", "quantity": 1, "reason": "size_fit"},
+        ],
+    )
+    assert small.status_code == 201, small.text
+    assert small.json()["status"] == "approved"
+    assert small.json()["decision"]["matched_rule"] is None
+
+    # One item of three units sends the whole return to review; the other item is approved.
+    bulky = await api.create_return(
+        "ord_q",
+        [
+            {"line_item_id": "b", "quantity": 1, "reason": "size_fit"},
+            {"line_item_id": "a", "quantity": 3, "reason": "size_fit"},
+        ],
+    )
+    assert bulky.status_code == 201, bulky.text
+    decision = bulky.json()["decision"]
+    assert bulky.json()["status"] == "pending_review"
+    assert (decision["deciding_item"], decision["matched_rule"]["id"]) == ("a", "bulk")
+    assert _trace_by_item(decision) == {"b": ("approve", None), "a": ("review", "bulk")}
+
+
+async def test_a_rule_on_resolution_judges_each_item_on_its_own(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    api = await policy_api(app, client)
+    created = await put_policy(api, rules=[STORE_CREDIT_APPROVED], default_action="review")
+    assert created.status_code == 201, created.text
+    await api.put_order("ord_s", lines=[line("a", quantity=2), line("b", quantity=2)])
+
+    def wanted(resolution_a: str, resolution_b: str) -> list[dict[str, Any]]:
+        return [
+            {"line_item_id": "a", "quantity": 1, "reason": "size_fit", "resolution": resolution_a},
+            {"line_item_id": "b", "quantity": 1, "reason": "size_fit", "resolution": resolution_b},
+        ]
+
+    # Only item a asks for store credit: b is left to the default action, review.
+    mixed = await api.create_return("ord_s", wanted("store_credit", "refund"))
+    assert mixed.status_code == 201, mixed.text
+    decision = mixed.json()["decision"]
+    assert mixed.json()["status"] == "pending_review"
+    assert (decision["deciding_item"], decision["matched_rule"]) == ("b", None)
+    assert _trace_by_item(decision) == {
+        "a": ("approve", "store-credit"),
+        "b": ("review", None),
+    }
+
+    credit = await api.create_return("ord_s", wanted("store_credit", "store_credit"))
+    assert credit.status_code == 201, credit.text
+    assert credit.json()["status"] == "approved"
+    assert credit.json()["decision"]["matched_rule"]["id"] == "store-credit"

@@ -481,6 +481,52 @@ async def test_refund_amount_that_is_not_positive_whole_minor_units_is_422(api: 
     assert expect(await api.get(f"/v1/returns/{ret['id']}"))["refunds"] == []
 
 
+MAX_AMOUNT = 10**12  # the documented cap of every amount in minor units
+
+
+@pytest.mark.parametrize("field", ["unit_price", "discount", "tax", "shipping_paid"])
+async def test_amount_of_exactly_the_cap_is_accepted_and_one_more_is_422(
+    api: Api, field: str
+) -> None:
+    def order_with(amount: int) -> dict[str, Any]:
+        lines = [line("li_1", quantity=1, unit_price=MAX_AMOUNT)]
+        body = order_json(lines=lines)
+        if field == "shipping_paid":
+            body["shipping_paid"] = amount
+        else:
+            body["line_items"][0][field] = amount
+        return body
+
+    too_much = await api.client.put(
+        "/v1/orders/ord_1", json=order_with(MAX_AMOUNT + 1), headers=api.headers
+    )
+    location = "body.shipping_paid" if field == "shipping_paid" else f"body.line_items.0.{field}"
+    assert errors_of(too_much)[location]["type"] == "less_than_equal"
+    assert_problem(await api.get("/v1/orders/ord_1"), 404)
+
+    at_cap = await api.client.put(
+        "/v1/orders/ord_1", json=order_with(MAX_AMOUNT), headers=api.headers
+    )
+    assert at_cap.status_code == 201, at_cap.text
+    shown = at_cap.json()
+    assert (shown if field == "shipping_paid" else shown["line_items"][0])[field] == MAX_AMOUNT
+
+
+async def test_refund_of_exactly_the_cap_is_accepted_and_one_more_is_422(api: Api) -> None:
+    # Two lines at the cap: what is refundable exceeds it, so only the cap can refuse.
+    lines = [line(li, unit_price=MAX_AMOUNT) for li in ("li_1", "li_2")]
+    await put_order(api, lines=lines, shipping_paid=0)
+    ret = await return_in(api, "received", items=[item("li_1"), item("li_2")])
+    assert ret["amounts"]["remaining"] == 2 * MAX_AMOUNT
+    path = f"/v1/returns/{ret['id']}/refunds"
+
+    too_much = await api.post(path, {"amount": MAX_AMOUNT + 1})
+    assert errors_of(too_much)["body.amount"]["type"] == "less_than_equal"
+    at_cap = expect(await api.post(path, {"amount": MAX_AMOUNT}), 201)
+    assert [refund["amount"] for refund in at_cap["refunds"]] == [MAX_AMOUNT]
+    assert at_cap["amounts"]["remaining"] == MAX_AMOUNT
+
+
 # ------------------------------------------------------------ 4. every status pair
 
 

@@ -1,9 +1,10 @@
 """Webhooks end to end: outbox rows in the change's transaction, signed delivery to a real
-receiver on 127.0.0.1, retries, 410, ordering, replay, SSRF refusals."""
+receiver on 127.0.0.1 (or ::1), retries, 410, ordering, replay, SSRF refusals."""
 
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig
 from tests.conftest import new_api_key
 from tests.factories import ALL_STAFF_SCOPES, Api
 from tests.receiver import Receiver, Reply, running_receiver
+from tests.unit.test_ssrf import fake_getaddrinfo
 
 FAST = tuple(timedelta(milliseconds=ms) for ms in (10, 20, 30))
 
@@ -124,6 +126,44 @@ async def test_failures_are_retried_with_same_id_and_new_timestamp(
     deliveries = (await api.get(f"/v1/webhook-endpoints/{endpoint_id}/deliveries")).json()["data"]
     assert deliveries[0]["status"] == "succeeded"
     assert [a["status_code"] for a in deliveries[0]["attempt_log"]] == [500, 500, 200]
+
+
+async def test_a_receiver_reachable_only_over_ipv6_gets_its_deliveries(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The system resolver's AAAA answers are used: a host name with no IPv4 address is
+    registered and delivered to (at the checked address, with its own Host header)."""
+    with running_receiver(host="::1") as receiver:
+        host = f"ipv6-only.test:{receiver.port}"
+        answers = {"ipv6-only.test": [receiver.host]}
+        monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo(answers))
+        api = await hooks_api(app, client)
+        await subscribe(api, f"http://{host}/hook")
+        await api.put_order("ord_6")
+        await api.create_return("ord_6")
+        d = dispatcher(app)
+        try:
+            await drain(d)
+        finally:
+            await d.aclose()
+
+    (got,) = receiver.received("/hook")
+    assert json.loads(got.body)["type"] == "return.created"
+    assert got.headers["host"] == host
+
+
+async def test_endpoint_url_of_2048_characters_is_registered_and_2049_is_422(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    api = await hooks_api(app, client)
+    base = "http://127.0.0.1:8080/"
+    longest = base + "a" * (2048 - len(base))
+    assert len(longest) == 2048
+    assert (await subscribe(api, longest))["url"] == longest
+
+    too_long = await api.post("/v1/webhook-endpoints", {"url": longest + "a"})
+    assert too_long.status_code == 422, too_long.text
+    assert [e["location"] for e in too_long.json()["errors"]] == ["body.url"]
 
 
 async def test_gone_disables_the_endpoint(

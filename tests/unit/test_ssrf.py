@@ -1,5 +1,7 @@
 import socket
+from collections.abc import Callable
 from ipaddress import IPv4Address, IPv6Address, ip_address
+from typing import Any
 
 import httpx
 import pytest
@@ -193,6 +195,138 @@ async def test_resolver_answer_that_is_not_an_address_is_refused() -> None:
 async def test_default_resolver_returns_addresses_of_a_literal() -> None:
     # A numeric host goes through getaddrinfo without touching DNS.
     assert await ssrf._system_resolver("127.0.0.1", 443) == ["127.0.0.1"]
+
+
+# --- the system resolver: A and AAAA answers ----------------------------------------------
+
+V6_ONLY = "2606:4700::1111"
+
+
+def fake_getaddrinfo(
+    answers: dict[str, list[str]],
+) -> Callable[..., list[tuple[Any, ...]]]:
+    """socket.getaddrinfo answering `answers` (honouring the family asked for), and the real
+    one for any other host."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(
+        host: str, port: int, family: int = 0, socktype: int = 0, proto: int = 0, flags: int = 0
+    ) -> list[tuple[Any, ...]]:
+        if host not in answers:
+            return real(host, port, family, socktype, proto, flags)
+        infos: list[tuple[Any, ...]] = []
+        for answer in answers[host]:
+            answer_family = socket.AF_INET6 if ":" in answer else socket.AF_INET
+            if family in (socket.AF_UNSPEC, answer_family):
+                address = (answer, port, 0, 0) if ":" in answer else (answer, port)
+                infos.append((answer_family, socket.SOCK_STREAM, 6, "", address))
+        if not infos:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return infos
+
+    return getaddrinfo
+
+
+async def test_system_resolver_keeps_ipv6_answers() -> None:
+    # Numeric hosts go through the real getaddrinfo without touching DNS.
+    assert await ssrf._system_resolver("::1", 443) == ["::1"]
+    assert await ssrf._system_resolver(V6_ONLY, 443) == [V6_ONLY]
+
+
+async def test_system_resolver_gives_a_and_aaaa_answers_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dual = {"dual.example": ["93.184.216.34", V6_ONLY]}
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo(dual))
+
+    assert await ssrf._system_resolver("dual.example", 443) == ["93.184.216.34", V6_ONLY]
+
+
+async def test_host_with_only_an_ipv6_address_is_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo({"v6.example": [V6_ONLY]}))
+
+    resolved = await resolve_public("https://v6.example/in", allow_private=False)
+
+    assert resolved.addresses == (IPv6Address(V6_ONLY),)
+    url, headers, _ = pinned_request_url(resolved)
+    assert (url, headers) == (f"https://[{V6_ONLY}]:443/in", {"Host": "v6.example"})
+
+
+async def test_private_ipv6_answer_of_the_system_resolver_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answers = {"sneaky.example": ["93.184.216.34", "fd00::5"]}
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo(answers))
+
+    with pytest.raises(UnsafeURL, match="fd00::5"):
+        await resolve_public("https://sneaky.example/", allow_private=False)
+
+
+# --- limits: host name, URL length, port --------------------------------------------------
+
+
+async def any_host_is_public(host: str, port: int) -> list[str]:
+    return ["93.184.216.34"]
+
+
+def host_name(length: int) -> str:
+    """A valid host name of `length` characters: labels of 63, dot-separated."""
+    labels, left = [], length
+    while left > 63:
+        labels.append("a" * 63)
+        left -= 64
+    return ".".join([*labels, "b" * left])
+
+
+async def test_host_name_of_253_characters_is_accepted() -> None:
+    host = host_name(253)
+    assert len(host) == 253
+
+    resolved = await resolve_public(
+        f"https://{host}/", allow_private=False, resolver=any_host_is_public
+    )
+
+    assert resolved.target.host == host
+
+
+async def test_host_name_of_254_characters_is_refused() -> None:
+    host = host_name(254)
+    assert len(host) == 254
+
+    with pytest.raises(UnsafeURL, match="not a valid host name"):
+        await resolve_public(f"https://{host}/", allow_private=False, resolver=any_host_is_public)
+
+
+def url_of(length: int) -> str:
+    base = "https://hooks.example.com/"
+    return base + "a" * (length - len(base))
+
+
+async def test_url_of_exactly_2048_characters_is_accepted() -> None:
+    url = url_of(2048)
+    assert len(url) == 2048
+
+    resolved = await resolve_public(url, allow_private=False, resolver=fake_resolver)
+
+    assert resolved.target.url == url
+    assert resolved.target.request_target == url.removeprefix("https://hooks.example.com")
+
+
+async def test_url_of_2049_characters_is_refused() -> None:
+    with pytest.raises(UnsafeURL, match="longer than 2048"):
+        await resolve_public(url_of(2049), allow_private=False, resolver=fake_resolver)
+
+
+@pytest.mark.parametrize("port", [1, 65535])
+async def test_the_first_and_last_ports_are_accepted(port: int) -> None:
+    resolved = await resolve_public(
+        f"https://hooks.example.com:{port}/in", allow_private=False, resolver=fake_resolver
+    )
+
+    assert resolved.target.port == port
+    url, headers, _ = pinned_request_url(resolved)
+    assert url == f"https://93.184.216.34:{port}/in"
+    assert headers == {"Host": f"hooks.example.com:{port}"}
 
 
 @pytest.mark.parametrize(

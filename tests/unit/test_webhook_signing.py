@@ -107,3 +107,41 @@ def test_no_secrets_is_refused() -> None:
 def test_malformed_secret_is_refused(secret: str) -> None:
     with pytest.raises(ValueError, match="webhook secret"):
         sign_headers(msg_id="msg_1", body=BODY, secrets=[secret], timestamp=datetime.now(UTC))
+
+
+def _secret_of(key: bytes) -> str:
+    return "whsec_" + base64.b64encode(key).decode("ascii")
+
+
+@pytest.mark.parametrize("stray", ["!", "*", ".", "-", "_", " ", "\n"])
+@pytest.mark.parametrize("where", ["middle", "end"])
+def test_secret_with_a_stray_character_is_refused(stray: str, where: str) -> None:
+    """Loose base64 decoding drops the character and signs with the key anyway."""
+    key = bytes(range(32))
+    encoded = _secret_of(key).removeprefix("whsec_")
+    at = 10 if where == "middle" else len(encoded)
+    mangled = encoded[:at] + stray + encoded[at:]
+    assert base64.b64decode(mangled + "=" * (-len(mangled) % 4)) == key  # loose: accepted
+
+    with pytest.raises(ValueError, match="not valid base64"):
+        sign_headers(
+            msg_id="msg_1", body=BODY, secrets=["whsec_" + mangled], timestamp=datetime.now(UTC)
+        )
+
+
+@pytest.mark.parametrize("key_bytes", [32, 31])  # one "=" of padding, then two
+def test_unpadded_secret_signs_as_the_padded_one(key_bytes: int) -> None:
+    padded = _secret_of(bytes(range(key_bytes)))
+    assert padded.endswith("=")
+    unpadded = padded.rstrip("=")
+    now = datetime.now(UTC)
+
+    headers = sign_headers(msg_id="msg_1", body=BODY, secrets=[unpadded], timestamp=now)
+
+    assert headers == sign_headers(msg_id="msg_1", body=BODY, secrets=[padded], timestamp=now)
+    Webhook(padded).verify(BODY, headers)
+
+
+def test_empty_message_id_is_refused() -> None:
+    with pytest.raises(ValueError, match="msg_id must not be empty"):
+        sign_headers(msg_id="", body=BODY, secrets=[generate_secret()], timestamp=datetime.now(UTC))
