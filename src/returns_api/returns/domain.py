@@ -1,0 +1,533 @@
+"""The return aggregate (DESIGN §2, §3): a return with its items, refunds and timeline, and
+every rule about how it may change.
+
+Pure code: no session, no clock, no I/O. Each change is a method that checks the status
+table and the guards that go with it, changes the fields, appends its timeline entry and
+records the event it raises in `pending_events`; `ReturnStore` (the repository) loads and
+saves the aggregate, and the service writes the pending events to the outbox in the same
+transaction. Time, the actor and fresh ids come in through `Act`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from returns_api.core.errors import FieldError
+from returns_api.returns.exceptions import (
+    IllegalTransition,
+    InvalidInspection,
+    NothingToRefund,
+    RefundTooLarge,
+)
+from returns_api.returns.status import RELEASED, ReturnStatus, can_transition
+
+S = ReturnStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """Who makes a change, when, and where its new ids come from."""
+
+    actor: str
+    at: datetime
+    new_id: Callable[[], uuid.UUID]
+
+
+@dataclass(slots=True)
+class Item:
+    """One returned order line: what was paid for it when the return was made, and the two
+    tracks of what happened to it (reception and acceptance), kept apart."""
+
+    id: uuid.UUID
+    order_id: str
+    line_item_id: str
+    position: int
+    sku: str | None
+    title: str
+    line_quantity: int
+    unit_price: int
+    line_discount: int
+    line_tax: int
+    quantity: int
+    reason: str
+    merchant_fault: bool
+    comment: str | None
+    resolution: str
+    # Copies of the order's, for analytics (see the model).
+    order_placed_at: datetime
+    order_currency: str
+    reception_status: str = "awaiting"
+    received_quantity: int = 0
+    acceptance_status: str = "pending"
+    accepted_quantity: int = 0
+    condition: str | None = None
+    disposition: str | None = None
+
+
+@dataclass(slots=True)
+class Refund:
+    id: uuid.UUID
+    amount: int
+    currency: str
+    method: str
+    external_reference: str | None
+    note: str | None
+    actor: str
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class Change:
+    """A timeline entry: who changed what, when, from which status to which."""
+
+    id: uuid.UUID
+    kind: str
+    actor: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    data: dict[str, Any] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event a change raised, to be written to the outbox with the return as it is now."""
+
+    type: str
+    previous_status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """What the warehouse found for one item, named by item id or by order line."""
+
+    received_quantity: int
+    item_id: uuid.UUID | None = None
+    line_item_id: str | None = None
+    accepted_quantity: int | None = None  # defaults to the units received
+    condition: str | None = None
+    disposition: str | None = None
+    wrong_item: bool = False
+
+
+# The valuation of a return's items (the refund breakdown as stored): computed by the
+# service from the policy and the order, handed in so that this module stays pure.
+Valuation = Callable[[Sequence[Item]], dict[str, Any]]
+
+# The statuses whose first reaching is kept on the row as a milestone (analytics).
+_MILESTONES: Final = {S.APPROVED: "approved_at", S.RECEIVED: "received_at"}
+# The event each plain status change is announced with.
+_EVENT_OF: Final = {
+    S.APPROVED: "return.approved",
+    S.REJECTED: "return.rejected",
+    S.CANCELLED: "return.cancelled",
+    S.IN_TRANSIT: "return.in_transit",
+    S.RECEIVED: "return.received",
+    S.COMPLETED: "return.completed",
+    S.EXPIRED: "return.expired",
+}
+
+
+@dataclass(slots=True, eq=False)
+class Return:
+    """A return (RMA). Field names are the `returns` table's columns; `version` is the
+    optimistic-concurrency counter behind ETag/If-Match, one step per change."""
+
+    id: uuid.UUID
+    rma_number: str
+    order_id: str
+    customer_id: str | None
+    status: ReturnStatus
+    currency: str
+    return_method: str
+    keep_item: bool
+    instructions: dict[str, Any] | None
+    decision: dict[str, Any]
+    policy_version: int
+    tracking_number: str | None
+    carrier: str | None
+    refund_breakdown: dict[str, Any]
+    refundable_amount: int
+    refunded_amount: int
+    version: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    auto_approved: bool
+    approved_at: datetime | None
+    received_at: datetime | None
+    first_refunded_at: datetime | None
+    items: list[Item] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
+    timeline: list[Change] = field(default_factory=list)
+    pending_events: list[PendingEvent] = field(default_factory=list)
+
+    # --- birth -------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        act: Act,
+        *,
+        rma_number: str,
+        order_id: str,
+        customer_id: str | None,
+        currency: str,
+        return_method: str,
+        items: list[Item],
+        decision: dict[str, Any],
+        status: ReturnStatus,
+        keep_item: bool,
+        instructions: dict[str, Any] | None,
+        valuation: Valuation,
+        note: str,
+        return_id: uuid.UUID | None = None,
+    ) -> Return:
+        """A new return, born with the status the policy's decision gives it (DESIGN §3:
+        `requested` is never stored)."""
+        if status not in (S.PENDING_REVIEW, S.APPROVED, S.REJECTED):
+            raise ValueError(f"a return cannot be born {status.value}")
+        money = valuation(items)
+        approved = status is S.APPROVED
+        ret = cls(
+            id=return_id or act.new_id(),
+            rma_number=rma_number,
+            order_id=order_id,
+            customer_id=customer_id,
+            status=status,
+            currency=currency,
+            return_method=return_method,
+            keep_item=keep_item,
+            instructions=instructions if approved else None,
+            decision=decision,
+            policy_version=int(decision["policy_version"]),
+            tracking_number=None,
+            carrier=None,
+            refund_breakdown=money,
+            refundable_amount=int(money["total"]),
+            refunded_amount=0,
+            version=1,
+            created_by=act.actor,
+            created_at=act.at,
+            updated_at=act.at,
+            auto_approved=approved,
+            approved_at=act.at if approved else None,
+            received_at=None,
+            first_refunded_at=None,
+            items=items,
+        )
+        ret.timeline.append(
+            Change(
+                id=act.new_id(),
+                kind="created",
+                actor=act.actor,
+                from_status=None,
+                to_status=status.value,
+                note=note,
+                data={"policy_version": ret.policy_version, "action": decision["action"]},
+                created_at=act.at,
+            )
+        )
+        ret.pending_events.append(PendingEvent("return.created", None))
+        return ret
+
+    # --- changes -----------------------------------------------------------------------
+
+    def approve(
+        self, act: Act, *, keep_item: bool, instructions: dict[str, Any], note: str | None
+    ) -> None:
+        """A person approves a return waiting for review; `instructions` tell the customer
+        how to send it back (or to keep it)."""
+        self._change(
+            act,
+            "approved",
+            to=S.APPROVED,
+            note=note,
+            data={"keep_item": keep_item},
+            apply=lambda: self._set(keep_item=keep_item, instructions=instructions),
+        )
+
+    def reject(self, act: Act, *, note: str | None) -> None:
+        self._change(act, "rejected", to=S.REJECTED, note=note)
+
+    def cancel(self, act: Act, *, note: str | None) -> None:
+        """The customer or the merchant calls it off before the parcel left."""
+        self._change(act, "cancelled", to=S.CANCELLED, note=note)
+
+    def expire(self, act: Act, *, note: str, data: dict[str, Any]) -> None:
+        """Approved, but not shipped in time (the expiry sweep)."""
+        self._change(act, "expired", to=S.EXPIRED, note=note, data=data)
+
+    def complete(self, act: Act, *, note: str | None) -> None:
+        """Close the return: after inspection, or at once for a keep-the-item return."""
+        if self.status is S.APPROVED and not self.keep_item:
+            raise IllegalTransition(
+                "An approved return completes without a parcel only when it is keep-the-item.",
+                current_status=self.status.value,
+            )
+        self._change(act, "completed", to=S.COMPLETED, note=note)
+
+    def record_tracking(
+        self,
+        act: Act,
+        *,
+        event: str,
+        tracking_number: str | None,
+        carrier: str | None,
+        occurred_at: datetime,
+        note: str | None,
+    ) -> None:
+        """A carrier event. The first one moves an approved return to in transit; later ones
+        (more scans, delivered to the warehouse) are kept on the timeline."""
+        tracking_number = tracking_number or self.tracking_number
+        carrier = carrier or self.carrier
+        data = {
+            "event": event,
+            "tracking_number": tracking_number,
+            "carrier": carrier,
+            "occurred_at": occurred_at,
+        }
+        if self.status is not S.IN_TRANSIT and self.keep_item:
+            raise IllegalTransition(
+                "A keep-the-item return has no parcel to track.",
+                current_status=self.status.value,
+            )
+        self._change(
+            act,
+            "tracking",
+            to=None if self.status is S.IN_TRANSIT else S.IN_TRANSIT,
+            note=note,
+            data=data,
+            apply=lambda: self._set(tracking_number=tracking_number, carrier=carrier),
+        )
+
+    def receive(
+        self,
+        act: Act,
+        inspections: Sequence[Inspection],
+        *,
+        valuation: Valuation,
+        note: str | None,
+    ) -> None:
+        """The warehouse opened the parcel: per item what came, its condition, what to do
+        with it and how many units are accepted. Items not in the parcel are missing. Only
+        accepted units are refunded: the breakdown is computed again on them."""
+        self._check(S.RECEIVED)
+        inspected = _inspect(self.items, inspections)
+
+        def apply() -> None:
+            for item in self.items:
+                _set_fields(item, inspected[item.id])
+            money = valuation(self.items)
+            self._set(refund_breakdown=money, refundable_amount=int(money["total"]))
+
+        self._change(
+            act,
+            "received",
+            to=S.RECEIVED,
+            note=note,
+            data={
+                "items": [
+                    {"item_id": str(item_id), **values} for item_id, values in inspected.items()
+                ]
+            },
+            apply=apply,
+        )
+
+    def refund(
+        self,
+        act: Act,
+        *,
+        amount: int | None,
+        method: str | None,
+        external_reference: str | None,
+        note: str | None,
+    ) -> Refund:
+        """Record a refund: by default all that is left of the default method. Never more
+        than what is left of that method's share of the breakdown."""
+        if not (self.status is S.RECEIVED or (self.status is S.APPROVED and self.keep_item)):
+            raise IllegalTransition(
+                f"A return that is {self.status.value} cannot be refunded: refunds follow "
+                "receipt (or approval, for keep-the-item returns).",
+                current_status=self.status.value,
+            )
+        by_method: dict[str, int] = dict(self.refund_breakdown["by_method"])
+        method = method or _default_method(by_method)
+        remaining = by_method.get(method, 0) - self.refunded_by(method)
+        if remaining <= 0:
+            raise NothingToRefund(f"Nothing is left to refund by {method}.")
+        amount = remaining if amount is None else amount
+        if amount > remaining:
+            raise RefundTooLarge(
+                f"At most {remaining} can still be refunded by {method}; {amount} was asked.",
+                errors=[FieldError(location="body.amount", message=f"must be at most {remaining}")],
+            )
+        refund = Refund(
+            id=act.new_id(),
+            amount=amount,
+            currency=self.currency,
+            method=method,
+            external_reference=external_reference,
+            note=note,
+            actor=act.actor,
+            created_at=act.at,
+        )
+
+        def apply() -> None:
+            self.refunds.append(refund)
+            self.refunded_amount += amount
+            self.first_refunded_at = self.first_refunded_at or act.at
+
+        self._change(
+            act,
+            "refunded",
+            note=note,
+            data={"refund_id": str(refund.id), "amount": amount, "method": method},
+            event="return.refunded",
+            apply=apply,
+        )
+        return refund
+
+    # --- reading -----------------------------------------------------------------------
+
+    def refunded_by(self, method: str) -> int:
+        return sum(refund.amount for refund in self.refunds if refund.method == method)
+
+    @property
+    def holds_units(self) -> bool:
+        """Whether its units still count against the order (not rejected, cancelled or
+        expired)."""
+        return self.status not in RELEASED
+
+    # --- the one way a change is made ----------------------------------------------------
+
+    def _check(self, target: ReturnStatus) -> None:
+        if not can_transition(self.status, target):
+            raise IllegalTransition(
+                f"A return that is {self.status.value} cannot become {target.value}.",
+                current_status=self.status.value,
+            )
+        if target in RELEASED and self.refunded_amount > 0:
+            # Releasing would make refunded units returnable (and refundable) a second time.
+            raise IllegalTransition(
+                f"A return with refunds recorded cannot become {target.value}.",
+                current_status=self.status.value,
+            )
+
+    def _change(
+        self,
+        act: Act,
+        kind: str,
+        *,
+        to: ReturnStatus | None = None,
+        note: str | None,
+        data: dict[str, Any] | None = None,
+        event: str | None = None,
+        apply: Callable[[], None] | None = None,
+    ) -> None:
+        """Check the status table (a transition when `to` is given), apply the change,
+        step the version, and append the timeline entry and the event."""
+        previous = self.status
+        if to is not None:
+            self._check(to)
+        if apply is not None:
+            apply()
+        if to is not None:
+            self.status = to
+            milestone = _MILESTONES.get(to)
+            if milestone is not None and getattr(self, milestone) is None:
+                setattr(self, milestone, act.at)
+            event = event or _EVENT_OF[to]
+        self.version += 1
+        self.updated_at = act.at
+        self.timeline.append(
+            Change(
+                id=act.new_id(),
+                kind=kind,
+                actor=act.actor,
+                from_status=previous.value,
+                to_status=(to or previous).value,
+                note=note,
+                data=data,
+                created_at=act.at,
+            )
+        )
+        if event is not None:
+            self.pending_events.append(PendingEvent(event, previous.value))
+
+    def _set(self, **values: Any) -> None:
+        _set_fields(self, values)
+
+
+def _set_fields(target: object, values: Mapping[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(target, name, value)
+
+
+def _default_method(by_method: Mapping[str, int]) -> str:
+    if len(by_method) == 1:
+        return next(iter(by_method))
+    return "original_payment" if "original_payment" in by_method else next(iter(by_method), "")
+
+
+_MISSING: Final[dict[str, Any]] = {
+    "reception_status": "missing",
+    "received_quantity": 0,
+    "acceptance_status": "rejected",
+    "accepted_quantity": 0,
+    "condition": None,
+    "disposition": None,
+}
+
+
+def _inspect(
+    items: Sequence[Item], inspections: Sequence[Inspection]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The two tracks of each item after inspection; items not in the parcel are missing."""
+    by_id = {item.id: item for item in items}
+    by_line = {item.line_item_id: item for item in items}
+    errors: list[FieldError] = []
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    for index, entry in enumerate(inspections):
+        where = f"body.items.{index}"
+        item = by_id.get(entry.item_id) if entry.item_id else by_line.get(entry.line_item_id or "")
+        if item is None:
+            errors.append(FieldError(location=where, message="no such item in this return"))
+            continue
+        if item.id in found:
+            errors.append(FieldError(location=where, message="item listed twice"))
+            continue
+        if entry.received_quantity > item.quantity:
+            errors.append(
+                FieldError(
+                    location=f"{where}.received_quantity",
+                    message=f"only {item.quantity} unit(s) were in this return",
+                )
+            )
+            continue
+        accepted = 0 if entry.wrong_item else entry.accepted_quantity
+        accepted = entry.received_quantity if accepted is None else accepted
+        if entry.wrong_item:
+            reception = "wrong_item"
+        elif entry.received_quantity == item.quantity:
+            reception = "received"
+        elif entry.received_quantity > 0:
+            reception = "partially_received"
+        else:
+            reception = "missing"
+        found[item.id] = {
+            "reception_status": reception,
+            "received_quantity": entry.received_quantity,
+            "acceptance_status": "accepted" if accepted > 0 else "rejected",
+            "accepted_quantity": accepted,
+            "condition": entry.condition,
+            "disposition": entry.disposition,
+        }
+    if errors:
+        raise InvalidInspection("The inspection does not match the return.", errors=errors)
+    return {item.id: found.get(item.id, _MISSING) for item in items}

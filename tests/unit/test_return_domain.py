@@ -1,0 +1,336 @@
+"""The return aggregate's rules, one test per rule, with no database (returns.domain)."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from returns_api.returns.domain import Act, Inspection, Item, Return
+from returns_api.returns.exceptions import (
+    IllegalTransition,
+    InvalidInspection,
+    NothingToRefund,
+    RefundTooLarge,
+)
+from returns_api.returns.status import TRANSITIONS, ReturnStatus
+
+S = ReturnStatus
+T0 = datetime.now(UTC).replace(microsecond=0)
+_ids = (uuid.UUID(int=n) for n in itertools.count(1))
+
+
+def act(minutes: int = 0, actor: str = "tester") -> Act:
+    return Act(actor=actor, at=T0 + timedelta(minutes=minutes), new_id=lambda: next(_ids))
+
+
+def item(line: str = "li_1", quantity: int = 2, unit_price: int = 1000) -> Item:
+    return Item(
+        id=next(_ids),
+        order_id="ord_1",
+        line_item_id=line,
+        position=0,
+        sku=None,
+        title="T-shirt",
+        line_quantity=3,
+        unit_price=unit_price,
+        line_discount=0,
+        line_tax=0,
+        quantity=quantity,
+        reason="size_fit",
+        merchant_fault=False,
+        comment=None,
+        resolution="refund",
+        order_placed_at=T0 - timedelta(days=5),
+        order_currency="EUR",
+    )
+
+
+def by_accepted_units(items: Any) -> dict[str, Any]:
+    """A stand-in valuation: each requested (or, once inspected, accepted) unit is worth
+    its unit price, all by original payment."""
+    total = sum(
+        i.unit_price * (i.accepted_quantity if i.reception_status != "awaiting" else i.quantity)
+        for i in items
+    )
+    return {"total": total, "by_method": {"original_payment": total} if total else {}}
+
+
+def new_return(status: S = S.PENDING_REVIEW, *, keep_item: bool = False, **kw: Any) -> Return:
+    return Return.create(
+        act(),
+        rma_number="R-TEST",
+        order_id="ord_1",
+        customer_id="cus_1",
+        currency="EUR",
+        return_method="mail",
+        items=kw.pop("items", None) or [item("li_1"), item("li_2", quantity=1, unit_price=500)],
+        decision={"policy_version": 1, "action": "review"},
+        status=status,
+        keep_item=keep_item,
+        instructions={"method": "mail"},
+        valuation=by_accepted_units,
+        note="judged",
+    )
+
+
+def ship(ret: Return, minutes: int = 1, tracking_number: str | None = None) -> None:
+    ret.record_tracking(
+        act(minutes),
+        event="in_transit",
+        tracking_number=tracking_number,
+        carrier=None,
+        occurred_at=T0,
+        note=None,
+    )
+
+
+def received(ret: Return | None = None) -> Return:
+    ret = ret or new_return(S.APPROVED)
+    ret.record_tracking(
+        act(1), event="in_transit", tracking_number="1Z", carrier="UPS", occurred_at=T0, note=None
+    )
+    ret.receive(
+        act(2),
+        [Inspection(received_quantity=2, line_item_id="li_1")],
+        valuation=by_accepted_units,
+        note=None,
+    )
+    return ret
+
+
+def test_a_new_return_is_born_with_one_timeline_entry_and_a_created_event() -> None:
+    ret = new_return()
+    assert ret.version == 1
+    assert [(c.kind, c.from_status, c.to_status) for c in ret.timeline] == [
+        ("created", None, "pending_review")
+    ]
+    assert [(e.type, e.previous_status) for e in ret.pending_events] == [("return.created", None)]
+    assert ret.refundable_amount == 2500
+
+
+def test_a_return_approved_at_birth_is_auto_approved_with_its_instructions() -> None:
+    ret = new_return(S.APPROVED)
+    assert ret.auto_approved
+    assert ret.approved_at == T0
+    assert ret.instructions == {"method": "mail"}
+    assert not new_return().auto_approved
+    assert new_return().instructions is None
+
+
+def test_a_return_cannot_be_born_in_transit() -> None:
+    with pytest.raises(ValueError, match="born"):
+        new_return(S.IN_TRANSIT)
+
+
+def test_every_status_pair_outside_the_table_is_refused() -> None:
+    """Each method that moves a return, tried from every status."""
+    moves = {
+        S.APPROVED: lambda r: r.approve(act(5), keep_item=False, instructions={}, note=None),
+        S.REJECTED: lambda r: r.reject(act(5), note=None),
+        S.CANCELLED: lambda r: r.cancel(act(5), note=None),
+        S.EXPIRED: lambda r: r.expire(act(5), note="late", data={}),
+        S.COMPLETED: lambda r: r.complete(act(5), note=None),
+        S.RECEIVED: lambda r: r.receive(act(5), [], valuation=by_accepted_units, note=None),
+    }
+    for current in S:
+        for target, move in moves.items():
+            ret = new_return()
+            ret.status = current
+            allowed = (current, target) in TRANSITIONS
+            if target is S.COMPLETED and current is S.APPROVED:
+                allowed = False  # only keep-the-item returns complete without a parcel
+            if allowed:
+                move(ret)
+                assert ret.status is target
+            else:
+                with pytest.raises(IllegalTransition):
+                    move(ret)
+                assert ret.status is current
+                assert ret.version == 1
+
+
+def test_each_change_steps_the_version_and_records_who_and_when() -> None:
+    ret = new_return()
+    ret.approve(act(7, "alice"), keep_item=False, instructions={"method": "mail"}, note="ok")
+    assert ret.version == 2
+    assert ret.updated_at == T0 + timedelta(minutes=7)
+    last = ret.timeline[-1]
+    assert (last.kind, last.actor, last.from_status, last.to_status, last.note) == (
+        "approved",
+        "alice",
+        "pending_review",
+        "approved",
+        "ok",
+    )
+    assert ret.pending_events[-1].type == "return.approved"
+    assert ret.pending_events[-1].previous_status == "pending_review"
+
+
+def test_the_first_approval_is_kept_as_a_milestone() -> None:
+    ret = new_return()
+    ret.approve(act(3), keep_item=False, instructions={}, note=None)
+    assert ret.approved_at == T0 + timedelta(minutes=3)
+    assert not ret.auto_approved
+
+
+def test_the_first_tracking_event_moves_an_approved_return_in_transit_and_later_ones_do_not() -> (
+    None
+):
+    ret = new_return(S.APPROVED)
+    ret.record_tracking(
+        act(1), event="in_transit", tracking_number="1Z", carrier="UPS", occurred_at=T0, note=None
+    )
+    assert ret.status is S.IN_TRANSIT
+    assert ret.pending_events[-1].type == "return.in_transit"
+    ret.record_tracking(
+        act(2), event="delivered", tracking_number=None, carrier=None, occurred_at=T0, note=None
+    )
+    assert ret.status is S.IN_TRANSIT
+    assert len(ret.pending_events) == 2  # a later scan raises no event
+    assert ret.timeline[-1].data == {
+        "event": "delivered",
+        "tracking_number": "1Z",
+        "carrier": "UPS",
+        "occurred_at": T0,
+    }
+    assert (ret.tracking_number, ret.carrier) == ("1Z", "UPS")
+
+
+def test_a_keep_the_item_return_has_no_parcel_to_track() -> None:
+    ret = new_return(S.APPROVED, keep_item=True)
+    with pytest.raises(IllegalTransition, match="no parcel"):
+        ret.record_tracking(
+            act(1),
+            event="in_transit",
+            tracking_number=None,
+            carrier=None,
+            occurred_at=T0,
+            note=None,
+        )
+
+
+def test_items_left_out_of_the_parcel_are_missing_and_rejected() -> None:
+    ret = received()
+    shirt, mug = ret.items
+    assert (shirt.reception_status, shirt.acceptance_status, shirt.accepted_quantity) == (
+        "received",
+        "accepted",
+        2,
+    )
+    assert (mug.reception_status, mug.acceptance_status, mug.accepted_quantity) == (
+        "missing",
+        "rejected",
+        0,
+    )
+    assert ret.received_at == T0 + timedelta(minutes=2)
+
+
+def test_only_accepted_units_are_refundable_after_inspection() -> None:
+    assert received().refundable_amount == 2000
+
+
+def test_a_wrong_item_is_never_accepted() -> None:
+    ret = new_return(S.APPROVED)
+    ship(ret)
+    ret.receive(
+        act(2),
+        [
+            Inspection(
+                received_quantity=1, accepted_quantity=1, line_item_id="li_2", wrong_item=True
+            )
+        ],
+        valuation=by_accepted_units,
+        note=None,
+    )
+    assert (ret.items[1].reception_status, ret.items[1].accepted_quantity) == ("wrong_item", 0)
+
+
+@pytest.mark.parametrize(
+    "inspections",
+    [
+        [Inspection(received_quantity=1, line_item_id="li_9")],
+        [Inspection(received_quantity=3, line_item_id="li_1")],
+        [
+            Inspection(received_quantity=1, line_item_id="li_1"),
+            Inspection(received_quantity=1, line_item_id="li_1"),
+        ],
+    ],
+    ids=["unknown item", "more than returned", "item twice"],
+)
+def test_an_inspection_that_does_not_fit_changes_nothing(inspections: list[Inspection]) -> None:
+    ret = new_return(S.APPROVED)
+    ship(ret)
+    with pytest.raises(InvalidInspection):
+        ret.receive(act(2), inspections, valuation=by_accepted_units, note=None)
+    assert ret.status is S.IN_TRANSIT
+    assert all(i.reception_status == "awaiting" for i in ret.items)
+
+
+def test_refunds_follow_receipt() -> None:
+    ret = new_return(S.APPROVED)
+    with pytest.raises(IllegalTransition, match="follow receipt"):
+        ret.refund(act(1), amount=None, method=None, external_reference=None, note=None)
+
+
+def test_a_keep_the_item_return_is_refunded_once_approved() -> None:
+    ret = new_return(S.APPROVED, keep_item=True)
+    ret.refund(act(1), amount=None, method=None, external_reference="re_1", note=None)
+    assert ret.refunded_amount == 2500
+
+
+def test_partial_refunds_add_up_and_never_exceed_what_is_left() -> None:
+    ret = received()
+    first = ret.refund(act(3), amount=1200, method=None, external_reference="re_1", note=None)
+    assert first.method == "original_payment"
+    with pytest.raises(RefundTooLarge):
+        ret.refund(act(4), amount=801, method=None, external_reference=None, note=None)
+    ret.refund(act(5), amount=None, method=None, external_reference=None, note=None)
+    assert [r.amount for r in ret.refunds] == [1200, 800]
+    assert ret.refunded_amount == 2000
+    assert ret.first_refunded_at == T0 + timedelta(minutes=3)
+    with pytest.raises(NothingToRefund):
+        ret.refund(act(6), amount=None, method=None, external_reference=None, note=None)
+
+
+def test_a_refund_is_named_on_its_timeline_entry() -> None:
+    ret = received()
+    refund = ret.refund(act(3), amount=500, method=None, external_reference=None, note="part")
+    assert ret.timeline[-1].data == {
+        "refund_id": str(refund.id),
+        "amount": 500,
+        "method": "original_payment",
+    }
+    assert ret.pending_events[-1].type == "return.refunded"
+    assert ret.status is S.RECEIVED
+
+
+def test_a_refunded_return_cannot_release_its_units() -> None:
+    ret = new_return(S.APPROVED, keep_item=True)
+    ret.refund(act(1), amount=100, method=None, external_reference=None, note=None)
+    for release in (
+        lambda: ret.cancel(act(2), note=None),
+        lambda: ret.expire(act(2), note="late", data={}),
+    ):
+        with pytest.raises(IllegalTransition, match="refunds recorded"):
+            release()
+    assert ret.holds_units
+
+
+def test_an_approved_return_completes_without_a_parcel_only_when_kept() -> None:
+    with pytest.raises(IllegalTransition, match="keep-the-item"):
+        new_return(S.APPROVED).complete(act(1), note=None)
+    kept = new_return(S.APPROVED, keep_item=True)
+    kept.complete(act(1), note=None)
+    assert kept.status is S.COMPLETED
+    assert kept.pending_events[-1].type == "return.completed"
+
+
+def test_released_returns_no_longer_hold_units() -> None:
+    ret = new_return()
+    ret.cancel(act(1), note="changed my mind")
+    assert not ret.holds_units
+    assert ret.pending_events[-1].type == "return.cancelled"
