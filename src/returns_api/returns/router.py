@@ -74,7 +74,8 @@ async def quote_return(
 
     The same body as `createReturn`. Per line: what can still be returned, until when, which
     resolutions and return methods are offered, and why not (`problems`); the estimated refund,
-    to the cent, and the decision the policy would take (with its trace).
+    to the cent, and the decision the policy would take: with its trace for an API key, the
+    action and a message for a portal token (which never sees the merchant's rules).
     """
     return await service.quote_return(
         session, caller, body, transit_buffer_days=settings.return_transit_buffer_days
@@ -102,9 +103,10 @@ async def create_return(
     """Request a return; it is judged by the policy at once and gets its RMA number.
 
     The return is born `pending_review`, `approved` (with instructions) or `rejected`, as the
-    policy decides (`decision` shows the rule and the facts). A hard term that refuses it —
-    window, final sale, quantity, unknown reason or method — is a 422 `not-returnable` whose
-    `errors[]` name each offending field. Emits `return.created`.
+    policy decides (`decision` shows an API key the rule and the facts, a portal token the
+    action and a message). A hard term that refuses it — window, final sale, quantity, unknown
+    reason or method — is a 422 `not-returnable` whose `errors[]` name each offending field.
+    Emits `return.created`.
     """
     result = await service.create_return(
         session, caller, body, transit_buffer_days=settings.return_transit_buffer_days

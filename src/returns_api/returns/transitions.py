@@ -46,6 +46,7 @@ from returns_api.returns.service import (
     load_visible,
     record_return_event,
     render,
+    shown_to,
 )
 from returns_api.returns.status import RELEASED, ReturnStatus, can_transition
 from returns_api.webhooks.events import EventType
@@ -124,7 +125,7 @@ async def _apply(
     result = await render(session, row["id"])
     if event is not None:
         await record_return_event(session, event, result, previous_status=current.value)
-    return result
+    return shown_to(caller, result)
 
 
 async def approve(
