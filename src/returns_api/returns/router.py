@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
+from pydantic import BeforeValidator
 
 from returns_api.auth.dependencies import Caller, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
@@ -48,6 +49,22 @@ _CHANGE = (*_AUTH, ReturnNotFound, IllegalTransition, StaleVersion, KeyInFlight,
 Cursor = Annotated[
     str | None,
     Query(pattern=r"^[A-Za-z0-9_-]{22}$", description="`next_cursor` of the previous page."),
+]
+
+
+def _none_is_no_body(value: Any) -> Any:
+    return {} if value is None else value
+
+
+# A body that may be left out (or sent as `null`, as the document once allowed): the model
+# with its defaults. Documented as an optional `$ref`, not `anyOf: [ref, null]`: a client
+# generated from a nullable body sends its "unset" marker as the JSON (openapi-python-client
+# raised `TypeError: Object of type Unset is not JSON serializable`).
+OptionalNoteBody = Annotated[
+    NoteBody, BeforeValidator(_none_is_no_body), Body(default_factory=NoteBody)
+]
+OptionalApproveBody = Annotated[
+    ApproveBody, BeforeValidator(_none_is_no_body), Body(default_factory=ApproveBody)
 ]
 
 
@@ -176,7 +193,7 @@ async def approve_return(
     return_id: uuid.UUID,
     response: Response,
     session: SessionDep,
-    body: Annotated[ApproveBody | None, Body()] = None,
+    body: OptionalApproveBody,
     if_match: IfMatchHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
@@ -186,7 +203,7 @@ async def approve_return(
     `keep_item: true` approves a keep-the-item return: no parcel, it can be refunded and
     completed at once. Emits `return.approved`.
     """
-    result = await transitions.approve(session, caller, return_id, body or ApproveBody(), if_match)
+    result = await transitions.approve(session, caller, return_id, body, if_match)
     return _with_etag(response, result)
 
 
@@ -200,13 +217,13 @@ async def reject_return(
     return_id: uuid.UUID,
     response: Response,
     session: SessionDep,
-    body: Annotated[NoteBody | None, Body()] = None,
+    body: OptionalNoteBody,
     if_match: IfMatchHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
 ) -> ReturnOut:
     """Reject a return waiting for review, with a note for the customer."""
-    result = await transitions.reject(session, caller, return_id, body or NoteBody(), if_match)
+    result = await transitions.reject(session, caller, return_id, body, if_match)
     return _with_etag(response, result)
 
 
@@ -220,13 +237,13 @@ async def cancel_return(
     return_id: uuid.UUID,
     response: Response,
     session: SessionDep,
-    body: Annotated[NoteBody | None, Body()] = None,
+    body: OptionalNoteBody,
     if_match: IfMatchHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:write", "returns:manage"),
 ) -> ReturnOut:
     """Cancel a return before it ships (the customer, or the merchant)."""
-    result = await transitions.cancel(session, caller, return_id, body or NoteBody(), if_match)
+    result = await transitions.cancel(session, caller, return_id, body, if_match)
     return _with_etag(response, result)
 
 
@@ -313,11 +330,11 @@ async def complete_return(
     return_id: uuid.UUID,
     response: Response,
     session: SessionDep,
-    body: Annotated[NoteBody | None, Body()] = None,
+    body: OptionalNoteBody,
     if_match: IfMatchHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
 ) -> ReturnOut:
     """Close a received (or keep-the-item) return."""
-    result = await transitions.complete(session, caller, return_id, body or NoteBody(), if_match)
+    result = await transitions.complete(session, caller, return_id, body, if_match)
     return _with_etag(response, result)

@@ -84,10 +84,14 @@ class ReturnRequest(_Body):
 
 
 class NoteBody(_Body):
+    """An optional note on a status change; the whole body may be left out."""
+
     note: Note | None = None
 
 
 class ApproveBody(_Body):
+    """How to approve; the whole body may be left out (a plain approval)."""
+
     note: Note | None = None
     keep_item: StrictBool = Field(
         default=False, description="Refund without the parcel (items not worth shipping)."
