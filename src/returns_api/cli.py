@@ -14,6 +14,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core import migrate as migrations
+from returns_api.core.clock import rfc3339
 from returns_api.core.db import make_engine, make_sessionmaker
 from returns_api.core.errors import ReturnsError
 from returns_api.core.settings import Settings
@@ -170,7 +171,7 @@ def create_key(
                     "name": record.name,
                     "prefix": record.prefix,
                     "scopes": record.scopes,
-                    "created_at": record.created_at.isoformat(),
+                    "created_at": rfc3339(record.created_at),
                     "key": created.key,
                 }
             )
@@ -194,9 +195,9 @@ def list_keys(
             "name": r.name,
             "prefix": r.prefix,
             "scopes": r.scopes,
-            "created_at": r.created_at.isoformat(),
-            "last_used_at": r.last_used_at.isoformat() if r.last_used_at else None,
-            "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
+            "created_at": rfc3339(r.created_at),
+            "last_used_at": rfc3339(r.last_used_at) if r.last_used_at else None,
+            "revoked_at": rfc3339(r.revoked_at) if r.revoked_at else None,
         }
         for r in records
     ]

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
-from returns_api.core.clock import utcnow
+from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.errors import Conflict, NotFound, PreconditionFailed
 from returns_api.core.http import etag, if_match_allows
 from returns_api.policies.document import PolicyDocument
@@ -143,7 +143,7 @@ async def put_policy(
             "object": {
                 "version": current + 1,
                 "created_by": caller.actor,
-                "created_at": now.isoformat(),
+                "created_at": rfc3339(now),
             }
         },
     )

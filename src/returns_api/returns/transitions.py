@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
-from returns_api.core.clock import utcnow
+from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.db import Row
 from returns_api.core.errors import FieldError
 from returns_api.core.http import etag, if_match_allows
@@ -222,7 +222,7 @@ async def record_tracking(
         "event": event.status,
         "tracking_number": values["tracking_number"],
         "carrier": values["carrier"],
-        "occurred_at": occurred_at.isoformat(),
+        "occurred_at": rfc3339(occurred_at),
     }
     if current is S.IN_TRANSIT:
         return await _apply(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import TypeAliasType
 
-from returns_api.core.clock import utcnow
+from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.db import Prepared, run, table_of
 from returns_api.core.ids import new_id
 from returns_api.webhooks.models import Event
@@ -83,12 +84,12 @@ def event_row(
 
 
 def envelope(
-    event_id: uuid.UUID, type_: str, created_at: Any, data: dict[str, Any]
+    event_id: uuid.UUID, type_: str, created_at: datetime, data: dict[str, Any]
 ) -> dict[str, Any]:
     """The payload subscribers receive and `GET /v1/events/{id}` shows."""
     return {
         "id": str(event_id),
         "type": type_,
-        "created_at": created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": rfc3339(created_at),
         "data": data,
     }

@@ -1,0 +1,102 @@
+"""Small inconsistencies of issue 17 §5, through HTTP on both databases: one way of writing a
+date-time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from tests.conftest import new_api_key
+from tests.factories import ALL_STAFF_SCOPES, Api, order_body
+
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def _date_times(node: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _date_times(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _date_times(value, f"{where}/{index}")
+    elif isinstance(node, str) and _DATE_TIME.match(node):
+        yield where, node
+
+
+def _not_utc_z(node: Any) -> list[tuple[str, str]]:
+    return [(where, text) for where, text in _date_times(node) if not text.endswith("Z")]
+
+
+async def _staff(app: FastAPI, client: httpx.AsyncClient) -> Api:
+    scopes = (*ALL_STAFF_SCOPES, "policy:manage", "webhooks:manage")
+    return Api(client, await new_api_key(app, *scopes, name="back-office"))
+
+
+# --- one way of writing a date-time ---------------------------------------------------------
+
+
+async def test_every_date_time_a_return_and_its_events_show_is_utc_with_z(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    api = await _staff(app, client)
+    await api.put_order("ord_1")
+    created = await api.create_return("ord_1")
+    rid = created.json()["id"]
+    assert (await api.post(f"/v1/returns/{rid}/approve")).status_code == 200
+    scanned = await api.post(
+        f"/v1/returns/{rid}/tracking-events",
+        {
+            "status": "in_transit",
+            "tracking_number": "1Z",
+            "occurred_at": "2026-11-20T10:15:00+02:00",
+        },
+    )
+    assert scanned.status_code == 200, scanned.text
+    delivered = await api.post(
+        f"/v1/returns/{rid}/tracking-events",
+        {"status": "delivered", "occurred_at": "2026-11-21T09:00:00.250Z"},
+    )
+    later = await api.post(f"/v1/returns/{rid}/tracking-events", {"status": "delivered"})
+    assert later.status_code == 200, later.text
+
+    tracking = [e["data"] for e in later.json()["timeline"] if e["kind"] == "tracking"]
+    assert tracking[0]["occurred_at"] == "2026-11-20T08:15:00Z"  # in UTC, as everything else
+    assert tracking[1]["occurred_at"] == "2026-11-21T09:00:00.250000Z"
+    assert tracking[2]["occurred_at"].endswith("Z")
+    assert not _not_utc_z(delivered.json())
+    assert not _not_utc_z(later.json())
+
+    policy = await client.put("/v1/policy", json={"window_days": 40}, headers=api.headers)
+    assert policy.status_code == 201, policy.text
+    events = await api.get("/v1/events", limit=100)
+    assert events.status_code == 200, events.text
+    assert {e["type"] for e in events.json()["data"]} >= {"return.in_transit", "policy.updated"}
+    assert not _not_utc_z(events.json())
+    first = events.json()["data"][0]["id"]
+    assert not _not_utc_z((await api.get(f"/v1/events/{first}")).json())
+
+
+async def test_date_times_sent_with_an_offset_come_back_in_utc(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    api = Api(client, await new_api_key(app, "orders:write", "analytics:read"))
+    body = order_body(number="Z-1")
+    body["placed_at"] = "2026-11-01T10:00:00+02:00"
+    body["delivered_at"] = "2026-11-03T23:30:00-05:00"
+    synced = await client.put("/v1/orders/ord_z", json=body, headers=api.headers)
+    assert synced.status_code == 201, synced.text
+    read = await api.get("/v1/orders/ord_z")
+    assert synced.json()["placed_at"] == read.json()["placed_at"] == "2026-11-01T08:00:00Z"
+    assert synced.json()["delivered_at"] == "2026-11-04T04:30:00Z"
+    assert synced.json() == read.json()  # one answer for one order, however it was sent
+    assert not _not_utc_z(synced.json())
+
+    period = {"from": "2026-11-01T00:00:00+02:00", "to": "2026-12-01T00:00:00+05:00"}
+    summary = await api.get("/v1/analytics/summary", **period)
+    assert summary.status_code == 200, summary.text
+    assert not _not_utc_z(summary.json())
+    assert "2026-10-31T22:00:00Z" in summary.text
