@@ -1,5 +1,5 @@
 """Small inconsistencies of issue 17 §5, through HTTP on both databases: one way of writing a
-date-time."""
+date-time, and what a weak `If-Match` is told."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from tests.api.test_foundation import assert_problem
 from tests.conftest import new_api_key
 from tests.factories import ALL_STAFF_SCOPES, Api, order_body
 
@@ -100,3 +101,33 @@ async def test_date_times_sent_with_an_offset_come_back_in_utc(
     assert summary.status_code == 200, summary.text
     assert not _not_utc_z(summary.json())
     assert "2026-10-31T22:00:00Z" in summary.text
+
+
+# --- If-Match with a weak validator ---------------------------------------------------------
+
+
+async def test_a_weak_if_match_is_told_weak_validators_are_not_accepted(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    api = await _staff(app, client)
+    await api.put_order("ord_1")
+    created = await api.create_return("ord_1")
+    rid, current = created.json()["id"], created.headers["etag"]
+    assert current == '"1"'
+
+    weak = await api.post(f"/v1/returns/{rid}/approve", None, **{"If-Match": 'W/"1"'})
+    problem = assert_problem(weak, 412)
+    assert problem["type"] == "urn:returns-api:problem:stale-version"
+    assert "weak" in str(problem["detail"]).lower(), problem["detail"]
+    assert problem["current_etag"] == '"1"'
+    listed = await api.post(f"/v1/returns/{rid}/approve", None, **{"If-Match": 'W/"1", "7"'})
+    assert "weak" in str(assert_problem(listed, 412)["detail"]).lower()
+
+    stale = await api.post(f"/v1/returns/{rid}/approve", None, **{"If-Match": '"7"'})
+    assert "weak" not in str(assert_problem(stale, 412)["detail"]).lower()
+    assert (await api.post(f"/v1/returns/{rid}/approve", None, **{"If-Match": current})).is_success
+
+    policy = await client.put(
+        "/v1/policy", json={"window_days": 40}, headers={**api.headers, "If-Match": 'W/"1"'}
+    )
+    assert "weak" in str(assert_problem(policy, 412)["detail"]).lower()

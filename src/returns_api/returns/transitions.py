@@ -18,7 +18,7 @@ from returns_api.auth.dependencies import Caller
 from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.db import Row
 from returns_api.core.errors import FieldError
-from returns_api.core.http import etag, if_match_allows
+from returns_api.core.http import etag, refused_if_match
 from returns_api.core.ids import new_id
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.service import policy_version
@@ -58,11 +58,10 @@ _MILESTONE_OF: dict[ReturnStatus, str] = {S.APPROVED: "approved_at", S.RECEIVED:
 
 
 def check_if_match(if_match: str | None, version: int) -> None:
-    if not if_match_allows(if_match, version):
-        raise StaleVersion(
-            f"The return has changed since you read it (its ETag is now {etag(version)}).",
-            current_etag=etag(version),
-        )
+    changed = f"The return has changed since you read it (its ETag is now {etag(version)})."
+    refused = refused_if_match(if_match, version, changed)
+    if refused is not None:
+        raise StaleVersion(refused, current_etag=etag(version))
 
 
 async def _load_for_change(
