@@ -1,17 +1,23 @@
 """Small inconsistencies of issue 17 §5, through HTTP on both databases: one way of writing a
-date-time, and what a weak `If-Match` is told."""
+date-time, what a weak `If-Match` is told, and one name per route in metrics and logs."""
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from tests.api.test_foundation import assert_problem
-from tests.conftest import new_api_key
+from returns_api.app import create_app
+from returns_api.openapi import render_openapi
+from tests.api.test_foundation import _global_spans, assert_problem
+from tests.conftest import bearer, empty_all_tables, make_settings, new_api_key
 from tests.factories import ALL_STAFF_SCOPES, Api, order_body
 
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -131,3 +137,37 @@ async def test_a_weak_if_match_is_told_weak_validators_are_not_accepted(
         "/v1/policy", json={"window_days": 40}, headers={**api.headers, "If-Match": 'W/"1"'}
     )
     assert "weak" in str(assert_problem(policy, 412)["detail"]).lower()
+
+
+# --- one name per route ---------------------------------------------------------------------
+
+
+async def test_metrics_logs_and_traces_name_routes_by_their_openapi_path(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = set(json.loads(render_openapi())["paths"])
+    spans = _global_spans()
+    spans.clear()
+    app = create_app(make_settings(database_url, log_level="info", opentelemetry=True))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
+        await empty_all_tables(app.state.engine)
+        key = bearer(await new_api_key(app, "returns:read"))
+        for path in (f"/v1/returns/{uuid.uuid4()}", "/v1/returns", "/v1/orders/ord_x"):
+            await client.get(path, headers=key)
+        await client.post("/v1/returns/quote", json={}, headers=key)
+        metrics = (await client.get("/metrics")).text
+
+    counted = set(re.findall(r'returns_http_requests_total\{[^}]*route="([^"]+)"', metrics))
+    assert "/v1/returns/{return_id}" in counted
+    assert counted - {"/metrics"} <= paths, counted - paths
+    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if "{" in line]
+    routes = {entry["route"] for entry in logged if entry.get("event") == "request"}
+    assert "/v1/returns/{return_id}" in routes
+    assert routes - {"/metrics"} <= paths, routes - paths
+    traced = {span.attributes.get("http.route") for span in spans.get_finished_spans()}
+    assert "/v1/returns/{return_id}" in traced
+    assert traced - {"/metrics", None} <= paths, traced - paths
