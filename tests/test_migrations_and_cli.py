@@ -81,6 +81,36 @@ def test_cli_creates_lists_and_revokes_api_keys(tmp_path: Path) -> None:
     assert rows[0]["revoked_at"] is not None
 
 
+def test_cli_lists_keys_as_a_table_under_a_header_row(tmp_path: Path) -> None:
+    env = {"RETURNS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
+    runner = CliRunner()
+    empty = runner.invoke(cli, ["api-keys", "list"], env=env)
+    assert empty.exit_code == 0, empty.output
+    assert empty.stdout.split() == ["ID", "PREFIX", "STATE", "LAST", "USED", "NAME", "SCOPES"]
+    made = []
+    for name, scopes in (("erp", "orders:write,returns:read"), ("store front", "returns:write")):
+        created = runner.invoke(
+            cli, ["api-keys", "create", "--name", name, "--scopes", scopes, "--json"], env=env
+        )
+        made.append(json.loads(created.stdout))
+    runner.invoke(cli, ["api-keys", "revoke", made[0]["id"]], env=env)
+
+    header, *rows = runner.invoke(cli, ["api-keys", "list"], env=env).stdout.splitlines()
+    assert header.split() == ["ID", "PREFIX", "STATE", "LAST", "USED", "NAME", "SCOPES"]
+    columns = [header.index(title) for title in ("PREFIX", "STATE", "LAST USED", "NAME")]
+    by_id = {row.split()[0]: row for row in rows}
+    assert set(by_id) == {key["id"] for key in made}
+    for key in made:
+        row = by_id[key["id"]]
+        assert [row[at:].split("  ")[0].strip() for at in columns] == [
+            f"{key['prefix']}…",
+            "revoked" if key is made[0] else "active",
+            "never",
+            key["name"],
+        ]
+        assert row.endswith(",".join(key["scopes"]))
+
+
 def test_cli_refuses_unknown_scope(tmp_path: Path) -> None:
     env = {"RETURNS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
     result = CliRunner().invoke(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.scopes import ALL_SCOPES
 from returns_api.core import migrate as migrations
+from returns_api.core.clock import rfc3339
 from returns_api.core.db import make_engine, make_sessionmaker
 from returns_api.core.errors import ReturnsError
 from returns_api.core.settings import Settings
@@ -182,7 +183,7 @@ def create_key(
                     "name": record.name,
                     "prefix": record.prefix,
                     "scopes": record.scopes,
-                    "created_at": record.created_at.isoformat(),
+                    "created_at": rfc3339(record.created_at),
                     "key": created.key,
                 }
             )
@@ -200,24 +201,38 @@ def list_keys(
     from returns_api.auth.service import list_api_keys
 
     records = _with_session(list_api_keys)
-    rows = [
-        {
-            "id": str(r.id),
-            "name": r.name,
-            "prefix": r.prefix,
-            "scopes": r.scopes,
-            "created_at": r.created_at.isoformat(),
-            "last_used_at": r.last_used_at.isoformat() if r.last_used_at else None,
-            "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
-        }
-        for r in records
-    ]
     if as_json:
+        rows = [
+            {
+                "id": str(r.id),
+                "name": r.name,
+                "prefix": r.prefix,
+                "scopes": r.scopes,
+                "created_at": rfc3339(r.created_at),
+                "last_used_at": rfc3339(r.last_used_at) if r.last_used_at else None,
+                "revoked_at": rfc3339(r.revoked_at) if r.revoked_at else None,
+            }
+            for r in records
+        ]
         typer.echo(json.dumps(rows))
         return
-    for row in rows:
-        state = "revoked" if row["revoked_at"] else "active"
-        typer.echo(f"{row['id']}  {row['prefix']}…  {state:7}  {row['name']}  {row['scopes']}")
+    # A header row, and columns as wide as their widest cell (the last one is left ragged).
+    table = [("ID", "PREFIX", "STATE", "LAST USED", "NAME", "SCOPES")]
+    table += [
+        (
+            str(r.id),
+            f"{r.prefix}…",
+            "revoked" if r.revoked_at else "active",
+            rfc3339(r.last_used_at) if r.last_used_at else "never",
+            r.name,
+            ",".join(r.scopes),
+        )
+        for r in records
+    ]
+    widths = [max(len(line[column]) for line in table) for column in range(len(table[0]) - 1)]
+    for line in table:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
+        typer.echo("  ".join([*cells, line[-1]]))
 
 
 @keys_app.command("revoke")

@@ -17,6 +17,7 @@ from returns_api_client.api.orders import upsert_order
 from returns_api_client.api.portal import create_portal_session
 from returns_api_client.api.returns import (
     approve_return,
+    cancel_return,
     complete_return,
     create_return,
     get_return,
@@ -25,14 +26,16 @@ from returns_api_client.api.returns import (
     receive_return,
     record_tracking_event,
     refund_return,
+    reject_return,
 )
 from returns_api_client.models import (
     ApproveBody,
     ConditionGrade,
     Customer,
+    CustomerDecision,
+    DecisionOut,
     Disposition,
     LineItemIn,
-    NoteBody,
     OrderOut,
     OrderUpsert,
     PortalSessionIn,
@@ -106,7 +109,7 @@ def main(base_url: str, key: str) -> None:
     assert returned(again.parsed, ReturnOut).id == ret.id
 
     # The error case, read through the generated Problem type: a stale If-Match is a 412.
-    stale = approve_return.sync_detailed(ret.id, client=staff, body=ApproveBody(), if_match='"7"')
+    stale = approve_return.sync_detailed(ret.id, client=staff, if_match='"7"')
     assert stale.status_code == 412
     problem = stale.parsed
     assert isinstance(problem, Problem), problem
@@ -157,11 +160,14 @@ def main(base_url: str, key: str) -> None:
     assert too_much.parsed.type_ == "urn:returns-api:problem:refund-exceeds-refundable"
     rest = returned(refund_return.sync(ret.id, client=staff, body=RefundIn()), ReturnOut)
     assert [refund.amount for refund in rest.refunds] == [1000, 1060]
-    done = complete_return.sync(ret.id, client=staff, body=NoteBody(note="done"))
-    assert returned(done, ReturnOut).status == ReturnStatus.COMPLETED
+    # The bodies of approve, reject, cancel and complete are optional: left out here.
+    done = complete_return.sync_detailed(ret.id, client=staff)
+    assert returned(done.parsed, ReturnOut).status == ReturnStatus.COMPLETED, done.content
     final = returned(get_return.sync(ret.id, client=staff), ReturnOut)
     assert final.amounts.refunded == 2060
     assert len(final.timeline) == 7
+    assert isinstance(final.decision, DecisionOut)  # an API key sees the trace and facts
+    assert final.decision.trace
 
     page = list_returns.sync(client=staff, order_id="ord_py", status=ReturnStatus.COMPLETED)
     assert isinstance(page, ReturnPage)
@@ -177,6 +183,22 @@ def main(base_url: str, key: str) -> None:
     mine = list_returns.sync(client=customer)
     assert isinstance(mine, ReturnPage)
     assert [r.id for r in mine.data] == [ret.id]
+    seen = returned(get_return.sync(ret.id, client=customer), ReturnOut)
+    assert isinstance(seen.decision, CustomerDecision)  # the outcome, never the rules
+    assert seen.decision.message == final.decision.message
+
+    # Approve, reject and cancel without a body (the customer cancels their own return).
+    one = ReturnRequest(
+        order_id="ord_py", items=[ReturnItemIn(line_item_id="li_1", quantity=1, reason="size_fit")]
+    )
+    second = returned(create_return.sync(client=staff, body=one), ReturnOut)
+    plain = approve_return.sync_detailed(second.id, client=staff)
+    assert returned(plain.parsed, ReturnOut).status == ReturnStatus.APPROVED, plain.content
+    withdrawn = cancel_return.sync_detailed(second.id, client=customer)
+    assert returned(withdrawn.parsed, ReturnOut).status == ReturnStatus.CANCELLED
+    third = returned(create_return.sync(client=staff, body=one), ReturnOut)
+    refused = reject_return.sync_detailed(third.id, client=staff)
+    assert returned(refused.parsed, ReturnOut).status == ReturnStatus.REJECTED, refused.content
 
     # Errors are problems everywhere: an unknown return, a missing credential.
     missing = get_return.sync_detailed(uuid.uuid4(), client=staff)
@@ -184,9 +206,9 @@ def main(base_url: str, key: str) -> None:
     assert missing.status_code == 404
     assert missing.parsed.type_ == "urn:returns-api:problem:return-not-found"
     anonymous = AuthenticatedClient(base_url=base_url, token="rk_not-a-key")
-    refused = get_identity.sync_detailed(client=anonymous)
-    assert isinstance(refused.parsed, Problem)
-    assert refused.status_code == 401
+    unknown = get_identity.sync_detailed(client=anonymous)
+    assert isinstance(unknown.parsed, Problem)
+    assert unknown.status_code == 401
     print("journey through the generated client: ok")  # noqa: T201
 
 

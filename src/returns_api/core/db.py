@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from returns_api.core.clock import as_utc
+from returns_api.core.clock import as_utc, rfc3339
 from returns_api.core.settings import Settings
 
 # Stable constraint names keep Alembic diffs identical on SQLite and PostgreSQL.
@@ -67,7 +67,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    # A date-time inside a JSON column is written as the API writes one (UTC, `Z`), not as
+    # orjson would (`+00:00`): it comes back out as text, in responses and event payloads.
+    written = orjson.dumps(value, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    return written.decode()
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return rfc3339(value)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
 
 
 def make_engine(settings: Settings) -> AsyncEngine:

@@ -30,8 +30,9 @@ IfMatchHeader = Annotated[
     Header(
         alias="If-Match",
         description='The ETag you last read (e.g. `"3"`), or `*`; the change is refused '
-        "with 412 if the resource has changed since. Optional: without it the change applies "
-        "to whatever version is current.",
+        "with 412 if the resource has changed since. Compared strongly: a weak validator "
+        '(`W/"3"`) never matches. Optional: without it the change applies to whatever '
+        "version is current.",
         examples=['"1"'],
     ),
 ]
@@ -57,3 +58,19 @@ def if_match_allows(if_match: str | None, version: int) -> bool:
         return True
     tags = [tag.strip() for tag in if_match.split(",")]
     return "*" in tags or etag(version) in tags
+
+
+def refused_if_match(if_match: str | None, version: int, changed: str) -> str | None:
+    """Why `If-Match` refuses a change to `version`, or None when it allows it: `changed`
+    (the resource has moved on), unless a weak validator is why it does not match."""
+    if if_match is None or if_match_allows(if_match, version):
+        return None
+    current = etag(version)
+    if any(tag.strip().startswith("W/") for tag in if_match.split(",")):
+        # A weak validator never matches (strong comparison, RFC 9110 §13.1.1): saying the
+        # resource changed would send the client round again with the same header.
+        return (
+            "If-Match takes strong ETags only: weak validators (W/…) are not accepted. "
+            f"Send the ETag as it was given, {current}."
+        )
+    return changed

@@ -110,8 +110,10 @@ class RequestContextMiddleware:
             await response(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - began
+            # The path template without convertors (`/v1/returns/{return_id}`, not
+            # `{return_id:uuid}`): the OpenAPI path, as FastAPI's own telemetry names it.
             route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = getattr(route, "path_format", None) or "unmatched"
             method = scope["method"]
             self._record(template, method, status_code, elapsed)
             self.log.info(

@@ -14,13 +14,13 @@ import io
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.auth.dependencies import Caller
+from returns_api.core.clock import rfc3339
 from returns_api.core.driver import Row
 from returns_api.core.money import minor_unit_exponent
 from returns_api.exports.exceptions import NotAcceptable
@@ -110,10 +110,6 @@ def _text(value: str | None) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _timestamp(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def _item_refunds(breakdown: Mapping[str, Any]) -> dict[str, int]:
     refunds: dict[str, int] = {}
     for line in breakdown.get("items", []):
@@ -140,8 +136,8 @@ def csv_rows(returns: Sequence[Row], items: Sequence[Row]) -> list[list[str]]:
                     ret["status"],
                     _text(ret["return_method"]),
                     "true" if ret["keep_item"] else "false",
-                    _timestamp(ret["created_at"]),
-                    _timestamp(ret["updated_at"]),
+                    rfc3339(ret["created_at"]),
+                    rfc3339(ret["updated_at"]),
                     str(item["id"]),
                     _text(item["line_item_id"]),
                     _text(item["sku"]),

@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
-from returns_api.core.clock import utcnow
+from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.errors import Conflict, NotFound, PreconditionFailed
-from returns_api.core.http import etag, if_match_allows
+from returns_api.core.http import etag, refused_if_match
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.repository import PolicyRepository
 from returns_api.policies.schemas import (
@@ -123,8 +123,10 @@ async def put_policy(
     repo = PolicyRepository(session)
     latest = await repo.latest()
     current = latest[0] if latest is not None else DEFAULT_VERSION
-    if not if_match_allows(if_match, current):
-        raise StalePolicy(f"The policy is now at version {current} (ETag {etag(current)}).")
+    changed = f"The policy is now at version {current} (ETag {etag(current)})."
+    refused = refused_if_match(if_match, current, changed)
+    if refused is not None:
+        raise StalePolicy(refused)
     # A fresh install runs on the default document as version 1, never stored; the first
     # change stores it, so version 1 stays readable, then the new version after it.
     now = utcnow()
@@ -143,7 +145,7 @@ async def put_policy(
             "object": {
                 "version": current + 1,
                 "created_by": caller.actor,
-                "created_at": now.isoformat(),
+                "created_at": rfc3339(now),
             }
         },
     )

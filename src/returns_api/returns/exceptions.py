@@ -29,7 +29,8 @@ class ConcurrentChange(Conflict):
 
 
 class StaleVersion(PreconditionFailed):
-    """`If-Match` names an old version of the return; `current_etag` is the new one."""
+    """`If-Match` names an old version of the return (or a weak validator, which never
+    matches); `current_etag` is the one to send."""
 
     slug = "stale-version"
 

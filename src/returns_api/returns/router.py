@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
+from pydantic import BeforeValidator
 
 from returns_api.auth.dependencies import Caller, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
@@ -51,6 +52,22 @@ Cursor = Annotated[
 ]
 
 
+def _none_is_no_body(value: Any) -> Any:
+    return {} if value is None else value
+
+
+# A body that may be left out (or sent as `null`, as the document once allowed): the model
+# with its defaults. Documented as an optional `$ref`, not `anyOf: [ref, null]`: a client
+# generated from a nullable body sends its "unset" marker as the JSON (openapi-python-client
+# raised `TypeError: Object of type Unset is not JSON serializable`).
+OptionalNoteBody = Annotated[
+    NoteBody, BeforeValidator(_none_is_no_body), Body(default_factory=NoteBody)
+]
+OptionalApproveBody = Annotated[
+    ApproveBody, BeforeValidator(_none_is_no_body), Body(default_factory=ApproveBody)
+]
+
+
 def _with_etag(response: Response, result: ReturnOut) -> ReturnOut:
     response.headers["ETag"] = etag(result.version)
     return result
@@ -74,7 +91,8 @@ async def quote_return(
 
     The same body as `createReturn`. Per line: what can still be returned, until when, which
     resolutions and return methods are offered, and why not (`problems`); the estimated refund,
-    to the cent, and the decision the policy would take (with its trace).
+    to the cent, and the decision the policy would take: with its trace for an API key, the
+    action and a message for a portal token (which never sees the merchant's rules).
     """
     return await service.quote_return(
         session, caller, body, transit_buffer_days=settings.return_transit_buffer_days
@@ -102,9 +120,10 @@ async def create_return(
     """Request a return; it is judged by the policy at once and gets its RMA number.
 
     The return is born `pending_review`, `approved` (with instructions) or `rejected`, as the
-    policy decides (`decision` shows the rule and the facts). A hard term that refuses it —
-    window, final sale, quantity, unknown reason or method — is a 422 `not-returnable` whose
-    `errors[]` name each offending field. Emits `return.created`.
+    policy decides (`decision` shows an API key the rule and the facts, a portal token the
+    action and a message). A hard term that refuses it — window, final sale, quantity, unknown
+    reason or method — is a 422 `not-returnable` whose `errors[]` name each offending field.
+    Emits `return.created`.
     """
     result = await service.create_return(
         session, caller, body, transit_buffer_days=settings.return_transit_buffer_days
@@ -174,7 +193,7 @@ async def approve_return(
     return_id: uuid.UUID,
     response: Response,
     session: SessionDep,
-    body: Annotated[ApproveBody | None, Body()] = None,
+    body: OptionalApproveBody,
     if_match: IfMatchHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
@@ -184,7 +203,7 @@ async def approve_return(
     `keep_item: true` approves a keep-the-item return: no parcel, it can be refunded and
     completed at once. Emits `return.approved`.
     """
-    result = await transitions.approve(session, caller, return_id, body or ApproveBody(), if_match)
+    result = await transitions.approve(session, caller, return_id, body, if_match)
     return _with_etag(response, result)
 
 
@@ -198,13 +217,13 @@ async def reject_return(
     return_id: uuid.UUID,
     response: Response,
     session: SessionDep,
-    body: Annotated[NoteBody | None, Body()] = None,
+    body: OptionalNoteBody,
     if_match: IfMatchHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
 ) -> ReturnOut:
     """Reject a return waiting for review, with a note for the customer."""
-    result = await transitions.reject(session, caller, return_id, body or NoteBody(), if_match)
+    result = await transitions.reject(session, caller, return_id, body, if_match)
     return _with_etag(response, result)
 
 
@@ -218,13 +237,13 @@ async def cancel_return(
     return_id: uuid.UUID,
     response: Response,
     session: SessionDep,
-    body: Annotated[NoteBody | None, Body()] = None,
+    body: OptionalNoteBody,
     if_match: IfMatchHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:write", "returns:manage"),
 ) -> ReturnOut:
     """Cancel a return before it ships (the customer, or the merchant)."""
-    result = await transitions.cancel(session, caller, return_id, body or NoteBody(), if_match)
+    result = await transitions.cancel(session, caller, return_id, body, if_match)
     return _with_etag(response, result)
 
 
@@ -311,11 +330,11 @@ async def complete_return(
     return_id: uuid.UUID,
     response: Response,
     session: SessionDep,
-    body: Annotated[NoteBody | None, Body()] = None,
+    body: OptionalNoteBody,
     if_match: IfMatchHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
 ) -> ReturnOut:
     """Close a received (or keep-the-item) return."""
-    result = await transitions.complete(session, caller, return_id, body or NoteBody(), if_match)
+    result = await transitions.complete(session, caller, return_id, body, if_match)
     return _with_etag(response, result)

@@ -84,10 +84,14 @@ class ReturnRequest(_Body):
 
 
 class NoteBody(_Body):
+    """An optional note on a status change; the whole body may be left out."""
+
     note: Note | None = None
 
 
 class ApproveBody(_Body):
+    """How to approve; the whole body may be left out (a plain approval)."""
+
     note: Note | None = None
     keep_item: StrictBool = Field(
         default=False, description="Refund without the parcel (items not worth shipping)."
@@ -202,8 +206,13 @@ class MatchedRule(BaseModel):
 
 
 class DecisionOut(BaseModel):
-    policy_version: int
+    """The policy's decision as the merchant sees it: the rule that decided, the trace of
+    every rule checked and the facts they were checked on (`audience: merchant`)."""
+
+    audience: Literal["merchant"]
     action: Action
+    message: str = Field(description="What the customer is told (their decision's message).")
+    policy_version: int
     matched_rule: MatchedRule | None
     deciding_item: str | None
     trace: list[dict[str, Any]] = Field(
@@ -211,6 +220,22 @@ class DecisionOut(BaseModel):
         "that failed with the expected and the actual value."
     )
     facts: dict[str, Any] = Field(description="The facts the decision was taken on.")
+
+
+class CustomerDecision(BaseModel):
+    """The policy's decision as a customer (a portal token) sees it: the action and a message
+    to show, never the merchant's rules, thresholds or the facts they were checked on
+    (`audience: customer`)."""
+
+    audience: Literal["customer"]
+    action: Action
+    message: str = Field(description="What to tell the customer, in plain words.")
+
+
+# Who sees what is decided by the credential: an API key gets `DecisionOut`, a portal token
+# `CustomerDecision`. One field whose two shapes share `audience`, `action` and `message`, so
+# a client reads those without narrowing and narrows on `audience` for the trace.
+Decision = Annotated[DecisionOut | CustomerDecision, Field(discriminator="audience")]
 
 
 class RefundOut(BaseModel):
@@ -260,7 +285,11 @@ class ReturnOut(BaseModel):
     keep_item: bool
     instructions: Instructions | None
     items: list[ReturnItemOut]
-    decision: DecisionOut
+    decision: Decision = Field(
+        description="What the policy decided when the return was requested: `merchant` for an "
+        "API key (with the rule, trace and facts), `customer` for a portal token (the action "
+        "and a message only)."
+    )
     refund_breakdown: RefundBreakdownOut
     amounts: Money
     refunds: list[RefundOut]
@@ -317,4 +346,7 @@ class QuoteOut(BaseModel):
     lines: list[QuoteLine]
     fees: FeesOut
     estimated_refund: RefundBreakdownOut | None
-    decision: DecisionOut | None = Field(description="What the policy would decide.")
+    decision: Decision | None = Field(
+        description="What the policy would decide; null when the request is not eligible. "
+        "`merchant` for an API key, `customer` for a portal token (as on a return)."
+    )

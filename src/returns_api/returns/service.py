@@ -32,6 +32,8 @@ from returns_api.returns.assessment import Assessment, assess, gather_facts
 from returns_api.returns.exceptions import NotReturnable, ReturnNotFound
 from returns_api.returns.repository import ReturnFilters, ReturnRepository
 from returns_api.returns.schemas import (
+    CustomerDecision,
+    DecisionOut,
     FeesOut,
     QuoteLine,
     QuoteOut,
@@ -289,7 +291,7 @@ async def create_return(
         result = views.return_out(values, items, [], [change])
         event = return_event_row("return.created", result, previous_status=None)
         if await repo.insert(values, items, change, event):
-            return result
+            return shown_to(caller, result)
     # 1e12 numbers: five clashes in a row means something else is wrong
     raise RuntimeError(f"no free RMA number in {_RMA_ATTEMPTS} attempts")
 
@@ -334,14 +336,19 @@ async def quote_return(
     eligible_lines = [la for la in ctx.assessment.lines if not la.problems and la.line]
     all_eligible = not ctx.assessment.all_problems
     estimate = None
-    decision = None
+    decision: DecisionOut | CustomerDecision | None = None
     if eligible_lines:
         pseudo_id = new_id()
         sub_ctx = replace(ctx, assessment=Assessment(lines=eligible_lines, problems=[]))
         items = _item_rows(sub_ctx, pseudo_id)
         estimate = RefundBreakdownOut.model_validate(_requested_breakdown(sub_ctx, items))
         if all_eligible:
-            decision = views.decision_out(await _decide(session, ctx, transit_buffer_days))
+            judged = await _decide(session, ctx, transit_buffer_days)
+            decision = (
+                views.customer_decision(judged["action"])
+                if caller.is_customer
+                else views.decision_out(judged)
+            )
     return QuoteOut(
         order_id=ctx.order["id"],
         currency=ctx.order["currency"],
@@ -384,7 +391,13 @@ def _visible(caller: Caller, row: Row) -> bool:
 
 
 async def get_return(session: AsyncSession, caller: Caller, return_id: uuid.UUID) -> ReturnOut:
-    return await render(session, return_id, caller)
+    return shown_to(caller, await render(session, return_id, caller))
+
+
+def shown_to(caller: Caller, result: ReturnOut) -> ReturnOut:
+    """The return as `caller` may see it: a customer gets the customer-facing decision; the
+    merchant (and every event, which webhooks deliver to the merchant) the full one."""
+    return views.for_customer(result) if caller.is_customer else result
 
 
 async def render(

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.dependencies import Caller
-from returns_api.core.clock import utcnow
+from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
-from returns_api.core.http import etag, if_match_allows
+from returns_api.core.http import etag, refused_if_match
 from returns_api.core.ids import new_id
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.service import policy_version
@@ -46,6 +46,7 @@ from returns_api.returns.service import (
     load_visible,
     record_return_event,
     render,
+    shown_to,
 )
 from returns_api.returns.status import RELEASED, ReturnStatus, can_transition
 from returns_api.webhooks.definitions import EventType
@@ -57,11 +58,10 @@ _MILESTONE_OF: dict[ReturnStatus, str] = {S.APPROVED: "approved_at", S.RECEIVED:
 
 
 def check_if_match(if_match: str | None, version: int) -> None:
-    if not if_match_allows(if_match, version):
-        raise StaleVersion(
-            f"The return has changed since you read it (its ETag is now {etag(version)}).",
-            current_etag=etag(version),
-        )
+    changed = f"The return has changed since you read it (its ETag is now {etag(version)})."
+    refused = refused_if_match(if_match, version, changed)
+    if refused is not None:
+        raise StaleVersion(refused, current_etag=etag(version))
 
 
 async def _load_for_change(
@@ -124,7 +124,7 @@ async def _apply(
     result = await render(session, row["id"])
     if event is not None:
         await record_return_event(session, event, result, previous_status=current.value)
-    return result
+    return shown_to(caller, result)
 
 
 async def approve(
@@ -221,7 +221,7 @@ async def record_tracking(
         "event": event.status,
         "tracking_number": values["tracking_number"],
         "carrier": values["carrier"],
-        "occurred_at": occurred_at.isoformat(),
+        "occurred_at": rfc3339(occurred_at),
     }
     if current is S.IN_TRANSIT:
         return await _apply(

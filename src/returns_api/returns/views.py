@@ -6,11 +6,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from returns_api.core.driver import Row
+from returns_api.policies.rules import Action
 from returns_api.returns.schemas import (
+    CustomerDecision,
     DecisionOut,
     ReturnOut,
     ReturnPage,
 )
+
+# What the customer is told of each decision: the outcome in words, never why (the rule, its
+# thresholds and the facts are the merchant's). Worded to fit a quote and a return alike.
+CUSTOMER_MESSAGES: dict[Action, str] = {
+    "approve": "Approved: send the items back as the return instructions say.",
+    "approve_keep_item": "Approved: keep the items, there is nothing to send back.",
+    "review": "To be reviewed by the shop; you will hear back once it is decided.",
+    "reject": "Not accepted under the shop's return policy.",
+}
 
 
 def _item(item: Row) -> dict[str, Any]:
@@ -41,8 +52,10 @@ def _item(item: Row) -> dict[str, Any]:
 def _decision(decision: Mapping[str, Any]) -> dict[str, Any]:
     rule_id = decision.get("matched_rule_id")
     return {
-        "policy_version": decision["policy_version"],
+        "audience": "merchant",
         "action": decision["action"],
+        "message": CUSTOMER_MESSAGES[decision["action"]],
+        "policy_version": decision["policy_version"],
         "matched_rule": {"id": rule_id, "name": decision.get("matched_rule_name") or rule_id}
         if rule_id
         else None,
@@ -63,6 +76,22 @@ def _money(row: Row) -> dict[str, int]:
 
 def decision_out(decision: Mapping[str, Any]) -> DecisionOut:
     return DecisionOut.model_validate(_decision(decision))
+
+
+def customer_decision(action: Action) -> CustomerDecision:
+    return CustomerDecision(audience="customer", action=action, message=CUSTOMER_MESSAGES[action])
+
+
+def for_customer(result: ReturnOut) -> ReturnOut:
+    """The return as its customer (a portal token) sees it: the customer-facing decision, and
+    the timeline's birth entry, whose note the service writes from the decision (it names the
+    rule), told in the decision's message instead. A copy: nothing is validated again."""
+    decision = customer_decision(result.decision.action)
+    timeline = [
+        entry.model_copy(update={"note": decision.message}) if entry.kind == "created" else entry
+        for entry in result.timeline
+    ]
+    return result.model_copy(update={"decision": decision, "timeline": timeline})
 
 
 def _summary(row: Row, items: Sequence[Row]) -> dict[str, Any]:

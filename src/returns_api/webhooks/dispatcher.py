@@ -30,7 +30,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from returns_api.core.clock import utcnow
+from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.ids import new_id
 from returns_api.core.settings import Settings
 from returns_api.returns.expiry import expire_overdue
@@ -414,7 +414,7 @@ class Dispatcher:
             return None
         failing_since = await repo.endpoint_failing(work["endpoint_id"], now)
         if now - failing_since >= self.config.disable_after:
-            return f"failing continuously since {failing_since.isoformat()}"
+            return f"failing continuously since {rfc3339(failing_since)}"
         return None
 
 

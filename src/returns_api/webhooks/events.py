@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.clock import utcnow
+from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.db import table_of
 from returns_api.core.driver import Prepared, run
 from returns_api.core.ids import new_id
@@ -67,12 +68,12 @@ def event_row(
 
 
 def envelope(
-    event_id: uuid.UUID, type_: str, created_at: Any, data: dict[str, Any]
+    event_id: uuid.UUID, type_: str, created_at: datetime, data: dict[str, Any]
 ) -> dict[str, Any]:
     """The payload subscribers receive and `GET /v1/events/{id}` shows."""
     return {
         "id": str(event_id),
         "type": type_,
-        "created_at": created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": rfc3339(created_at),
         "data": data,
     }

@@ -19,7 +19,10 @@ from returns_api.returns.status import ReturnStatus
 
 
 class ReturnEventData(BaseModel):
-    object: ReturnOut = Field(description="The return exactly as `GET /v1/returns/{id}` shows it.")
+    object: ReturnOut = Field(
+        description="The return exactly as `GET /v1/returns/{id}` shows it to an API key: its "
+        "`decision` is always the merchant's (`audience: merchant`), with the trace and facts."
+    )
     previous_status: ReturnStatus | None = Field(
         description="The status it came from; null for `return.created`."
     )
