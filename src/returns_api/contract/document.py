@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Final
 
@@ -29,7 +28,14 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from returns_api.auth.scopes import SCOPE_DESCRIPTIONS
-from returns_api.contract.examples import EXAMPLES
+from returns_api.contract.examples import (
+    JSON,
+    Examples,
+    add_request_example,
+    add_response_example,
+    set_example,
+)
+from returns_api.contract.links import LINKS
 from returns_api.core.errors import (
     PROBLEM_JSON,
     Forbidden,
@@ -41,7 +47,6 @@ from returns_api.core.errors import (
 from returns_api.core.idempotency import InvalidKey, KeyInFlight, KeyReused
 from returns_api.portal.tokens import PORTAL_SCOPES
 
-JSON: Final = "application/json"
 SCHEME: Final = "bearerAuth"
 PROBLEM_REF: Final = {"$ref": "#/components/schemas/Problem"}
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
@@ -119,67 +124,6 @@ HEADERS: Final[dict[str, dict[str, Any]]] = {
 # Standard Webhooks request headers, as documented on every webhook.
 WEBHOOK_HEADERS: Final = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
-# Where a response leads: (operationId, status) → {link name: link}. Parameters come from
-# the response (`$response.body#/id`), or from the request (`$request.path.…`).
-_RETURN_ID = {"return_id": "$response.body#/id"}
-_AFTER_RETURN = {
-    name: {"operationId": op, "parameters": _RETURN_ID}
-    for name, op in (
-        ("GetReturn", "getReturn"),
-        ("ApproveReturn", "approveReturn"),
-        ("RejectReturn", "rejectReturn"),
-        ("CancelReturn", "cancelReturn"),
-        ("RecordTrackingEvent", "recordTrackingEvent"),
-        ("ReceiveReturn", "receiveReturn"),
-        ("RefundReturn", "refundReturn"),
-        ("CompleteReturn", "completeReturn"),
-    )
-}
-_ENDPOINT_ID = {"endpoint_id": "$response.body#/id"}
-_AFTER_ENDPOINT = {
-    name: {"operationId": op, "parameters": _ENDPOINT_ID}
-    for name, op in (
-        ("GetWebhookEndpoint", "getWebhookEndpoint"),
-        ("UpdateWebhookEndpoint", "updateWebhookEndpoint"),
-        ("DeleteWebhookEndpoint", "deleteWebhookEndpoint"),
-        ("RotateWebhookSecret", "rotateWebhookSecret"),
-        ("SendWebhookPing", "sendWebhookPing"),
-        ("ListWebhookDeliveries", "listWebhookDeliveries"),
-    )
-}
-LINKS: Final[dict[tuple[str, str], dict[str, dict[str, Any]]]] = {
-    ("upsertOrder", "200"): {
-        "GetOrder": {"operationId": "getOrder", "parameters": {"order_id": "$response.body#/id"}}
-    },
-    ("upsertOrder", "201"): {
-        "GetOrder": {"operationId": "getOrder", "parameters": {"order_id": "$response.body#/id"}}
-    },
-    ("createReturn", "201"): _AFTER_RETURN,
-    ("approveReturn", "200"): _AFTER_RETURN,
-    ("recordTrackingEvent", "200"): _AFTER_RETURN,
-    ("receiveReturn", "200"): _AFTER_RETURN,
-    ("refundReturn", "201"): _AFTER_RETURN,
-    ("createWebhookEndpoint", "201"): _AFTER_ENDPOINT,
-    ("deleteWebhookEndpoint", "204"): {
-        "GetDeletedWebhookEndpoint": {
-            "operationId": "getWebhookEndpoint",
-            "parameters": {"endpoint_id": "$request.path.endpoint_id"},
-        }
-    },
-    ("sendWebhookPing", "202"): {
-        "GetEvent": {
-            "operationId": "getEvent",
-            "parameters": {"event_id": "$response.body#/event_id"},
-        }
-    },
-    ("updatePolicy", "201"): {
-        "GetPolicyVersion": {
-            "operationId": "getPolicyVersion",
-            "parameters": {"version": "$response.body#/version"},
-        }
-    },
-}
-
 
 def openapi_for(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """The `app.openapi` replacement: the completed document, built once."""
@@ -202,7 +146,7 @@ def build_document(app: FastAPI) -> dict[str, Any]:
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
     )
     components = document.setdefault("components", {})
-    examples = _Examples(schemas=components.get("schemas", {}))
+    examples = Examples(schemas=components.get("schemas", {}))
     for route in iter_route_contexts(app.routes):
         if isinstance(route.original_route, APIRoute) and route.include_in_schema:
             for method in sorted(route.methods or ()):
@@ -226,9 +170,7 @@ def build_document(app: FastAPI) -> dict[str, Any]:
 # --- one operation --------------------------------------------------------------------------
 
 
-def _complete_operation(
-    operation: dict[str, Any], route: RouteContext, examples: _Examples
-) -> None:
+def _complete_operation(operation: dict[str, Any], route: RouteContext, examples: Examples) -> None:
     summary, details = _docstring(route)
     operation["summary"] = route.summary or summary
     parameters = {p["name"]: p for p in operation.get("parameters", [])}
@@ -289,13 +231,13 @@ def _complete_operation(
         if 200 <= code < 300:
             if response.get("description") == "Successful Response":  # FastAPI's default
                 response["description"] = HTTPStatus(code).phrase
-            _add_response_example(operation, response, examples)
+            add_response_example(operation, response, examples)
             links = LINKS.get((operation["operationId"], key))
             if links:
                 response["links"] = copy.deepcopy(links)
     operation["responses"] = dict(sorted(responses.items()))
     if has_body:
-        _add_request_example(operation, examples)
+        add_request_example(operation, examples)
 
 
 def _docstring(route: RouteContext) -> tuple[str, str]:
@@ -362,7 +304,7 @@ _MALFORMED_BODY: Final = {
 }
 
 
-def _as_problem(response: dict[str, Any], status: int, examples: _Examples) -> None:
+def _as_problem(response: dict[str, Any], status: int, examples: Examples) -> None:
     """Errors are `application/problem+json` only, listing the problem types they carry."""
     content = response.get("content", {})
     kinds = content.get(PROBLEM_JSON, {}).get("examples", {})
@@ -375,70 +317,10 @@ def _as_problem(response: dict[str, Any], status: int, examples: _Examples) -> N
     response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF, "examples": refs}}
 
 
-@dataclass
-class _Examples:
-    """Examples defined once under `components/examples` and referenced, as the same ones
-    serve many operations; `schemas` are the document's, for their own `examples`."""
-
-    schemas: dict[str, Any]
-    shared: dict[str, Any] = field(default_factory=dict)
-
-    def share(self, key: str, example: dict[str, Any]) -> dict[str, str]:
-        self.shared.setdefault(key, example)
-        return {"$ref": f"#/components/examples/{key}"}
-
-    def of_schema(self, name: str) -> Any:
-        """examples.json's example of a schema, else the model's own (`json_schema_extra`)."""
-        if name in EXAMPLES["schemas"]:
-            return EXAMPLES["schemas"][name]
-        return next(iter(self.schemas.get(name, {}).get("examples", [])), None)
-
-
-def _schema_name(schema: dict[str, Any]) -> str | None:
-    """The component a body schema stands for (also through `anyOf: [ref, null]`)."""
-    ref = schema.get("$ref")
-    if ref is None:
-        refs = [option["$ref"] for option in schema.get("anyOf", []) if "$ref" in option]
-        ref = refs[0] if len(refs) == 1 else None
-    return None if ref is None else str(ref).rsplit("/", 1)[-1]
-
-
-def _add_request_example(operation: dict[str, Any], examples: _Examples) -> None:
-    media = operation["requestBody"].get("content", {}).get(JSON)
-    if media is not None and "example" not in media and "examples" not in media:
-        _set_example(media, examples, operation["operationId"], "request")
-
-
-def _add_response_example(
-    operation: dict[str, Any], response: dict[str, Any], examples: _Examples
-) -> None:
-    for media_type, media in response.get("content", {}).items():
-        if "example" in media or "examples" in media:
-            continue
-        if media_type == JSON:
-            _set_example(media, examples, operation["operationId"], "response")
-        else:  # text (metrics): small, inline
-            own = EXAMPLES["operations"].get(operation["operationId"], {})
-            if "response" in own:
-                media["example"] = own["response"]
-
-
-def _set_example(media: dict[str, Any], examples: _Examples, operation_id: str, part: str) -> None:
-    """The operation's own example (examples.json `operations`), else its schema's."""
-    own = EXAMPLES["operations"].get(operation_id, {})
-    if part in own:
-        key, value = f"{operation_id}{part.capitalize()}", own[part]
-    else:
-        key = _schema_name(media.get("schema", {})) or ""
-        value = examples.of_schema(key)
-    if value is not None:
-        media["examples"] = {key: examples.share(key, {"summary": f"A {key}", "value": value})}
-
-
 # --- webhooks, tags, security scheme ---------------------------------------------------------
 
 
-def _complete_webhook(operation: dict[str, Any], examples: _Examples) -> None:
+def _complete_webhook(operation: dict[str, Any], examples: Examples) -> None:
     operation.pop("security", None)
     for parameter in operation.get("parameters", []):
         if parameter["name"] in WEBHOOK_HEADERS:
@@ -447,7 +329,7 @@ def _complete_webhook(operation: dict[str, Any], examples: _Examples) -> None:
         response.pop("content", None)
     media = operation.get("requestBody", {}).get("content", {}).get(JSON)
     if media is not None and "examples" not in media:
-        _set_example(media, examples, operation["operationId"], "request")
+        set_example(media, examples, operation["operationId"], "request")
 
 
 def _tags(document: dict[str, Any]) -> list[dict[str, str]]:
