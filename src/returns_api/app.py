@@ -32,8 +32,8 @@ from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
 from returns_api.returns.router import router as returns_router
 from returns_api.webhooks.catalog import register_webhooks
-from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig, DispatcherMetrics
 from returns_api.webhooks.router import router as webhooks_router
+from returns_api.worker import Background
 
 # FastAPI's native OpenTelemetry, off unless RETURNS_OPENTELEMETRY asks for it.
 _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
@@ -54,25 +54,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         stop = asyncio.Event()
-        dispatcher_task = None
+        background_task = None
         if settings.run_dispatcher_in_process:
-            # Embedded mode: one dispatcher inside the API process (turn off when running
+            # Embedded mode: a worker's jobs inside the API process (turn off when running
             # `returns-api worker` processes instead).
-            dispatcher = Dispatcher(
-                app.state.sessionmaker,
-                DispatcherConfig.from_settings(settings),
-                DispatcherMetrics(app.state.metrics.registry),
-            )
-            dispatcher_task = asyncio.create_task(dispatcher.run(stop))
+            background = Background(app.state.sessionmaker, settings, app.state.metrics.registry)
+            background_task = asyncio.create_task(background.run(stop))
         if settings.gc_freeze_after_startup:
             freeze_startup_heap()
         try:
             yield
         finally:
             stop.set()
-            if dispatcher_task is not None:
-                await dispatcher_task
-                await dispatcher.aclose()
+            if background_task is not None:
+                await background_task
+                await background.aclose()
             await engine.dispose()
 
     app = FastAPI(

@@ -70,7 +70,7 @@ def worker(
     ] = None,
 ) -> None:
     """Run a webhook dispatcher (as many processes as you like, on PostgreSQL)."""
-    from returns_api.webhooks.worker import run_worker
+    from returns_api.worker import run_worker
 
     run_worker(Settings(), metrics_port=metrics_port)
 

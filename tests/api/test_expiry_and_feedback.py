@@ -18,12 +18,12 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import select, text, update
 
-from returns_api.returns.expiry import expire_overdue
+from returns_api.returns.expiry import ExpirySweep, expire_overdue
 from returns_api.returns.models import ReturnChange
-from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig, DispatcherMetrics
 from returns_api.webhooks.models import Event
+from returns_api.worker import Background
 from tests.api.test_foundation import assert_problem
-from tests.conftest import bearer, new_api_key
+from tests.conftest import bearer, make_settings, new_api_key
 from tests.factories import ALL_STAFF_SCOPES, Api, line
 
 SWEEPER = "returns-api (expiry sweep)"
@@ -192,16 +192,13 @@ async def test_a_return_locked_by_a_request_is_left_for_the_next_sweep(
     assert await _status(api, busy) == "expired"
 
 
-async def test_the_dispatcher_loop_runs_the_sweep(app: FastAPI, api: Api) -> None:
+async def test_the_worker_runs_the_sweep_every_interval(app: FastAPI, api: Api) -> None:
     rid = await _approved_return(app, api, "ord_1", days_ago=15)
     registry = CollectorRegistry()
-    dispatcher = Dispatcher(
-        app.state.sessionmaker,
-        DispatcherConfig(poll_seconds=0.01, expiry_sweep_seconds=3600),
-        DispatcherMetrics(registry),
-    )
+    settings = make_settings(app.state.settings.database_url, expiry_sweep_seconds=3600)
+    background = Background(app.state.sessionmaker, settings, registry)
     stop = asyncio.Event()
-    task = asyncio.create_task(dispatcher.run(stop))
+    task = asyncio.create_task(background.run(stop))
     try:
         for _ in range(500):
             if await _status(api, rid) == "expired":
@@ -213,14 +210,12 @@ async def test_the_dispatcher_loop_runs_the_sweep(app: FastAPI, api: Api) -> Non
         later = await _approved_return(app, api, "ord_2", days_ago=15)
         await asyncio.sleep(0.1)
         assert await _status(api, later) == "approved"
-        assert await dispatcher.sweep_if_due() == 0
     finally:
         stop.set()
         await task
-        await dispatcher.aclose()
-    off = Dispatcher(app.state.sessionmaker, DispatcherConfig(expiry_sweep_seconds=0))
-    assert await off.sweep_if_due() == 0
-    await off.aclose()
+        await background.aclose()
+    off = ExpirySweep(app.state.sessionmaker, 0)
+    await asyncio.wait_for(off.run(asyncio.Event()), 5)  # returns at once: no sweeping
     assert await _status(api, later) == "approved"
 
 

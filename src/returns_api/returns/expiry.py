@@ -3,18 +3,22 @@ within the policy's `ship_within_days` of the approval expires, and its units be
 returnable again. "Left" means the return moved on from `approved` (in transit, or
 cancelled); keep-the-item returns have no parcel and never expire.
 
-A periodic sweep run by the dispatcher loop (`returns-api worker`, or the API process in
-embedded mode) finds due returns in bounded batches, each batch in its own transaction,
-and moves each through the same transition machinery as a person would: a timeline entry
-and a `return.expired` event carrying the previous status.
+`ExpirySweep` runs beside the webhook dispatcher in each worker (`returns-api worker`, or
+the API process in embedded mode; see `returns_api.worker`). It finds due returns in bounded
+batches, each batch in its own transaction, and moves each through the same transition
+machinery as a person would: a timeline entry and a `return.expired` event carrying the
+previous status.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
+from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -124,3 +128,43 @@ async def expire_overdue(
         if expired < batch_size:
             return total, False
     return total, True
+
+
+class ExpirySweep:
+    """Every `interval_seconds` (0: never), expire approved returns not shipped in time.
+    Several workers may sweep at once: SKIP LOCKED shares the due returns out."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        interval_seconds: float,
+        registry: CollectorRegistry | None = None,
+        worker_id: str = "",
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.interval = interval_seconds
+        self.worker_id = worker_id
+        self.expired = Counter(
+            "returns_expired_total",
+            "Approved returns expired by the sweep (not shipped in time).",
+            registry=registry or CollectorRegistry(),
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sweep until `stop` is set; a backlog is taken slice after slice without waiting."""
+        while self.interval > 0 and not stop.is_set():
+            if not await self.sweep_once():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.interval)
+
+    async def sweep_once(self) -> bool:
+        """One bounded sweep; True when more returns may be due."""
+        try:
+            expired, more = await expire_overdue(self.sessionmaker)
+        except Exception as exc:  # a database hiccup must not kill the worker
+            log.error("expiry_sweep_error", exc_info=exc)
+            return False
+        if expired:
+            log.info("returns_expired", count=expired, worker=self.worker_id)
+            self.expired.inc(expired)
+        return more

@@ -33,7 +33,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.ids import new_id
 from returns_api.core.settings import Settings
-from returns_api.returns.expiry import expire_overdue
 from returns_api.webhooks import retry, signing, ssrf
 from returns_api.webhooks.events import envelope, record_event
 from returns_api.webhooks.repository import OutboxRepository
@@ -58,7 +57,6 @@ class DispatcherConfig:
     schedule: tuple[timedelta, ...] = retry.DEFAULT_SCHEDULE
     disable_after: timedelta = timedelta(days=5)
     allow_private_urls: bool = False
-    expiry_sweep_seconds: float = 60.0  # 0: no expiry sweep in this dispatcher
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     @classmethod
@@ -72,7 +70,6 @@ class DispatcherConfig:
             schedule=tuple(timedelta(seconds=s) for s in settings.webhooks_retry_schedule_seconds),
             disable_after=timedelta(hours=settings.webhooks_disable_after_hours),
             allow_private_urls=settings.webhooks_allow_private_urls,
-            expiry_sweep_seconds=settings.expiry_sweep_seconds,
         )
 
 
@@ -93,11 +90,6 @@ class DispatcherMetrics:
         self.oldest_pending = Gauge(
             "returns_webhook_oldest_pending_seconds",
             "Age of the oldest delivery not yet finished.",
-            registry=registry,
-        )
-        self.expired = Counter(
-            "returns_expired_total",
-            "Approved returns expired by the sweep (not shipped in time).",
             registry=registry,
         )
 
@@ -129,7 +121,6 @@ class Dispatcher:
         self.config = config
         self.metrics = metrics or DispatcherMetrics(CollectorRegistry())
         self._rng = random.Random()
-        self._next_sweep = 0.0  # monotonic; the first round sweeps
         # Keep-alive only for plain http: pinned https connections must not be shared
         # between host names that happen to resolve to one address (SNI/certificate).
         timeout = httpx.Timeout(config.timeout_seconds)
@@ -156,7 +147,6 @@ class Dispatcher:
         """Work until `stop` is set; then finish the batch in flight and return."""
         log.info("dispatcher_started", worker=self.config.worker_id)
         while not stop.is_set():
-            await self.sweep_if_due()
             try:
                 done = await self.run_once()
             except Exception as exc:  # a database hiccup must not kill the worker
@@ -166,25 +156,6 @@ class Dispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.config.poll_seconds)
         log.info("dispatcher_stopped", worker=self.config.worker_id)
-
-    async def sweep_if_due(self) -> int:
-        """Every `expiry_sweep_seconds`, expire approved returns not shipped in time (the
-        periodic job rides on the dispatcher loop; SKIP LOCKED lets workers share it)."""
-        interval = self.config.expiry_sweep_seconds
-        if interval <= 0 or time.monotonic() < self._next_sweep:
-            return 0
-        self._next_sweep = time.monotonic() + interval
-        try:
-            expired, more = await expire_overdue(self.sessionmaker)
-        except Exception as exc:  # like a delivery round: log, keep the worker alive
-            log.error("expiry_sweep_error", exc_info=exc)
-            return 0
-        if more:  # a backlog: take the next slice after the next delivery round
-            self._next_sweep = 0.0
-        if expired:
-            log.info("returns_expired", count=expired, worker=self.config.worker_id)
-            self.metrics.expired.inc(expired)
-        return expired
 
     async def run_once(self) -> int:
         """Route new events, then claim and deliver one batch. Returns deliveries finished."""

@@ -1,4 +1,9 @@
-"""`returns-api worker`: a dispatcher in its own process, stopped cleanly by SIGTERM/SIGINT."""
+"""A worker's background jobs, and `returns-api worker`, which runs them in a process of its own.
+
+`Background` is what a worker does: deliver webhooks (the dispatcher) and expire returns not
+shipped in time (the expiry sweep), side by side. `returns-api worker` runs it until
+SIGTERM/SIGINT; in embedded mode the API process runs it too (`app.py`).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,37 @@ import signal
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, start_http_server
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.core.db import make_engine, make_sessionmaker
 from returns_api.core.heap import freeze_startup_heap
 from returns_api.core.logging import configure_logging
 from returns_api.core.settings import Settings
+from returns_api.returns.expiry import ExpirySweep
 from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig, DispatcherMetrics
+
+
+class Background:
+    """The webhook dispatcher and the expiry sweep of one process."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        registry: CollectorRegistry,
+    ) -> None:
+        config = DispatcherConfig.from_settings(settings)
+        self.dispatcher = Dispatcher(sessionmaker, config, DispatcherMetrics(registry))
+        self.expiry = ExpirySweep(
+            sessionmaker, settings.expiry_sweep_seconds, registry, worker_id=config.worker_id
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set; then the delivery batch in flight finishes."""
+        await asyncio.gather(self.dispatcher.run(stop), self.expiry.run(stop))
+
+    async def aclose(self) -> None:
+        await self.dispatcher.aclose()
 
 
 async def _main(settings: Settings, metrics_port: int | None) -> None:
@@ -20,11 +50,7 @@ async def _main(settings: Settings, metrics_port: int | None) -> None:
     if metrics_port is not None:
         start_http_server(metrics_port, registry=registry)
     engine = make_engine(settings)
-    dispatcher = Dispatcher(
-        make_sessionmaker(engine),
-        DispatcherConfig.from_settings(settings),
-        DispatcherMetrics(registry),
-    )
+    background = Background(make_sessionmaker(engine), settings, registry)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -34,9 +60,9 @@ async def _main(settings: Settings, metrics_port: int | None) -> None:
     if settings.gc_freeze_after_startup:
         freeze_startup_heap()
     try:
-        await dispatcher.run(stop)
+        await background.run(stop)
     finally:
-        await dispatcher.aclose()
+        await background.aclose()
         await engine.dispose()
 
 
