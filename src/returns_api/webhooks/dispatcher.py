@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import random
 import socket
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,9 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.ids import new_id
 from returns_api.core.settings import Settings
-from returns_api.webhooks import retry, signing, ssrf
-from returns_api.webhooks.events import envelope, record_event
+from returns_api.webhooks import retry
+from returns_api.webhooks.events import record_event
 from returns_api.webhooks.repository import OutboxRepository
+from returns_api.webhooks.sender import AttemptResult, Sender
 
 log = structlog.get_logger("returns_api.dispatcher")
 ROUTING_BATCH = 1000
@@ -44,7 +42,6 @@ ROUTING_BATCH = 1000
 # before it records them leaves them to their lease: they are sent again, with the same
 # webhook-id (at-least-once, as always).
 SETTLE_BATCH = 50
-USER_AGENT = "returns-api-webhooks/1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,22 +91,6 @@ class DispatcherMetrics:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class AttemptResult:
-    status_code: int | None
-    error: str | None
-    latency_ms: int
-    retry_after: timedelta | None = None
-
-
-def payload_bytes(work: Mapping[Any, Any]) -> bytes:
-    """The exact bytes signed and sent; the same on every retry."""
-    body = envelope(
-        work["event_id"], work["event_type"], work["event_created_at"], work["event_data"]
-    )
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -121,27 +102,17 @@ class Dispatcher:
         self.config = config
         self.metrics = metrics or DispatcherMetrics(CollectorRegistry())
         self._rng = random.Random()
-        # Keep-alive only for plain http: pinned https connections must not be shared
-        # between host names that happen to resolve to one address (SNI/certificate).
-        timeout = httpx.Timeout(config.timeout_seconds)
-        # As many kept-alive connections as sends in flight: httpx keeps 20 by default, and
-        # with more concurrent sends each extra one paid a new TCP connection.
-        self._http = httpx.AsyncClient(
-            timeout=timeout,
-            follow_redirects=False,
-            limits=httpx.Limits(
-                max_connections=config.concurrency, max_keepalive_connections=config.concurrency
-            ),
-        )
-        self._https = httpx.AsyncClient(
-            timeout=timeout,
-            follow_redirects=False,
-            limits=httpx.Limits(max_keepalive_connections=0),
+        self.sender = Sender(
+            timeout_seconds=config.timeout_seconds,
+            concurrency=config.concurrency,
+            allow_private_urls=config.allow_private_urls,
         )
 
     async def aclose(self) -> None:
-        await self._http.aclose()
-        await self._https.aclose()
+        await self.sender.aclose()
+
+    async def attempt(self, work: Mapping[Any, Any]) -> AttemptResult:
+        return await self.sender.attempt(work)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set; then finish the batch in flight and return."""
@@ -261,48 +232,6 @@ class Dispatcher:
         self.metrics.attempts.labels("ok").inc(len(delivered))
         self.metrics.deliveries.labels("succeeded").inc(len(delivered))
 
-    async def attempt(self, work: Mapping[Any, Any]) -> AttemptResult:
-        """One signed POST to the address that was checked; the receiver's body is never
-        read or stored."""
-        started = time.perf_counter()
-        now = utcnow()
-        try:
-            target = await ssrf.resolve_public(
-                work["url"], allow_private=self.config.allow_private_urls
-            )
-            url, extra_headers, extensions = ssrf.pinned_request_url(target)
-            body = payload_bytes(work)
-            headers = {
-                **signing.sign_headers(
-                    msg_id=str(work["event_id"]),
-                    body=body,
-                    secrets=_signing_secrets(work, now),
-                    timestamp=now,
-                ),
-                **extra_headers,
-                "content-type": "application/json",
-                "user-agent": USER_AGENT,
-            }
-            client = self._https if target.target.scheme == "https" else self._http
-            request = client.build_request(
-                "POST", url, content=body, headers=headers, extensions=extensions
-            )
-            # httpx's timeout bounds each read; this bounds the whole attempt, so a receiver
-            # trickling its answer cannot hold a batch (and its leases) for ever.
-            async with asyncio.timeout(self.config.timeout_seconds):
-                response = await client.send(request, stream=True)
-                await response.aclose()
-        except ssrf.UnsafeURL as exc:
-            return AttemptResult(None, f"refused: {exc}", _ms(started))
-        except (httpx.TimeoutException, TimeoutError):
-            return AttemptResult(None, "timeout", _ms(started))
-        except httpx.HTTPError as exc:
-            return AttemptResult(None, f"{type(exc).__name__}: {exc}"[:300], _ms(started))
-        retry_after = None
-        if response.status_code in (429, 503):
-            retry_after = retry.parse_retry_after(response.headers.get("retry-after"), now=now)
-        return AttemptResult(response.status_code, None, _ms(started), retry_after)
-
     async def _settle(
         self, work: Mapping[Any, Any], result: AttemptResult, *, final: bool = False
     ) -> None:
@@ -413,15 +342,3 @@ def subscribed(endpoint: Mapping[Any, Any], event: Mapping[Any, Any]) -> bool:
         return str(event["data"].get("endpoint_id")) == str(endpoint["id"])
     types = endpoint["event_types"]
     return "*" in types or event["type"] in types
-
-
-def _signing_secrets(work: Mapping[Any, Any], now: datetime) -> list[str]:
-    secrets = [work["secret"]]
-    expires = work["previous_secret_expires_at"]
-    if work["previous_secret"] and expires is not None and expires > now:
-        secrets.append(work["previous_secret"])
-    return secrets
-
-
-def _ms(started: float) -> int:
-    return int((time.perf_counter() - started) * 1000)
