@@ -15,7 +15,8 @@ from returns_api.analytics.schemas import (
     ProductSort,
     ReasonReport,
 )
-from returns_api.auth.dependencies import Caller, require
+from returns_api.auth.caller import Caller
+from returns_api.auth.dependencies import require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.money import Currency
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute

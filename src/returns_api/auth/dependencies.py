@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import Request, Security
 from fastapi.security import HTTPBearer, SecurityScopes
@@ -12,31 +10,11 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth import service
+from returns_api.auth.caller import Caller
 from returns_api.auth.scopes import effective_scopes
 from returns_api.core.errors import Forbidden, Unauthorized
 from returns_api.core.routing import after_commit, session_of
 from returns_api.portal.tokens import PORTAL_SCOPES, TOKEN_PREFIX, PortalTokens
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """An authenticated caller: a merchant API key, or a customer holding a portal token."""
-
-    kind: Literal["api_key", "portal"]
-    actor: str  # what timelines show: the key's name, or the customer's e-mail
-    scopes: frozenset[str]
-    key_id: uuid.UUID | None = None
-    order_id: str | None = None  # portal callers may only touch this order
-    customer_id: str | None = None
-
-    @property
-    def is_customer(self) -> bool:
-        return self.kind == "portal"
-
-    @property
-    def principal(self) -> str:
-        """A stable id for what the caller owns (idempotency keys are scoped to it)."""
-        return f"key:{self.key_id}" if self.kind == "api_key" else f"portal:{self.order_id}"
 
 
 class BearerAuth(HTTPBearer):

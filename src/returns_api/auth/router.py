@@ -6,7 +6,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from typing_extensions import TypeAliasType
 
-from returns_api.auth.dependencies import Caller, require
+from returns_api.auth.caller import Caller
+from returns_api.auth.dependencies import require
 from returns_api.auth.scopes import Scope
 from returns_api.core.errors import Unauthorized, problems
 from returns_api.core.routing import UnitOfWorkRoute

@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from returns_api.auth.dependencies import Caller, require
+from returns_api.auth.caller import Caller
+from returns_api.auth.dependencies import require
 from returns_api.core.clock import utcnow
 from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.routing import UnitOfWorkRoute

@@ -4,7 +4,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from returns_api.auth.dependencies import Caller, require
+from returns_api.auth.caller import Caller
+from returns_api.auth.dependencies import require
 from returns_api.core.errors import Unauthorized, problems
 from returns_api.core.http import IdempotencyKeyHeader
 from returns_api.core.idempotency import KeyInFlight, KeyReused

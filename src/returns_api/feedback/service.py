@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.auth.dependencies import Caller
+from returns_api.auth.caller import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.ids import new_id
 from returns_api.feedback.exceptions import FeedbackAlreadyGiven, FeedbackIsForCustomers

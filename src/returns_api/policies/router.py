@@ -4,7 +4,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from returns_api.auth.dependencies import Caller, authenticate_if_present, require
+from returns_api.auth.caller import Caller
+from returns_api.auth.dependencies import authenticate_if_present, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, etag, versioned
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute

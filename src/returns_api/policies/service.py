@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.auth.dependencies import Caller
+from returns_api.auth.caller import Caller
 from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.errors import Conflict, NotFound, PreconditionFailed
 from returns_api.core.http import etag, refused_if_match

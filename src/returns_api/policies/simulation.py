@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.auth.dependencies import Caller
+from returns_api.auth.caller import Caller
 from returns_api.core.driver import Row
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import Decision, evaluate

@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from returns_api.auth.dependencies import Caller
+from returns_api.auth.caller import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.driver import Row
 from returns_api.policies.service import PolicyVersionNotFound, policy_version

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BeforeValidator
 
-from returns_api.auth.dependencies import Caller, require
+from returns_api.auth.caller import Caller
+from returns_api.auth.dependencies import require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, etag, versioned
 from returns_api.core.idempotency import KeyInFlight, KeyReused

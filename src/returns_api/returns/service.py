@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.auth.dependencies import Caller
+from returns_api.auth.caller import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError, Unprocessable

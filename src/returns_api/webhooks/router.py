@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from returns_api.auth.dependencies import Caller, require
+from returns_api.auth.caller import Caller
+from returns_api.auth.dependencies import require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.http import IdempotencyKeyHeader
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
