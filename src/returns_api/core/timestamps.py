@@ -1,16 +1,27 @@
-"""Date-times as the API accepts them: RFC 3339 text with a UTC offset.
+"""Date-times as the API accepts them: RFC 3339 text with a UTC offset, years 1970 to 8999.
 
 pydantic would also read a number of seconds since 1970 (`0.5`, `"1700000000"`) as a
 date-time; the OpenAPI document promises `format: date-time`, so anything else is refused.
+
+The range keeps everything the service derives from a date-time inside the calendar: near
+year 1 or 9999 an offset cannot be converted to UTC, and a return window (up to ten years
+after delivery) or the 30-day analytics period before `to` would run past either end. The
+year is read as written, so the rule is a plain pattern on the text that clients can check
+too; with any offset the instant is still well inside Python's and the databases' range.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Final
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+
+EARLIEST_YEAR: Final = 1970
+LATEST_YEAR: Final = 8999
+# The same rule for clients (JSON Schema): the text starts with a year from 1970 to 8999.
+YEAR_PATTERN: Final = r"^(?:19[7-9][0-9]|[2-8][0-9]{3})-"
 
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
@@ -21,4 +32,15 @@ def _date_time_text(value: object) -> object:
     raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-11-04T15:30:00Z")
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_date_time_text)]
+def _within_years(value: datetime) -> datetime:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"the year must be from {EARLIEST_YEAR} to {LATEST_YEAR}")
+    return value
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_date_time_text),
+    AfterValidator(_within_years),
+    Field(json_schema_extra={"pattern": YEAR_PATTERN}),
+]
