@@ -5,6 +5,8 @@ databases; inside the range everything works to the edge."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -12,7 +14,7 @@ from fastapi import FastAPI
 from returns_api.auth.scopes import ALL_SCOPES
 from tests.api.test_foundation import assert_problem
 from tests.conftest import new_api_key
-from tests.factories import Api, order_body
+from tests.factories import Api, line, order_body
 
 VALIDATION_ERROR = "urn:returns-api:problem:validation-error"
 
@@ -120,3 +122,99 @@ async def test_date_times_at_the_edges_of_the_range_work(api: Api) -> None:
             f"/v1/returns/{rid}/tracking-events", {"status": "in_transit", "occurred_at": moment}
         )
         assert tracked.status_code == 200, tracked.text
+
+
+# --- money ---------------------------------------------------------------------------------
+# Each amount is at most 10^12 minor units and a line at most 100,000 units, but 500 lines
+# of 100,000 units at 10^12 are worth 5 x 10^19: past a bigint (create answered 500 while the
+# quote, computed in Python, answered 200) and past orjson's 64 bits (the decision's facts).
+
+MAX_AMOUNT = 10**12
+
+
+def _lines(count: int, *, quantity: int, unit_price: int, tax: int = 0) -> list[dict[str, Any]]:
+    return [
+        line(f"li_{n}", quantity=quantity, unit_price=unit_price, tax=tax) for n in range(count)
+    ]
+
+
+async def _put(api: Api, order_id: str, lines: list[dict[str, Any]], **kw: Any) -> httpx.Response:
+    body = order_body(lines=lines, **kw)
+    return await api.client.put(f"/v1/orders/{order_id}", json=body, headers=api.headers)
+
+
+@pytest.mark.parametrize(
+    ("lines", "location"),
+    [
+        # the combinations that answered 500 on create: past a bigint, past 64 bits
+        (_lines(93, quantity=100_000, unit_price=MAX_AMOUNT), "body.line_items.0.unit_price"),
+        (_lines(185, quantity=100_000, unit_price=MAX_AMOUNT), "body.line_items.0.unit_price"),
+        # one line worth more than an amount can be
+        (_lines(1, quantity=2, unit_price=MAX_AMOUNT), "body.line_items.0.unit_price"),
+        # lines that each fit, an order that does not
+        (_lines(2, quantity=1, unit_price=MAX_AMOUNT // 2 + 1), "body.line_items"),
+        (_lines(1, quantity=1, unit_price=MAX_AMOUNT, tax=1), "body.line_items"),
+    ],
+)
+async def test_an_order_worth_more_than_an_amount_can_be_is_a_422_naming_the_field(
+    api: Api, lines: list[dict[str, Any]], location: str
+) -> None:
+    assert_names(await _put(api, "ord_huge", lines), location)
+    assert_problem(await api.get("/v1/orders/ord_huge"), 404)
+
+
+async def test_shipping_counts_in_the_order_total(api: Api) -> None:
+    lines = _lines(1, quantity=1, unit_price=MAX_AMOUNT)
+    assert_names(await _put(api, "ord_ship", lines, shipping_paid=1), "body.line_items")
+    assert (await _put(api, "ord_ship", lines, shipping_paid=0)).status_code == 201
+
+
+async def test_the_largest_order_is_quoted_returned_and_refunded_alike(api: Api) -> None:
+    """100 lines of 100,000 units, tax on top: exactly 10^12 paid. Every return of all of it
+    is quoted and created alike, and refunded in full, without a 500 anywhere."""
+    lines = _lines(100, quantity=100_000, unit_price=90_000, tax=1_000_000_000)
+    assert (await _put(api, "ord_max", lines, shipping_paid=0)).status_code == 201
+    request = {
+        "order_id": "ord_max",
+        "items": [
+            {
+                "line_item_id": f"li_{n}",
+                "quantity": 100_000,
+                "reason": "damaged",
+                "resolution": "store_credit",
+            }
+            for n in range(100)
+        ],
+    }
+    quote = await api.post("/v1/returns/quote", request)
+    assert quote.status_code == 200, quote.text
+    created = await api.post("/v1/returns", request)
+    assert created.status_code == 201, created.text
+    estimated, judged = quote.json()["estimated_refund"], created.json()["refund_breakdown"]
+    for figure in ("subtotal", "total", "by_method"):
+        assert estimated[figure] == judged[figure], figure
+    assert judged["subtotal"] == MAX_AMOUNT
+    rid = created.json()["id"]
+    if created.json()["status"] == "pending_review":
+        assert (await api.post(f"/v1/returns/{rid}/approve")).status_code == 200
+    assert (
+        await api.post(f"/v1/returns/{rid}/tracking-events", {"status": "in_transit"})
+    ).status_code == 200
+    received = await api.post(
+        f"/v1/returns/{rid}/receive",
+        {
+            "items": [
+                {"line_item_id": f"li_{n}", "received_quantity": 100_000, "condition": "as_new"}
+                for n in range(100)
+            ]
+        },
+    )
+    assert received.status_code == 200, received.text
+    refunded = await api.post(f"/v1/returns/{rid}/refunds", {})
+    assert refunded.status_code == 201, refunded.text
+    assert refunded.json()["amounts"]["refunded"] >= MAX_AMOUNT
+    exported = await api.client.get("/v1/returns/export", headers=api.headers)
+    assert exported.status_code == 200, exported.text
+    assert len(exported.text.splitlines()) == 101
+    for path in ("/v1/analytics/summary", "/v1/analytics/reasons", "/v1/analytics/products"):
+        assert (await api.get(path)).status_code == 200, path
