@@ -11,7 +11,6 @@ from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, etag, ver
 from returns_api.core.idempotency import KeyInFlight, KeyReused
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute, reads_only
 from returns_api.core.settings import SettingsDep
-from returns_api.core.timestamps import Timestamp
 from returns_api.orders.exceptions import OrderNotFound
 from returns_api.returns import service, transitions
 from returns_api.returns.exceptions import (
@@ -24,19 +23,18 @@ from returns_api.returns.exceptions import (
     ReturnNotFound,
     StaleVersion,
 )
-from returns_api.returns.repository import ReturnFilters
 from returns_api.returns.schemas import (
     ApproveBody,
     NoteBody,
     QuoteOut,
     ReceiveBody,
     RefundIn,
+    ReturnFilterQuery,
     ReturnOut,
     ReturnPage,
     ReturnRequest,
     TrackingEventIn,
 )
-from returns_api.returns.status import ReturnStatus
 
 router = APIRouter(prefix="/v1/returns", tags=["Returns"], route_class=UnitOfWorkRoute)
 
@@ -121,12 +119,7 @@ async def create_return(
 )
 async def list_returns(
     session: SessionDep,
-    status: ReturnStatus | None = None,
-    order_id: Annotated[str | None, Query(max_length=64)] = None,
-    customer_id: Annotated[str | None, Query(max_length=64)] = None,
-    reason: Annotated[str | None, Query(max_length=64)] = None,
-    created_after: Timestamp | None = None,
-    created_before: Timestamp | None = None,
+    query: Annotated[ReturnFilterQuery, Query()],
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     caller: Caller = require("returns:read"),
@@ -136,15 +129,7 @@ async def list_returns(
     Items and amounts are included; the decision, refunds and timeline are on `getReturn`.
     A portal token sees its own order's returns only.
     """
-    filters = ReturnFilters(
-        status=status.value if status else None,
-        order_id=order_id,
-        customer_id=customer_id,
-        reason=reason,
-        created_after=created_after,
-        created_before=created_before,
-    )
-    return await service.list_returns(session, caller, filters, cursor, limit)
+    return await service.list_returns(session, caller, query.filters(), cursor, limit)
 
 
 @router.get(

@@ -7,10 +7,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from typing_extensions import TypeAliasType
 
+from returns_api.core.http import FilterText
 from returns_api.core.timestamps import Timestamp
 from returns_api.orders.schemas import ExternalId, Quantity
 from returns_api.policies.rules import Action
 from returns_api.returns.refund_math import Resolution
+from returns_api.returns.repository import ReturnFilters
 from returns_api.returns.status import ReturnStatus
 
 # Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
@@ -45,6 +47,28 @@ METHOD_OF_RESOLUTION: dict[str, RefundMethod] = {
 class _Body(BaseModel):
     # Unknown fields are refused: a customer cannot slip in `status` or `refund_amount`.
     model_config = ConfigDict(extra="forbid")
+
+
+class ReturnFilterQuery(BaseModel):
+    """The filters of `listReturns` and `exportReturns`: one schema, checked before either
+    reads anything."""
+
+    status: ReturnStatus | None = None
+    order_id: FilterText | None = None
+    customer_id: FilterText | None = None
+    reason: FilterText | None = None
+    created_after: Timestamp | None = None
+    created_before: Timestamp | None = None
+
+    def filters(self) -> ReturnFilters:
+        return ReturnFilters(
+            status=self.status.value if self.status else None,
+            order_id=self.order_id,
+            customer_id=self.customer_id,
+            reason=self.reason,
+            created_after=self.created_after,
+            created_before=self.created_before,
+        )
 
 
 class ReturnItemIn(_Body):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from returns_api.auth.dependencies import Caller, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
-from returns_api.core.http import IdempotencyKeyHeader
+from returns_api.core.http import FilterText, IdempotencyKeyHeader
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.core.settings import SettingsDep
 from returns_api.core.timestamps import Timestamp
@@ -211,7 +211,7 @@ async def replay_webhook_events(
 async def list_events(
     session: SessionDep,
     caller: Manager,
-    type: Annotated[str | None, Query(max_length=64)] = None,
+    type: Annotated[FilterText | None, Query()] = None,
     return_id: uuid.UUID | None = None,
     created_after: Timestamp | None = None,
     created_before: Timestamp | None = None,
