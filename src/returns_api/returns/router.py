@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from returns_api.auth.dependencies import Caller, require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
@@ -30,12 +30,30 @@ from returns_api.returns.schemas import (
     ReceiveBody,
     RefundIn,
     ReturnFilterQuery,
+    ReturnId,
     ReturnOut,
     ReturnPage,
     ReturnRequest,
     TrackingEventIn,
 )
 
+
+class _ReturnIdSegment(Convertor[str]):
+    """A path segment read as a return id: any but the names of the collection's own
+    resources, which stay theirs (`GET /v1/returns/quote` is a 405 for the quote, not a
+    return that does not exist). Any other segment reaches the route, so its caller is
+    authenticated before a segment that is no UUID is answered as an unknown return."""
+
+    regex = r"(?!(?:quote|export)$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("return_id", _ReturnIdSegment())
 router = APIRouter(prefix="/v1/returns", tags=["Returns"], route_class=UnitOfWorkRoute)
 
 _AUTH = (Unauthorized, Forbidden)
@@ -133,14 +151,13 @@ async def list_returns(
 
 
 @router.get(
-    # `:uuid`: `GET /v1/returns/quote` is a 405 for the `quote` resource, not a bad return id.
-    "/{return_id:uuid}",
+    "/{return_id:return_id}",
     operation_id="getReturn",
     response_model=ReturnOut,
     responses={**problems(*_AUTH, ReturnNotFound), **versioned(200)},
 )
 async def get_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     response: Response,
     session: SessionDep,
     caller: Caller = require("returns:read"),
@@ -156,7 +173,7 @@ async def get_return(
     responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def approve_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     response: Response,
     session: SessionDep,
     body: Annotated[ApproveBody | None, Body()] = None,
@@ -180,7 +197,7 @@ async def approve_return(
     responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def reject_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     response: Response,
     session: SessionDep,
     body: Annotated[NoteBody | None, Body()] = None,
@@ -200,7 +217,7 @@ async def reject_return(
     responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def cancel_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     response: Response,
     session: SessionDep,
     body: Annotated[NoteBody | None, Body()] = None,
@@ -220,7 +237,7 @@ async def cancel_return(
     responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def record_tracking_event(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     body: TrackingEventIn,
     response: Response,
     session: SessionDep,
@@ -240,7 +257,7 @@ async def record_tracking_event(
     responses={**problems(*_CHANGE, InvalidInspection), **versioned(200)},
 )
 async def receive_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     body: ReceiveBody,
     response: Response,
     session: SessionDep,
@@ -268,7 +285,7 @@ async def receive_return(
     },
 )
 async def refund_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     body: RefundIn,
     response: Response,
     session: SessionDep,
@@ -293,7 +310,7 @@ async def refund_return(
     responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def complete_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     response: Response,
     session: SessionDep,
     body: Annotated[NoteBody | None, Body()] = None,

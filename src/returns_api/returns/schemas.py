@@ -8,9 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from typing_extensions import TypeAliasType
 
 from returns_api.core.http import FilterText
+from returns_api.core.ids import not_found_unless_uuid
 from returns_api.core.timestamps import Timestamp
 from returns_api.orders.schemas import ExternalId, Quantity
 from returns_api.policies.rules import Action
+from returns_api.returns.exceptions import ReturnNotFound
 from returns_api.returns.refund_math import Resolution
 from returns_api.returns.repository import ReturnFilters
 from returns_api.returns.status import ReturnStatus
@@ -35,6 +37,8 @@ RefundMethod = TypeAliasType(
 TrackingStatus = TypeAliasType("TrackingStatus", Literal["in_transit", "delivered"])
 RefundBasis = TypeAliasType("RefundBasis", Literal["requested", "accepted"])
 Code = Annotated[str, Field(min_length=1, max_length=64, examples=["size_fit"])]
+# A return's id in a path: one that is no UUID is a return that does not exist.
+ReturnId = Annotated[uuid.UUID, not_found_unless_uuid(ReturnNotFound, "Return {} does not exist.")]
 Note = Annotated[str, Field(max_length=2000)]
 
 METHOD_OF_RESOLUTION: dict[str, RefundMethod] = {
