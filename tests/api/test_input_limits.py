@@ -218,3 +218,32 @@ async def test_the_largest_order_is_quoted_returned_and_refunded_alike(api: Api)
     assert len(exported.text.splitlines()) == 101
     for path in ("/v1/analytics/summary", "/v1/analytics/reasons", "/v1/analytics/products"):
         assert (await api.get(path)).status_code == 200, path
+
+
+# --- numbers in policy rules ---------------------------------------------------------------
+
+
+def _policy_with(value: Any) -> dict[str, Any]:
+    condition = {"fact": "return_value", "op": "gte", "value": value}
+    return {"rules": [{"id": "big", "name": "Big", "conditions": [condition], "action": "review"}]}
+
+
+@pytest.mark.parametrize("value", [2**53, -(2**53), 10**23, [5, 2**64]])
+async def test_a_rule_number_past_what_json_carries_exactly_is_a_422(api: Api, value: Any) -> None:
+    condition = {"fact": "return_value", "op": "in" if isinstance(value, list) else "gte"}
+    body = _policy_with(value)
+    body["rules"][0]["conditions"][0].update(condition)
+    response = await api.client.put("/v1/policy", json=body, headers=api.headers)
+    problem = assert_problem(response, 422)
+    assert problem["type"] == VALIDATION_ERROR, problem
+    assert any(
+        e["location"].startswith("body.rules.0.conditions.0.value")
+        for e in problem["errors"]  # type: ignore[attr-defined]
+    ), problem
+
+
+async def test_a_rule_number_at_the_limit_is_published(api: Api) -> None:
+    response = await api.client.put("/v1/policy", json=_policy_with(2**53 - 1), headers=api.headers)
+    assert response.status_code == 201, response.text
+    rule = response.json()["document"]["rules"][0]
+    assert rule["conditions"][0]["value"] == 2**53 - 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Annotated, Any, Final, Literal, TypeAlias
+from typing import Annotated, Any, Final, Literal, TypeAlias, cast
 
 from pydantic import (
     BaseModel,
@@ -134,6 +134,13 @@ FactName = TypeAliasType(
 _RULE_ID_PATTERN: Final = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 
+# A number in a rule: what every JSON parser reads exactly (JavaScript's safe integers).
+# Every fact fits (amounts are at most 10^12); past 64 bits the policy could not even be
+# stored (orjson), a 500.
+MAX_RULE_INT: Final = 2**53 - 1
+RuleInt = Annotated[StrictInt, Field(ge=-MAX_RULE_INT, le=MAX_RULE_INT)]
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -156,6 +163,8 @@ def _value_problem(fact: Fact, op: Operator, value: object) -> str | None:
         wrong = [element for element in value if not element_ok(element)]
         if wrong:
             return f"{where} must be a list of {wanted}, got one with {_type_name(wrong[0])}"
+        if fact.kind in NUMERIC_KINDS and any(abs(element) > MAX_RULE_INT for element in value):
+            return f"{where} must be a list of integers from -{MAX_RULE_INT} to {MAX_RULE_INT}"
         return _choices_problem(fact, value)
     if fact.kind in NUMERIC_KINDS:
         fits, wanted = _is_int(value), "an integer"
@@ -165,6 +174,8 @@ def _value_problem(fact: Fact, op: Operator, value: object) -> str | None:
         fits, wanted = isinstance(value, str), "a string"
     if not fits:
         return f"{where} must be {wanted}, got {_type_name(value)}"
+    if fact.kind in NUMERIC_KINDS and abs(cast(int, value)) > MAX_RULE_INT:
+        return f"{where} must be from -{MAX_RULE_INT} to {MAX_RULE_INT}"
     return None if op == "contains" else _choices_problem(fact, [value])
 
 
@@ -190,7 +201,7 @@ class Condition(BaseModel):
     # Checked against the registry below; the enum only documents the names in the schema.
     fact: FactName
     op: Operator
-    value: StrictBool | StrictInt | StrictStr | list[StrictInt] | list[StrictStr]
+    value: StrictBool | RuleInt | StrictStr | list[RuleInt] | list[StrictStr]
 
     @field_validator("fact")
     @classmethod
