@@ -12,6 +12,8 @@ import pytest
 from fastapi import FastAPI
 
 from returns_api.auth.scopes import ALL_SCOPES
+from returns_api.core.clock import utcnow
+from returns_api.policies.repository import PolicyRepository
 from tests.api.test_foundation import assert_problem
 from tests.conftest import new_api_key
 from tests.factories import Api, line, order_body
@@ -247,3 +249,27 @@ async def test_a_rule_number_at_the_limit_is_published(api: Api) -> None:
     assert response.status_code == 201, response.text
     rule = response.json()["document"]["rules"][0]
     assert rule["conditions"][0]["value"] == 2**53 - 1
+
+
+async def test_a_policy_stored_with_a_larger_number_before_the_bound_still_works(
+    app: FastAPI, api: Api
+) -> None:
+    """Up to 2^64 could be stored before numbers in rules were bounded: such a policy stays
+    readable and in force (only a new one must keep to the bound)."""
+    published = await api.client.put("/v1/policy", json=_policy_with(1), headers=api.headers)
+    assert published.status_code == 201, published.text
+    document = published.json()["document"]
+    document["rules"][0]["conditions"][0]["value"] = 10**19
+    async with app.state.sessionmaker() as session, session.begin():
+        await PolicyRepository(session).insert(
+            published.json()["version"] + 1, document, "an earlier release", utcnow()
+        )
+    version = published.json()["version"] + 1
+    read = await api.get(f"/v1/policy/versions/{version}")
+    assert read.status_code == 200, read.text
+    assert read.json()["document"]["rules"][0]["conditions"][0]["value"] == 10**19
+    await api.put_order("ord_p")
+    created = await api.create_return("ord_p")
+    assert created.status_code == 201, created.text
+    assert created.json()["decision"]["policy_version"] == version
+    assert created.json()["decision"]["matched_rule"] is None  # 10^19 is never reached
