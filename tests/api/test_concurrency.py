@@ -20,12 +20,16 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select, update
 
+from returns_api.core.clock import utcnow
+from returns_api.core.idempotency import IdempotencyKey
 from tests.conftest import new_api_key
 from tests.factories import ALL_STAFF_SCOPES, Api, line
 
@@ -348,3 +352,97 @@ async def test_ten_approves_without_if_match_one_wins(app: FastAPI, staff: tuple
                     assert r.json().get("current_status") == "approved", r.text
             final = (await api.get(f"/v1/returns/{rid}")).json()
             assert [t["kind"] for t in final["timeline"]] == ["created", "approved"]
+
+
+# --- one Idempotency-Key, many racers -----------------------------------------------------
+# A key's row is claimed before the request runs; when it is missing (never stored, or
+# deleted by a request whose answer is not kept) or expired, every racer tries to write it.
+# Whoever loses that write must answer as the key says (in flight, or the replay), never 500.
+
+IN_FLIGHT = "urn:returns-api:problem:idempotency-key-in-flight"
+
+
+def _assert_refund_answers(responses: list[httpx.Response], first: httpx.Response) -> None:
+    """Every answer is the one refund (run once, then replayed) or a 409 for the key."""
+    for r in responses:
+        if r.status_code == 201:
+            assert r.json()["refunds"] == first.json()["refunds"], r.text
+        else:
+            assert r.status_code == 409, r.text
+            assert r.json()["type"] == IN_FLIGHT, r.text
+
+
+async def test_a_burst_of_refunds_with_one_new_key_pays_once(
+    app: FastAPI, staff: tuple[Api, str]
+) -> None:
+    api, key = staff
+    async with racers(app, key, 50) as apis:
+        rid, refundable = await _received_return(api)
+        responses = await race(
+            apis,
+            lambda _i, a: a.post(f"/v1/returns/{rid}/refunds", {}, **{"Idempotency-Key": "burst"}),
+        )
+        ran = [
+            r for r in responses if r.status_code == 201 and "idempotent-replayed" not in r.headers
+        ]
+        assert len(ran) == 1, statuses(responses)
+        _assert_refund_answers(responses, ran[0])
+        body = await _check_refund_books(api, rid, refundable)
+        assert [x["amount"] for x in body["refunds"]] == [refundable]
+
+
+async def test_racers_replacing_an_expired_key_run_the_request_once(
+    app: FastAPI, staff: tuple[Api, str]
+) -> None:
+    """The key was used long ago (its row expired but not yet purged): it is free again, and
+    exactly one racer gets to use it."""
+    api, key = staff
+    async with racers(app, key, 20) as apis:
+        for round_ in range(ROUNDS):
+            rid, refundable = await _received_return(api)
+            ikey = f"expired-{round_}"
+            old = await _received_return(api)
+            used = await api.post(f"/v1/returns/{old[0]}/refunds", {}, **{"Idempotency-Key": ikey})
+            assert used.status_code == 201, used.text
+            async with app.state.sessionmaker() as session, session.begin():
+                expired = await session.execute(
+                    update(IdempotencyKey)
+                    .where(IdempotencyKey.key == ikey)
+                    .values(expires_at=utcnow() - timedelta(seconds=1))
+                )
+                assert expired.rowcount == 1  # type: ignore[attr-defined]
+
+            path = f"/v1/returns/{rid}/refunds"
+            responses = await race(
+                apis, lambda _i, a, p=path, k=ikey: a.post(p, {}, **{"Idempotency-Key": k})
+            )
+            ran = [
+                r
+                for r in responses
+                if r.status_code == 201 and "idempotent-replayed" not in r.headers
+            ]
+            assert len(ran) == 1, statuses(responses)
+            _assert_refund_answers(responses, ran[0])
+            body = await _check_refund_books(api, rid, refundable)
+            assert [x["amount"] for x in body["refunds"]] == [refundable]
+
+
+async def test_racers_on_a_key_that_keeps_being_released_never_fail(
+    app: FastAPI, staff: tuple[Api, str]
+) -> None:
+    """Nothing is left to refund: each racer's 409 is not kept, so the key's row is deleted
+    again and again while the others look it up or try to write it."""
+    api, key = staff
+    async with racers(app, key, 50) as apis:
+        rid, _refundable = await _received_return(api)
+        assert (await api.post(f"/v1/returns/{rid}/refunds", {})).status_code == 201
+        path = f"/v1/returns/{rid}/refunds"
+        for round_ in range(ROUNDS):
+            responses = await race(
+                apis, lambda _i, a, k=f"churn-{round_}": a.post(path, {}, **{"Idempotency-Key": k})
+            )
+            assert set(statuses(responses)) == {409}, statuses(responses)
+            assert {r.json()["type"] for r in responses} <= {IN_FLIGHT, NOTHING_TO_REFUND}
+            async with app.state.sessionmaker() as session:
+                left = (await session.execute(select(IdempotencyKey))).scalars().all()
+            assert [row.key for row in left if row.key.startswith("churn")] == []

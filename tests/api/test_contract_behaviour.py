@@ -155,12 +155,12 @@ async def test_text_the_database_cannot_store_is_a_422_not_a_500(api: Api, backe
     commented = await api.create_return(
         "ord_ok", [{"line_item_id": "li_1", "quantity": 1, "reason": "size_fit", "comment": "\x00"}]
     )
+    # A filter is refused by its schema, before any query, on either database.
+    assert_problem(searched, 422)
     if backend == "postgresql":  # PostgreSQL text cannot hold U+0000; SQLite stores it
         assert_problem(stored, 422)
-        assert_problem(searched, 422)
         assert_problem(commented, 422)
         assert len((await api.get("/v1/returns")).json()["data"]) == before
     else:
         assert stored.status_code == 201
-        assert searched.status_code == 200
         assert commented.status_code == 201

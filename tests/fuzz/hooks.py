@@ -62,7 +62,8 @@ def _beyond_json_schema(error: dict[str, Any], case: Any) -> bool:
     if kind == "value_error":
         # Cross-field and registry rules from model validators (exactly one of item_id /
         # line_item_id, accepted <= received, unique line ids, a known currency, rule
-        # conditions that fit their fact …), described in the schemas' descriptions.
+        # conditions that fit their fact, a line's value and an order's total within one
+        # amount …), described in the schemas' descriptions.
         return True
     if kind == "int_type":
         # Money and quantities are strict: 1250.0 is refused although JSON Schema counts it

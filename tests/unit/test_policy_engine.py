@@ -19,6 +19,7 @@ from returns_api.policies.engine import (
 )
 from returns_api.policies.rules import (
     FACTS,
+    MAX_RULE_INT,
     MAX_RULES,
     NUMERIC_KINDS,
     OPERATORS_BY_KIND,
@@ -555,11 +556,15 @@ WORDS = st.sampled_from(["", "a", "b", "ab", "fragile", "sale", "DE", "damaged"]
     max_size=4
 )
 SMALL_INTS = st.integers(min_value=-2, max_value=12) | st.integers()
+# A rule's numbers are bounded (what JSON carries exactly); the facts they meet are not.
+RULE_INTS = st.integers(min_value=-2, max_value=12) | st.integers(
+    min_value=-MAX_RULE_INT, max_value=MAX_RULE_INT
+)
 
 
-def scalar_values(fact: Fact) -> st.SearchStrategy[Any]:
+def scalar_values(fact: Fact, *, in_rule: bool = False) -> st.SearchStrategy[Any]:
     if fact.kind in NUMERIC_KINDS:
-        return SMALL_INTS
+        return RULE_INTS if in_rule else SMALL_INTS
     if fact.kind == "bool":
         return st.booleans()
     if fact.choices is not None:
@@ -579,13 +584,13 @@ def conditions(draw: st.DrawFn) -> dict[str, Any]:
     op = draw(st.sampled_from(sorted(OPERATORS_BY_KIND[fact.kind])))
     value: Any
     if op in ("in", "not_in"):
-        value = draw(st.lists(scalar_values(fact), max_size=4))
+        value = draw(st.lists(scalar_values(fact, in_rule=True), max_size=4))
     elif fact.kind == "str_list":
         value = draw(WORDS) if op == "contains" else draw(st.lists(WORDS, max_size=4))
     elif op == "contains":
         value = draw(WORDS)
     else:
-        value = draw(scalar_values(fact))
+        value = draw(scalar_values(fact, in_rule=True))
     return cond(fact.name, op, value)
 
 

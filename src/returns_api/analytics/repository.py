@@ -44,7 +44,13 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from returns_api.analytics.sql import percentiles, seconds_between, uuid_max, uuid_min
+from returns_api.analytics.sql import (
+    percentiles,
+    prorated,
+    seconds_between,
+    uuid_max,
+    uuid_min,
+)
 from returns_api.core.db import UTCDateTime
 from returns_api.feedback.models import ReturnFeedback
 from returns_api.orders.models import OrderLine
@@ -456,7 +462,7 @@ def _returned_items(window: Window, group_by: str, *, shares: bool) -> Subquery:
     return_value = cast(func.sum(value).over(partition_by=ReturnItem.return_id), BigInteger)
     return_items = cast(func.count().over(partition_by=ReturnItem.return_id), BigInteger)
     share = case(
-        (return_value > 0, Return.refunded_amount * value // return_value),
+        (return_value > 0, prorated(Return.refunded_amount, value, return_value)),
         else_=Return.refunded_amount // return_items,
     )
     return (

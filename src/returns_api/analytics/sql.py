@@ -1,5 +1,5 @@
 """Portable SQL for the aggregates: durations in whole seconds, nearest-rank percentiles,
-the smallest and largest UUID.
+the smallest and largest UUID, a pro-rata share of an amount.
 
 Both are computed by the database, with the same results on SQLite (≥ 3.25, for window
 functions) and PostgreSQL.
@@ -53,6 +53,33 @@ def _seconds_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: A
         f"CAST(ROUND(EXTRACT(EPOCH FROM (CAST({later} AS TIMESTAMP WITH TIME ZONE) - "
         f"CAST({earlier} AS TIMESTAMP WITH TIME ZONE)))) AS BIGINT)"
     )
+
+
+class prorated(FunctionElement[int]):
+    """``amount * part // whole``, floored, for non-negative integers: `part`'s share of
+    `amount` when `whole` is shared out.
+
+    The product of two amounts overflows a bigint long before the share does (two of
+    3 x 10^9 already). PostgreSQL multiplies and divides in numeric, exactly. SQLite has no
+    wider integer: past 2^63 its product turns into a float, which keeps the share to
+    within one minor unit (the share is never more than `amount`, at most a few 10^12).
+    """
+
+    type = BigInteger()
+    name = "prorated"
+    inherit_cache = True
+
+
+@compiles(prorated, "sqlite")
+def _prorated_sqlite(element: prorated, compiler: SQLCompiler, **kw: Any) -> str:
+    amount, part, whole = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(({amount} * {part}) / {whole} AS INTEGER)"
+
+
+@compiles(prorated, "postgresql")
+def _prorated_postgresql(element: prorated, compiler: SQLCompiler, **kw: Any) -> str:
+    amount, part, whole = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(div(CAST({amount} AS NUMERIC) * {part}, {whole}) AS BIGINT)"
 
 
 class uuid_min(FunctionElement[uuid.UUID]):

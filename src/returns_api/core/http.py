@@ -1,4 +1,4 @@
-"""Header parameters shared by many operations, declared once so OpenAPI documents them."""
+"""Parameters shared by many operations, declared once so OpenAPI documents them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any, Final
 
 from fastapi import Header
+from pydantic import Field
 
 # Visible ASCII, spaces allowed inside but not at either end (HTTP strips them there), 1 to
 # 255 characters. The same expression is documented and enforced (core/idempotency.py).
@@ -25,6 +26,11 @@ IdempotencyKeyHeader = Annotated[
         examples=["5f0c6f1e-8d2a-4c51-9a57-2b7f0f3f6d11"],
     ),
 ]
+# A text filter of a list: anything that can be stored can be searched for, and PostgreSQL
+# text cannot hold U+0000. Refused by the schema, on every database alike, before anything
+# is read (the CSV export has sent its 200 once it reads).
+FilterText = Annotated[str, Field(max_length=64, pattern=r"^[^\x00]*$")]
+
 IfMatchHeader = Annotated[
     str | None,
     Header(

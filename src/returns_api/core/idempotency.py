@@ -36,6 +36,9 @@ _REPLAYED_HEADERS = ("content-type", "etag", "location")
 # Answers that describe the request rather than its outcome are not kept, so a corrected
 # retry with the same key is judged afresh (auth, conflicts, validation, throttling).
 _NOT_STORED = frozenset({401, 403, 409, 412, 422, 428, 429})
+# Writes of a missing or expired key's row lost to concurrent requests before the key is
+# reported in flight.
+_CLAIM_ATTEMPTS = 3
 
 
 class IdempotencyKey(Base):
@@ -115,24 +118,50 @@ async def claim(
         "expires_at": now + ttl,
     }
     async with sessionmaker() as session:
-        try:
+        # A row that is missing (deleted by a request whose answer is not kept) or expired
+        # can be written by several racers at once; whoever loses looks at the key again
+        # and finds the winner's row (in flight, or done). Each look is its own short
+        # transaction; after a few lost races the key is plainly busy.
+        for _ in range(_CLAIM_ATTEMPTS):
+            try:
+                async with session.begin():
+                    await session.execute(insert(IdempotencyKey).values(**row))
+                return Claim(principal, key)
+            except IntegrityError:
+                pass
             async with session.begin():
-                await session.execute(insert(IdempotencyKey).values(**row))
-            return Claim(principal, key)
-        except IntegrityError:
-            pass
-        async with session.begin():
-            return await _existing(session, row, now)
+                claimed = await _existing(session, row, now)
+            if claimed is not None:
+                return claimed
+    raise KeyInFlight("A request with this Idempotency-Key is still being processed.")
 
 
-async def _existing(session: AsyncSession, row: dict[str, Any], now: datetime) -> Claim:
+async def _existing(session: AsyncSession, row: dict[str, Any], now: datetime) -> Claim | None:
+    """The key's row decides: replay it, refuse, or take it over. None when the row went
+    away before it could be read: the caller tries to write it again."""
     where = (IdempotencyKey.principal == row["principal"], IdempotencyKey.key == row["key"])
     found = (await session.execute(select(IdempotencyKey).where(*where))).scalars().one_or_none()
+    if found is None:
+        return None
     claim_ = Claim(row["principal"], row["key"])
-    if found is None or found.expires_at <= now:  # forgotten (or just deleted): start over
-        await session.execute(delete(IdempotencyKey).where(*where))
-        await session.execute(insert(IdempotencyKey).values(**row))
-        return claim_
+    if found.expires_at <= now:
+        # Forgotten: the key is free again. Replaced in place, only if it is still expired,
+        # so of several racers exactly one takes it; the others read the new row again.
+        replaced = await session.execute(
+            update(IdempotencyKey)
+            .where(*where, IdempotencyKey.expires_at <= now)
+            .values(
+                fingerprint=row["fingerprint"],
+                state=row["state"],
+                response_status=None,
+                response_headers=None,
+                response_body=None,
+                locked_until=row["locked_until"],
+                created_at=row["created_at"],
+                expires_at=row["expires_at"],
+            )
+        )
+        return claim_ if replaced.rowcount == 1 else None  # type: ignore[attr-defined]
     if found.fingerprint != row["fingerprint"]:
         raise KeyReused("This Idempotency-Key was used for a different request; use a new key.")
     if found.state == "done":

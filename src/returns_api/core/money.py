@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import AfterValidator, Field
 
@@ -209,5 +209,9 @@ Currency = Annotated[
     Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$", examples=["EUR"]),
     AfterValidator(_known_currency),
 ]
+# The largest amount the API takes or derives from what it takes (an order's total, a line's
+# value): sums and products of such amounts stay far inside 64 bits, in the databases'
+# bigints and in the JSON written to them.
+MAX_AMOUNT: Final = 10**12
 # strict: a JSON 12.5 or "1250" is refused rather than coerced; amounts are whole minor units.
-MinorUnits = Annotated[int, Field(strict=True, ge=0, le=10**12, examples=[1999])]
+MinorUnits = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT, examples=[1999])]

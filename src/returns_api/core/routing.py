@@ -14,9 +14,13 @@ from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import solve_dependencies
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from returns_api.core import driver, idempotency
@@ -43,7 +47,7 @@ def reads_only(endpoint: F) -> F:
 
 class UnitOfWorkRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        endpoint = super().get_route_handler()
+        endpoint = _dependencies_before_body_errors(super().get_route_handler(), self.dependant)
         methods = self.methods or set()
         only_reads = bool(methods) and methods <= _READS
         only_reads = only_reads or getattr(self.endpoint, _READS_ONLY, False)
@@ -92,6 +96,46 @@ class UnitOfWorkRoute(APIRoute):
             return response
 
         return handle
+
+
+def _dependencies_before_body_errors(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]], dependant: Dependant
+) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    """Authentication comes before anything is said about the request.
+
+    FastAPI solves a route's dependencies (the credential and its scopes among them) before
+    it validates parameters and body, but it decodes a JSON body before either: a body that
+    is not JSON, or not UTF-8, was answered 422 or 400 to a caller with no credential at
+    all. When decoding fails, the route's dependencies are solved first, so a caller who
+    may not call the route gets its 401 or 403; one who may gets the decoding error. Only
+    that failure pays for it: a request whose body decodes is not touched.
+    """
+    dependencies_only = Dependant(
+        dependencies=dependant.dependencies, call=dependant.call, path=dependant.path
+    )
+
+    async def handle(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except (RequestValidationError, HTTPException) as exc:
+            if not _body_not_decoded(exc):
+                raise
+            await solve_dependencies(
+                request=request,
+                dependant=dependencies_only,
+                async_exit_stack=request.scope["fastapi_inner_astack"],
+                embed_body_fields=False,
+            )
+            raise
+
+    return handle
+
+
+def _body_not_decoded(exc: RequestValidationError | HTTPException) -> bool:
+    """The two errors FastAPI raises while it decodes a body, before any dependency."""
+    if isinstance(exc, HTTPException):  # "There was an error parsing the body"
+        return exc.status_code == 400
+    return any(error.get("type") == "json_invalid" for error in exc.errors())
 
 
 # PostgreSQL text cannot hold U+0000: "invalid byte sequence for encoding UTF8: 0x00" when

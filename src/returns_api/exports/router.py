@@ -9,12 +9,10 @@ from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import require
 from returns_api.core.clock import utcnow
 from returns_api.core.errors import Forbidden, Unauthorized, problems
-from returns_api.core.routing import UnitOfWorkRoute
-from returns_api.core.timestamps import Timestamp
+from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.exports import service
 from returns_api.exports.exceptions import NotAcceptable
-from returns_api.returns.repository import ReturnFilters
-from returns_api.returns.status import ReturnStatus
+from returns_api.returns.schemas import ReturnFilterQuery
 
 # Registered before the returns router: `/v1/returns/export` must not be taken for a
 # return id by `GET /v1/returns/{return_id}`.
@@ -42,28 +40,23 @@ _CSV_EXAMPLE = ",".join(service.COLUMNS) + "\r\n"
 )
 async def export_returns(
     request: Request,
-    status: ReturnStatus | None = None,
-    order_id: Annotated[str | None, Query(max_length=64)] = None,
-    customer_id: Annotated[str | None, Query(max_length=64)] = None,
-    reason: Annotated[str | None, Query(max_length=64)] = None,
-    created_after: Timestamp | None = None,
-    created_before: Timestamp | None = None,
+    session: SessionDep,
+    query: Annotated[ReturnFilterQuery, Query()],
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
     caller: Caller = require("returns:read"),
 ) -> StreamingResponse:
-    """Download every return matching the list filters as CSV, streamed (Accept: text/csv)."""
+    """Download every return matching the list filters as CSV, streamed (Accept: text/csv).
+
+    The filters are the list's own, checked before anything is sent. Should the export fail
+    once it has begun, the connection is dropped before the end of the (chunked) body: an
+    HTTP client reports the truncation, so a partial file is never taken for the whole.
+    """
     service.check_acceptable(accept)
-    filters = ReturnFilters(
-        status=status.value if status else None,
-        order_id=order_id,
-        customer_id=customer_id,
-        reason=reason,
-        created_after=created_after,
-        created_before=created_before,
-    )
+    filters = service.scoped(caller, query.filters())
+    first = await service.first_page(session, filters)
     filename = f"returns-{utcnow():%Y%m%dT%H%M%SZ}.csv"
     return StreamingResponse(
-        service.csv_stream(request.app.state.sessionmaker, service.scoped(caller, filters)),
+        service.csv_stream(request.app.state.sessionmaker, filters, first),
         media_type=f"{service.CSV_MEDIA_TYPE}; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -1,10 +1,17 @@
 """Returns as CSV: one row per return item, money in major units, streamed in keyset pages.
 
-The rows are produced while the response is being sent, after the request's unit of work
-has closed its session (core.routing commits and closes it when the handler returns). So
-each page is read in a short session of its own from the app's sessionmaker: memory stays
-flat however many returns match, and no pooled connection (nor, on SQLite, the write lock
-that every transaction takes there) is held while a slow client reads.
+The first page is read by the request's unit of work, before the response starts: a filter
+or a query that fails is still an ordinary problem answer. The rest is produced while the
+response is being sent, after that unit of work has closed its session (core.routing
+commits and closes it when the handler returns). So each further page is read in a short
+session of its own from the app's sessionmaker: memory stays flat however many returns
+match, and no pooled connection (nor, on SQLite, the write lock that every transaction
+takes there) is held while a slow client reads.
+
+Once the first byte is out the status (200) cannot change. A page that fails then is
+logged (`export_aborted`) and the stream is aborted, not ended: the server drops the
+connection without the chunked body's last chunk, which a client reports as a truncated
+body rather than taking the part for the whole file.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.auth.caller import Caller
@@ -24,7 +32,10 @@ from returns_api.core.clock import rfc3339
 from returns_api.core.driver import Row
 from returns_api.core.money import minor_unit_exponent
 from returns_api.exports.exceptions import NotAcceptable
-from returns_api.returns.repository import ReturnFilters, ReturnRepository
+from returns_api.returns.repository import ReturnRepository
+from returns_api.returns.schemas import ReturnFilters
+
+log = structlog.get_logger(__name__)
 
 CSV_MEDIA_TYPE = "text/csv"
 PAGE_SIZE = 500
@@ -169,30 +180,49 @@ def _encode(rows: Sequence[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode()
 
 
-async def _page(
+Page = tuple[Sequence[Row], Sequence[Row]]
+
+
+class ExportAborted(RuntimeError):
+    """The export failed after its first byte: the response is cut, not ended."""
+
+
+async def read_page(
     session: AsyncSession, filters: ReturnFilters, after: uuid.UUID | None, size: int
-) -> tuple[Sequence[Row], Sequence[Row]]:
+) -> Page:
+    """One page of returns (newest first, as the list) with their items."""
     repo = ReturnRepository(session)
     returns = await repo.page(filters, after, size, with_breakdown=True)
     items = await repo.items([row["id"] for row in returns]) if returns else []
     return returns, items
 
 
+async def first_page(session: AsyncSession, filters: ReturnFilters | None) -> Page:
+    """Read in the request, before the response starts; nothing when nothing can match."""
+    if filters is None:
+        return [], []
+    return await read_page(session, filters, None, PAGE_SIZE)
+
+
 async def csv_stream(
     sessionmaker: async_sessionmaker[AsyncSession],
     filters: ReturnFilters | None,
-    *,
-    page_size: int | None = None,
+    first: Page,
 ) -> AsyncIterator[bytes]:
-    """The header, then one chunk per page of returns (newest first, as the list)."""
-    page_size = page_size or PAGE_SIZE
-    yield _encode([COLUMNS])
-    after: uuid.UUID | None = None
-    while filters is not None:
-        async with sessionmaker() as session:
-            returns, items = await _page(session, filters, after, page_size)
+    """The header and the first page, then one chunk per further page."""
+    returns, items = first
+    rows = csv_rows(returns, items)
+    yield _encode([COLUMNS, *rows])
+    sent = len(rows)
+    while filters is not None and len(returns) == PAGE_SIZE:
+        try:
+            async with sessionmaker() as session:
+                returns, items = await read_page(session, filters, returns[-1]["id"], PAGE_SIZE)
+        except Exception as exc:
+            # The traceback is logged once, where the exception ends the request.
+            log.error("export_aborted", rows_sent=sent, error=f"{type(exc).__name__}: {exc}")
+            raise ExportAborted(f"the export failed after {sent} rows") from exc
         if returns:
-            yield _encode(csv_rows(returns, items))
-        if len(returns) < page_size:
-            return
-        after = returns[-1]["id"]
+            rows = csv_rows(returns, items)
+            sent += len(rows)
+            yield _encode(rows)

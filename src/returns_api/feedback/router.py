@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter
 
 from returns_api.auth.caller import Caller
@@ -14,6 +12,7 @@ from returns_api.feedback import service
 from returns_api.feedback.exceptions import FeedbackAlreadyGiven, FeedbackIsForCustomers
 from returns_api.feedback.schemas import FeedbackIn, FeedbackOut
 from returns_api.returns.exceptions import ReturnNotFound
+from returns_api.returns.schemas import ReturnId
 
 router = APIRouter(prefix="/v1/returns", tags=["Returns"], route_class=UnitOfWorkRoute)
 
@@ -34,7 +33,7 @@ router = APIRouter(prefix="/v1/returns", tags=["Returns"], route_class=UnitOfWor
     ),
 )
 async def leave_return_feedback(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     body: FeedbackIn,
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,

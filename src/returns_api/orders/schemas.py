@@ -3,9 +3,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from returns_api.core.money import Currency, MinorUnits
+from returns_api.core.money import MAX_AMOUNT, Currency, MinorUnits
 from returns_api.core.timestamps import Timestamp
 
 ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
@@ -39,7 +47,9 @@ class LineItemIn(BaseModel):
     variant_id: ExternalId | None = None
     title: str = Field(min_length=1, max_length=500)
     quantity: Quantity
-    unit_price: MinorUnits
+    unit_price: MinorUnits = Field(
+        description=f"Price of one unit; times `quantity` at most {MAX_AMOUNT:,} (an amount)."
+    )
     discount: MinorUnits = Field(default=0, description="Total discount on the whole line.")
     tax: MinorUnits = Field(default=0, description="Total tax on the whole line.")
     tags: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
@@ -47,6 +57,19 @@ class LineItemIn(BaseModel):
     )
     category: str | None = Field(default=None, max_length=128)
     final_sale: StrictBool = False
+
+    @field_validator("unit_price")
+    @classmethod
+    def _line_value_is_an_amount(cls, unit_price: int, info: ValidationInfo) -> int:
+        quantity = info.data.get("quantity")
+        if quantity is not None and unit_price * quantity > MAX_AMOUNT:
+            raise ValueError(f"unit_price x quantity must be at most {MAX_AMOUNT}")
+        return unit_price
+
+    @property
+    def paid(self) -> int:
+        """What the customer paid for the whole line."""
+        return self.unit_price * self.quantity - self.discount + self.tax
 
     @model_validator(mode="after")
     def _discount_within_line_value(self) -> LineItemIn:
@@ -97,7 +120,22 @@ class OrderUpsert(BaseModel):
     fulfilled_at: Timestamp | None = None
     delivered_at: Timestamp | None = None
     shipping_paid: MinorUnits = 0
-    line_items: list[LineItemIn] = Field(min_length=1, max_length=500)
+    line_items: list[LineItemIn] = Field(
+        min_length=1,
+        max_length=500,
+        description="The order's total (each line's `unit_price` x `quantity` - `discount` + "
+        f"`tax`, plus `shipping_paid`) is at most {MAX_AMOUNT:,} minor units, as any amount.",
+    )
+
+    @field_validator("line_items")
+    @classmethod
+    def _total_is_an_amount(cls, lines: list[LineItemIn], info: ValidationInfo) -> list[LineItemIn]:
+        total = info.data.get("shipping_paid", 0) + sum(line.paid for line in lines)
+        if total > MAX_AMOUNT:
+            raise ValueError(
+                f"the order's total (lines and shipping_paid) must be at most {MAX_AMOUNT}"
+            )
+        return lines
 
     @model_validator(mode="after")
     def _line_ids_unique(self) -> OrderUpsert:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Annotated, Any, Final, Literal, TypeAlias
+from typing import Annotated, Any, Final, Literal, TypeAlias, cast
 
 from pydantic import (
     BaseModel,
@@ -134,6 +134,18 @@ FactName = TypeAliasType(
 _RULE_ID_PATTERN: Final = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 
+# A number in a rule: what every JSON parser reads exactly (JavaScript's safe integers).
+# Every fact fits (amounts are at most 10^12); past 64 bits a policy could not even be
+# stored (orjson), a 500. Checked on what callers send (`_value_problem`), not on stored
+# documents: a policy published before the bound, with a number up to 2^64, still loads.
+MAX_RULE_INT: Final = 2**53 - 1
+RuleInt = Annotated[
+    StrictInt, Field(json_schema_extra={"minimum": -MAX_RULE_INT, "maximum": MAX_RULE_INT})
+]
+# Validation context of a document read back from the database (see `RuleInt`).
+STORED: Final = {"stored": True}
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -142,8 +154,9 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def _value_problem(fact: Fact, op: Operator, value: object) -> str | None:
-    """Why `value` cannot be compared with `fact` by `op`, or None when it can."""
+def _value_problem(fact: Fact, op: Operator, value: object, *, bounded: bool) -> str | None:
+    """Why `value` cannot be compared with `fact` by `op`, or None when it can; `bounded`:
+    numbers must be within +-MAX_RULE_INT."""
     where = f"value for fact '{fact.name}' ({fact.kind}) with '{op}'"
     # in / not_in take a list of the fact's scalar type; a str_list compared whole (eq / ne)
     # takes a list of strings.
@@ -156,6 +169,9 @@ def _value_problem(fact: Fact, op: Operator, value: object) -> str | None:
         wrong = [element for element in value if not element_ok(element)]
         if wrong:
             return f"{where} must be a list of {wanted}, got one with {_type_name(wrong[0])}"
+        numbers = value if bounded and fact.kind in NUMERIC_KINDS else []
+        if any(abs(element) > MAX_RULE_INT for element in numbers):
+            return f"{where} must be a list of integers from -{MAX_RULE_INT} to {MAX_RULE_INT}"
         return _choices_problem(fact, value)
     if fact.kind in NUMERIC_KINDS:
         fits, wanted = _is_int(value), "an integer"
@@ -165,7 +181,18 @@ def _value_problem(fact: Fact, op: Operator, value: object) -> str | None:
         fits, wanted = isinstance(value, str), "a string"
     if not fits:
         return f"{where} must be {wanted}, got {_type_name(value)}"
+    if bounded and fact.kind in NUMERIC_KINDS and abs(cast(int, value)) > MAX_RULE_INT:
+        return f"{where} must be from -{MAX_RULE_INT} to {MAX_RULE_INT}"
     return None if op == "contains" else _choices_problem(fact, [value])
+
+
+def _plain_value(value: object) -> bool:
+    """A value some fact could be compared with: what `Condition.value` admits."""
+    if isinstance(value, list):
+        return all(_is_int(element) for element in value) or all(
+            isinstance(element, str) for element in value
+        )
+    return isinstance(value, bool | int | str)
 
 
 def _is_str(value: object) -> bool:
@@ -190,7 +217,7 @@ class Condition(BaseModel):
     # Checked against the registry below; the enum only documents the names in the schema.
     fact: FactName
     op: Operator
-    value: StrictBool | StrictInt | StrictStr | list[StrictInt] | list[StrictStr]
+    value: StrictBool | RuleInt | StrictStr | list[RuleInt] | list[StrictStr]
 
     @field_validator("fact")
     @classmethod
@@ -214,8 +241,19 @@ class Condition(BaseModel):
         fact = FACTS.get(info.data.get("fact", ""))
         op = info.data.get("op")
         if fact is None or op is None:
+            # The fact or the operator is refused already; say in one error, not one per
+            # member of the union below, what a value can be at all.
+            if not _plain_value(value):
+                got = _type_name(value)
+                if isinstance(value, list):
+                    got = "a list of " + ", ".join(sorted({_type_name(v) for v in value}))
+                raise ValueError(
+                    "value must be a boolean, an integer, a string, or a list of integers "
+                    f"or of strings; got {got}"
+                )
             return value
-        problem = _value_problem(fact, op, value)
+        stored = bool(info.context and info.context.get("stored"))
+        problem = _value_problem(fact, op, value, bounded=not stored)
         if problem is not None:
             raise ValueError(problem)
         return value

@@ -13,6 +13,7 @@ from returns_api.core.errors import Conflict, NotFound, PreconditionFailed
 from returns_api.core.http import etag, refused_if_match
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.repository import PolicyRepository
+from returns_api.policies.rules import STORED
 from returns_api.policies.schemas import (
     PolicyVersionOut,
     PolicyVersionPage,
@@ -58,7 +59,7 @@ async def policy_version(session: AsyncSession, version: int) -> PolicyDocument:
     created_at, raw = row
     key = (version, created_at)
     if key not in _parsed:
-        _parsed[key] = PolicyDocument.model_validate(raw)
+        _parsed[key] = PolicyDocument.model_validate(raw, context=STORED)
     return _parsed[key]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from returns_api.core.db import UTCDateTime, table_of
 from returns_api.core.driver import ChildRows, Prepared, Row, fetch_all, fetch_one, run
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
+from returns_api.returns.schemas import ReturnFilters
 from returns_api.returns.status import RELEASED
 from returns_api.webhooks.events import write_events
 
@@ -136,16 +137,6 @@ _SUMMARY_COLUMNS = tuple(
     for column in returns.c
     if column.name not in ("decision", "instructions", "refund_breakdown")
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ReturnFilters:
-    status: str | None = None
-    order_id: str | None = None
-    customer_id: str | None = None
-    reason: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
 
 
 # What each list filter adds to the page query, with its value as a parameter.

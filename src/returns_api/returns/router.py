@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BeforeValidator
+from starlette.convertors import Convertor, register_url_convertor
 
 from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import require
@@ -13,7 +13,6 @@ from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, etag, ver
 from returns_api.core.idempotency import KeyInFlight, KeyReused
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute, reads_only
 from returns_api.core.settings import SettingsDep
-from returns_api.core.timestamps import Timestamp
 from returns_api.orders.exceptions import OrderNotFound
 from returns_api.returns import service, transitions
 from returns_api.returns.exceptions import (
@@ -26,20 +25,37 @@ from returns_api.returns.exceptions import (
     ReturnNotFound,
     StaleVersion,
 )
-from returns_api.returns.repository import ReturnFilters
 from returns_api.returns.schemas import (
     ApproveBody,
     NoteBody,
     QuoteOut,
     ReceiveBody,
     RefundIn,
+    ReturnFilterQuery,
+    ReturnId,
     ReturnOut,
     ReturnPage,
     ReturnRequest,
     TrackingEventIn,
 )
-from returns_api.returns.status import ReturnStatus
 
+
+class _ReturnIdSegment(Convertor[str]):
+    """A path segment read as a return id: any but the names of the collection's own
+    resources, which stay theirs (`GET /v1/returns/quote` is a 405 for the quote, not a
+    return that does not exist). Any other segment reaches the route, so its caller is
+    authenticated before a segment that is no UUID is answered as an unknown return."""
+
+    regex = r"(?!(?:quote|export)$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("return_id", _ReturnIdSegment())
 router = APIRouter(prefix="/v1/returns", tags=["Returns"], route_class=UnitOfWorkRoute)
 
 _AUTH = (Unauthorized, Forbidden)
@@ -141,12 +157,7 @@ async def create_return(
 )
 async def list_returns(
     session: SessionDep,
-    status: ReturnStatus | None = None,
-    order_id: Annotated[str | None, Query(max_length=64)] = None,
-    customer_id: Annotated[str | None, Query(max_length=64)] = None,
-    reason: Annotated[str | None, Query(max_length=64)] = None,
-    created_after: Timestamp | None = None,
-    created_before: Timestamp | None = None,
+    query: Annotated[ReturnFilterQuery, Query()],
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     caller: Caller = require("returns:read"),
@@ -156,26 +167,17 @@ async def list_returns(
     Items and amounts are included; the decision, refunds and timeline are on `getReturn`.
     A portal token sees its own order's returns only.
     """
-    filters = ReturnFilters(
-        status=status.value if status else None,
-        order_id=order_id,
-        customer_id=customer_id,
-        reason=reason,
-        created_after=created_after,
-        created_before=created_before,
-    )
-    return await service.list_returns(session, caller, filters, cursor, limit)
+    return await service.list_returns(session, caller, query.filters(), cursor, limit)
 
 
 @router.get(
-    # `:uuid`: `GET /v1/returns/quote` is a 405 for the `quote` resource, not a bad return id.
-    "/{return_id:uuid}",
+    "/{return_id:return_id}",
     operation_id="getReturn",
     response_model=ReturnOut,
     responses={**problems(*_AUTH, ReturnNotFound), **versioned(200)},
 )
 async def get_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     response: Response,
     session: SessionDep,
     caller: Caller = require("returns:read"),
@@ -191,7 +193,7 @@ async def get_return(
     responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def approve_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     response: Response,
     session: SessionDep,
     body: OptionalApproveBody,
@@ -215,7 +217,7 @@ async def approve_return(
     responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def reject_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     response: Response,
     session: SessionDep,
     body: OptionalNoteBody,
@@ -235,7 +237,7 @@ async def reject_return(
     responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def cancel_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     response: Response,
     session: SessionDep,
     body: OptionalNoteBody,
@@ -255,7 +257,7 @@ async def cancel_return(
     responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def record_tracking_event(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     body: TrackingEventIn,
     response: Response,
     session: SessionDep,
@@ -275,7 +277,7 @@ async def record_tracking_event(
     responses={**problems(*_CHANGE, InvalidInspection), **versioned(200)},
 )
 async def receive_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     body: ReceiveBody,
     response: Response,
     session: SessionDep,
@@ -303,7 +305,7 @@ async def receive_return(
     },
 )
 async def refund_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     body: RefundIn,
     response: Response,
     session: SessionDep,
@@ -328,7 +330,7 @@ async def refund_return(
     responses={**problems(*_CHANGE), **versioned(200)},
 )
 async def complete_return(
-    return_id: uuid.UUID,
+    return_id: ReturnId,
     response: Response,
     session: SessionDep,
     body: OptionalNoteBody,

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from typing_extensions import TypeAliasType
 
+from returns_api.core.http import FilterText
+from returns_api.core.ids import not_found_unless_uuid
 from returns_api.core.timestamps import Timestamp
 from returns_api.orders.schemas import ExternalId, Quantity
 from returns_api.policies.rules import Action
+from returns_api.returns.exceptions import ReturnNotFound
 from returns_api.returns.refund_math import Resolution
 from returns_api.returns.status import ReturnStatus
 
@@ -33,6 +37,8 @@ RefundMethod = TypeAliasType(
 TrackingStatus = TypeAliasType("TrackingStatus", Literal["in_transit", "delivered"])
 RefundBasis = TypeAliasType("RefundBasis", Literal["requested", "accepted"])
 Code = Annotated[str, Field(min_length=1, max_length=64, examples=["size_fit"])]
+# A return's id in a path: one that is no UUID is a return that does not exist.
+ReturnId = Annotated[uuid.UUID, not_found_unless_uuid(ReturnNotFound, "Return {} does not exist.")]
 Note = Annotated[str, Field(max_length=2000)]
 
 METHOD_OF_RESOLUTION: dict[str, RefundMethod] = {
@@ -42,9 +48,43 @@ METHOD_OF_RESOLUTION: dict[str, RefundMethod] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ReturnFilters:
+    """What a list or export of returns is narrowed to (already validated)."""
+
+    status: str | None = None
+    order_id: str | None = None
+    customer_id: str | None = None
+    reason: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
 class _Body(BaseModel):
     # Unknown fields are refused: a customer cannot slip in `status` or `refund_amount`.
     model_config = ConfigDict(extra="forbid")
+
+
+class ReturnFilterQuery(BaseModel):
+    """The filters of `listReturns` and `exportReturns`: one schema, checked before either
+    reads anything."""
+
+    status: ReturnStatus | None = None
+    order_id: FilterText | None = None
+    customer_id: FilterText | None = None
+    reason: FilterText | None = None
+    created_after: Timestamp | None = None
+    created_before: Timestamp | None = None
+
+    def filters(self) -> ReturnFilters:
+        return ReturnFilters(
+            status=self.status.value if self.status else None,
+            order_id=self.order_id,
+            customer_id=self.customer_id,
+            reason=self.reason,
+            created_after=self.created_after,
+            created_before=self.created_before,
+        )
 
 
 class ReturnItemIn(_Body):

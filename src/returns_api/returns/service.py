@@ -30,7 +30,7 @@ from returns_api.policies.service import policy_from_latest
 from returns_api.returns import breakdown, views
 from returns_api.returns.assessment import Assessment, assess, gather_facts
 from returns_api.returns.exceptions import NotReturnable, ReturnNotFound
-from returns_api.returns.repository import ReturnFilters, ReturnRepository
+from returns_api.returns.repository import ReturnRepository
 from returns_api.returns.schemas import (
     CustomerDecision,
     DecisionOut,
@@ -38,6 +38,7 @@ from returns_api.returns.schemas import (
     QuoteLine,
     QuoteOut,
     RefundBreakdownOut,
+    ReturnFilters,
     ReturnOut,
     ReturnPage,
     ReturnRequest,

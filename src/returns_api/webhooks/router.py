@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Response
 from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
-from returns_api.core.http import IdempotencyKeyHeader
+from returns_api.core.http import FilterText, IdempotencyKeyHeader
+from returns_api.core.ids import not_found_unless_uuid
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.core.settings import SettingsDep
 from returns_api.core.timestamps import Timestamp
@@ -35,6 +36,20 @@ router = APIRouter(prefix="/v1", tags=["Webhooks"], route_class=UnitOfWorkRoute)
 _AUTH = (Unauthorized, Forbidden)
 Manager = Annotated[Caller, require("webhooks:manage")]
 Limit = Annotated[int, Query(ge=1, le=100)]
+# Ids in paths: one that is no UUID names nothing, like an unknown one (the same 404).
+EndpointId = Annotated[
+    uuid.UUID,
+    not_found_unless_uuid(service.EndpointNotFound, "Webhook endpoint {} does not exist."),
+]
+DeliveryId = Annotated[
+    uuid.UUID,
+    not_found_unless_uuid(
+        service.DeliveryNotFound, "Delivery {} does not exist for this endpoint."
+    ),
+]
+EventId = Annotated[
+    uuid.UUID, not_found_unless_uuid(service.EventNotFound, "Event {} does not exist.")
+]
 
 
 @router.post(
@@ -77,7 +92,7 @@ async def list_webhook_endpoints(
     responses=problems(*_AUTH, service.EndpointNotFound),
 )
 async def get_webhook_endpoint(
-    endpoint_id: uuid.UUID, session: SessionDep, caller: Manager
+    endpoint_id: EndpointId, session: SessionDep, caller: Manager
 ) -> EndpointOut:
     """Read one webhook endpoint (never its secret)."""
     return await service.get_endpoint(session, endpoint_id)
@@ -90,7 +105,7 @@ async def get_webhook_endpoint(
     responses=problems(*_AUTH, service.EndpointNotFound, service.UnsafeWebhookUrl, 422),
 )
 async def update_webhook_endpoint(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     body: EndpointUpdate,
     session: SessionDep,
     settings: SettingsDep,
@@ -110,7 +125,7 @@ async def update_webhook_endpoint(
     responses=problems(*_AUTH, service.EndpointNotFound),
 )
 async def delete_webhook_endpoint(
-    endpoint_id: uuid.UUID, session: SessionDep, caller: Manager
+    endpoint_id: EndpointId, session: SessionDep, caller: Manager
 ) -> Response:
     """Delete an endpoint and its pending deliveries."""
     await service.delete_endpoint(session, endpoint_id)
@@ -124,7 +139,7 @@ async def delete_webhook_endpoint(
     responses=problems(*_AUTH, service.EndpointNotFound),
 )
 async def rotate_webhook_secret(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     session: SessionDep,
     settings: SettingsDep,
     caller: Manager,
@@ -143,7 +158,7 @@ async def rotate_webhook_secret(
     responses=problems(*_AUTH, service.EndpointNotFound),
 )
 async def send_webhook_ping(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     session: SessionDep,
     caller: Manager,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -159,7 +174,7 @@ async def send_webhook_ping(
     responses=problems(*_AUTH, service.EndpointNotFound),
 )
 async def list_webhook_deliveries(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     session: SessionDep,
     caller: Manager,
     status: DeliveryStatus | None = None,
@@ -179,8 +194,8 @@ async def list_webhook_deliveries(
     responses=problems(*_AUTH, service.EndpointNotFound, service.DeliveryNotFound),
 )
 async def retry_webhook_delivery(
-    endpoint_id: uuid.UUID,
-    delivery_id: uuid.UUID,
+    endpoint_id: EndpointId,
+    delivery_id: DeliveryId,
     session: SessionDep,
     caller: Manager,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -196,7 +211,7 @@ async def retry_webhook_delivery(
     responses=problems(*_AUTH, service.EndpointNotFound, 422),
 )
 async def replay_webhook_events(
-    endpoint_id: uuid.UUID,
+    endpoint_id: EndpointId,
     body: ReplayIn,
     session: SessionDep,
     caller: Manager,
@@ -212,7 +227,7 @@ async def replay_webhook_events(
 async def list_events(
     session: SessionDep,
     caller: Manager,
-    type: Annotated[str | None, Query(max_length=64)] = None,
+    type: Annotated[FilterText | None, Query()] = None,
     return_id: uuid.UUID | None = None,
     created_after: Timestamp | None = None,
     created_before: Timestamp | None = None,
@@ -239,6 +254,6 @@ async def list_events(
     response_model=EventOut,
     responses=problems(*_AUTH, service.EventNotFound),
 )
-async def get_event(event_id: uuid.UUID, session: SessionDep, caller: Manager) -> EventOut:
+async def get_event(event_id: EventId, session: SessionDep, caller: Manager) -> EventOut:
     """Read one event, exactly as it is delivered."""
     return await service.get_event(session, event_id)

@@ -291,6 +291,7 @@ async def retry_delivery(
     session: AsyncSession, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> DeliveryOut:
     """Redeliver by hand: a fresh retry schedule, due now (same webhook-id)."""
+    await _get(session, endpoint_id)  # an unknown endpoint is named as such, as documented
     delivery = await session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.endpoint_id != endpoint_id:
         raise DeliveryNotFound(f"Delivery {delivery_id} does not exist for this endpoint.")
