@@ -644,6 +644,44 @@ async def test_replay_of_a_time_range_resends_those_events_with_the_same_ids(
     assert second not in {body_of(r)["data"]["object"]["id"] for r in replayed}
 
 
+async def test_replay_to_an_endpoint_added_later_delivers_those_events_for_the_first_time(
+    app: FastAPI, client: httpx.AsyncClient, receiver: ScriptedReceiver
+) -> None:
+    """The events were routed before the endpoint existed: a replay creates its deliveries
+    (once: a second replay sends the same deliveries again, it does not add more)."""
+    api = await hooks_api(app, client)
+    await subscribe(api, receiver.url("/early"))
+    await api.put_order("ord_late1")
+    start = datetime.now(UTC) - timedelta(milliseconds=1)
+    return_id = (await api.create_return("ord_late1")).json()["id"]
+    [created] = (await api.get("/v1/events", return_id=return_id)).json()["data"]
+
+    d = dispatcher(app)
+    try:
+        await dispatch_all(app, d)
+        late = await subscribe(api, receiver.url("/late"))
+        await dispatch_all(app, d)
+        assert receiver.received("/late") == []
+        for _ in range(2):
+            r = await api.post(
+                f"/v1/webhook-endpoints/{late['id']}/replay", {"created_after": iso(start)}
+            )
+            assert r.status_code == 200, r.text
+            assert r.json()["scheduled"] == 1
+            await dispatch_all(app, d)
+    finally:
+        await d.aclose()
+
+    to_late = receiver.received("/late")
+    assert [r.headers["webhook-id"] for r in to_late] == [created["id"], created["id"]]
+    for request in to_late:
+        Webhook(str(late["secret"])).verify(request.body, request.headers)
+    [delivery] = await deliveries(api, late["id"])
+    assert delivery["event_id"] == created["id"]
+    assert delivery["status"] == "succeeded"
+    assert len(delivery["attempt_log"]) == 2
+
+
 async def test_a_large_batch_records_every_success_once_and_failures_for_retry(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:

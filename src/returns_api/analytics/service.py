@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.analytics.repository import AnalyticsRepository, DurationRow, ProductQuery, Window
+from returns_api.analytics.product_repository import ProductQuery, ProductRepository
+from returns_api.analytics.repository import AnalyticsRepository, Window
 from returns_api.analytics.schemas import (
     Amount,
     AnalyticsSummary,
@@ -32,6 +33,7 @@ from returns_api.analytics.schemas import (
     Timings,
 )
 from returns_api.analytics.sql import basis_points
+from returns_api.analytics.summary_repository import DurationRow, SummaryRepository
 from returns_api.core.clock import utcnow
 from returns_api.core.errors import FieldError, Unprocessable
 from returns_api.policies.service import current_policy
@@ -77,7 +79,7 @@ def _durations(row: DurationRow | None) -> Durations:
 
 
 async def summary(session: AsyncSession, window: Window) -> AnalyticsSummary:
-    repo = AnalyticsRepository(session)
+    repo = SummaryRepository(session)
     await repo.prepare_for_reporting()
     now = utcnow()
     requested = await repo.period_returns(window)
@@ -220,7 +222,7 @@ async def products(
             "Sorting by `refunded` needs a `currency`.",
             errors=[FieldError(location="query.currency", message="required for this sort")],
         )
-    repo = AnalyticsRepository(session)
+    repo = ProductRepository(session)
     await repo.prepare_for_reporting()
     query = ProductQuery(
         window=window,

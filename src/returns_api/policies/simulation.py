@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.caller import Caller
-from returns_api.core.driver import Row
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import Decision, evaluate
 from returns_api.policies.facts import facts_from_json
+from returns_api.policies.repository import DecisionHistoryRepository
 from returns_api.policies.schemas import (
     ActionCounts,
     BacktestIn,
@@ -24,11 +22,9 @@ from returns_api.policies.schemas import (
 )
 from returns_api.policies.service import current_policy
 from returns_api.returns import views
-from returns_api.returns.models import Return
 from returns_api.returns.service import judge_request, load_visible
 
 AUTO_APPROVED = frozenset({"approve", "approve_keep_item"})
-BATCH = 1000
 
 
 async def evaluate_candidate(
@@ -72,39 +68,14 @@ def _replay(stored: Mapping[str, Any], policy: PolicyDocument, version: int) -> 
     )
 
 
-async def _returns_in_range(session: AsyncSession, body: BacktestIn) -> AsyncIterator[Row]:
-    """Keyset pages of BATCH rows: memory stays flat however many returns are replayed."""
-    after: uuid.UUID | None = None
-    columns = (
-        Return.id,
-        Return.rma_number,
-        Return.currency,
-        Return.decision,
-        Return.refundable_amount,
-    )
-    while True:
-        stmt = select(*columns).order_by(Return.id).limit(BATCH)
-        if after is not None:
-            stmt = stmt.where(Return.id > after)
-        if body.created_after is not None:
-            stmt = stmt.where(Return.created_at >= body.created_after)
-        if body.created_before is not None:
-            stmt = stmt.where(Return.created_at < body.created_before)
-        rows = (await session.execute(stmt)).mappings().all()
-        for row in rows:
-            yield row
-        if len(rows) < BATCH:
-            return
-        after = rows[-1]["id"]
-
-
 async def backtest(session: AsyncSession, body: BacktestIn) -> BacktestOut:
     then, candidate = ActionCounts(), ActionCounts()
     refunds_then: dict[str, int] = {}
     refunds_candidate: dict[str, int] = {}
     total = changed = 0
     first: list[ChangedDecision] = []
-    async for row in _returns_in_range(session, body):
+    history = DecisionHistoryRepository(session)
+    async for row in history.decisions(body.created_after, body.created_before):
         total += 1
         before = str(row["decision"]["action"])
         after = _replay(row["decision"], body.policy, 0)

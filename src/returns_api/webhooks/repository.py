@@ -1,9 +1,11 @@
-"""Every query of the outbox, the endpoints and the deliveries (Core statements)."""
+"""Every query of the webhooks package: the dispatcher's (`OutboxRepository`, Core
+statements: they run for every event) and the management API's (`WebhookRepository`,
+ORM: not hot paths)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -199,3 +201,135 @@ class OutboxRepository:
             WebhookDelivery.status.in_(UNFINISHED)
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+
+class WebhookRepository:
+    """Endpoints, the event log, deliveries and their attempts, as the management API reads
+    and changes them. Pages are keyset-paginated by id; a caller asks for one row more than
+    it shows, to know whether there is a next page."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def endpoint(self, endpoint_id: uuid.UUID) -> WebhookEndpoint | None:
+        return await self.session.get(WebhookEndpoint, endpoint_id)
+
+    def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        self.session.add(endpoint)
+
+    async def delete_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        await self.session.delete(endpoint)
+
+    async def endpoints(self, after: uuid.UUID | None, limit: int) -> list[WebhookEndpoint]:
+        stmt = select(WebhookEndpoint).order_by(WebhookEndpoint.id).limit(limit)
+        if after is not None:
+            stmt = stmt.where(WebhookEndpoint.id > after)
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def event(self, event_id: uuid.UUID) -> Event | None:
+        return await self.session.get(Event, event_id)
+
+    async def events(
+        self,
+        *,
+        type_: str | None,
+        return_id: uuid.UUID | None,
+        created_after: datetime | None,
+        created_before: datetime | None,
+        delivery_failed: bool | None,
+        after: uuid.UUID | None,
+        limit: int,
+    ) -> list[Event]:
+        """Oldest first (delivery order)."""
+        stmt = select(Event).order_by(Event.id).limit(limit)
+        if after is not None:
+            stmt = stmt.where(Event.id > after)
+        if type_ is not None:
+            stmt = stmt.where(Event.type == type_)
+        if return_id is not None:
+            stmt = stmt.where(Event.return_id == return_id)
+        if created_after is not None:
+            stmt = stmt.where(Event.created_at >= created_after)
+        if created_before is not None:
+            stmt = stmt.where(Event.created_at < created_before)
+        if delivery_failed is not None:
+            failed = exists().where(
+                and_(WebhookDelivery.event_id == Event.id, WebhookDelivery.status == "failed")
+            )
+            stmt = stmt.where(failed if delivery_failed else ~failed)
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def deliveries(
+        self,
+        endpoint_id: uuid.UUID,
+        *,
+        status: str | None,
+        before: uuid.UUID | None,
+        limit: int,
+    ) -> list[tuple[WebhookDelivery, str]]:
+        """Newest first, each with the type of its event."""
+        stmt = (
+            select(WebhookDelivery, Event.type)
+            .join(Event, Event.id == WebhookDelivery.event_id)
+            .where(WebhookDelivery.endpoint_id == endpoint_id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+        if status is not None:
+            stmt = stmt.where(WebhookDelivery.status == status)
+        if before is not None:
+            stmt = stmt.where(WebhookDelivery.id < before)
+        return [(delivery, event_type) for delivery, event_type in await self.session.execute(stmt)]
+
+    async def attempts(self, delivery_ids: Sequence[uuid.UUID]) -> Sequence[WebhookAttempt]:
+        """Every attempt of these deliveries, oldest first."""
+        stmt = (
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(delivery_ids))
+            .order_by(WebhookAttempt.id)
+        )
+        return (await self.session.execute(stmt)).scalars().all()
+
+    async def delivery(self, delivery_id: uuid.UUID) -> WebhookDelivery | None:
+        return await self.session.get(WebhookDelivery, delivery_id)
+
+    async def events_to_replay(
+        self,
+        created_after: datetime,
+        created_before: datetime | None,
+        event_types: Sequence[str] | None,
+    ) -> Sequence[Row]:
+        """(id, type, return_id, data) of the events of a time range, pings left out; of
+        `event_types` only, when some are given."""
+        stmt = select(Event.id, Event.type, Event.return_id, Event.data).where(
+            Event.created_at >= created_after, Event.type != "ping"
+        )
+        if created_before is not None:
+            stmt = stmt.where(Event.created_at < created_before)
+        if event_types:
+            stmt = stmt.where(Event.type.in_(event_types))
+        return (await self.session.execute(stmt)).mappings().all()
+
+    async def events_with_delivery(
+        self, endpoint_id: uuid.UUID, event_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Those of `event_ids` that have a delivery to the endpoint already."""
+        stmt = select(WebhookDelivery.event_id).where(
+            WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.event_id.in_(event_ids)
+        )
+        return set((await self.session.execute(stmt)).scalars())
+
+    async def reschedule(
+        self, endpoint_id: uuid.UUID, event_ids: Collection[uuid.UUID], now: datetime
+    ) -> None:
+        """Their deliveries to the endpoint are due now, with a fresh retry schedule; one
+        being sent is left alone (its outcome will be recorded)."""
+        await self.session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.endpoint_id == endpoint_id,
+                WebhookDelivery.event_id.in_(event_ids),
+                WebhookDelivery.status != "delivering",
+            )
+            .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
+        )

@@ -1,13 +1,10 @@
-"""Webhook endpoints, their deliveries, and the event log (not hot paths: ORM is fine)."""
+"""Webhook endpoints, their deliveries, and the event log (queries: `WebhookRepository`)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.clock import utcnow
@@ -16,7 +13,8 @@ from returns_api.core.ids import new_id
 from returns_api.webhooks import signing, ssrf
 from returns_api.webhooks.dispatcher import delivery_row, subscribed
 from returns_api.webhooks.events import envelope, record_event
-from returns_api.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from returns_api.webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+from returns_api.webhooks.repository import OutboxRepository, WebhookRepository
 from returns_api.webhooks.schemas import (
     AttemptOut,
     DeliveryOut,
@@ -101,13 +99,13 @@ async def create_endpoint(
         created_at=now,
         updated_at=now,
     )
-    session.add(endpoint)
+    WebhookRepository(session).add_endpoint(endpoint)
     await session.flush()
     return EndpointCreated(**_endpoint_out(endpoint).model_dump(), secret=endpoint.secret)
 
 
 async def _get(session: AsyncSession, endpoint_id: uuid.UUID) -> WebhookEndpoint:
-    endpoint = await session.get(WebhookEndpoint, endpoint_id)
+    endpoint = await WebhookRepository(session).endpoint(endpoint_id)
     if endpoint is None:
         raise EndpointNotFound(f"Webhook endpoint {endpoint_id} does not exist.")
     return endpoint
@@ -120,12 +118,8 @@ async def get_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> Endpoin
 async def list_endpoints(
     session: AsyncSession, cursor: uuid.UUID | None, limit: int
 ) -> EndpointPage:
-    stmt = select(WebhookEndpoint).order_by(WebhookEndpoint.id).limit(limit + 1)
-    if cursor is not None:
-        stmt = stmt.where(WebhookEndpoint.id > cursor)
-    rows = list((await session.execute(stmt)).scalars().all())
-    page = rows[:limit]
-    more = len(rows) > limit
+    rows = await WebhookRepository(session).endpoints(cursor, limit + 1)
+    page, more = rows[:limit], len(rows) > limit
     return EndpointPage(
         data=[_endpoint_out(e) for e in page], next_cursor=str(page[-1].id) if more else None
     )
@@ -153,7 +147,8 @@ async def update_endpoint(
 
 
 async def delete_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> None:
-    await session.delete(await _get(session, endpoint_id))
+    endpoint = await _get(session, endpoint_id)
+    await WebhookRepository(session).delete_endpoint(endpoint)
     await session.flush()
 
 
@@ -184,7 +179,7 @@ def _event_out(event: Event) -> EventOut:
 
 
 async def get_event(session: AsyncSession, event_id: uuid.UUID) -> EventOut:
-    event = await session.get(Event, event_id)
+    event = await WebhookRepository(session).event(event_id)
     if event is None:
         raise EventNotFound(f"Event {event_id} does not exist.")
     return _event_out(event)
@@ -202,23 +197,15 @@ async def list_events(
     limit: int,
 ) -> EventPage:
     """Oldest first (delivery order), keyset-paginated by id."""
-    stmt = select(Event).order_by(Event.id).limit(limit + 1)
-    if cursor is not None:
-        stmt = stmt.where(Event.id > cursor)
-    if type_ is not None:
-        stmt = stmt.where(Event.type == type_)
-    if return_id is not None:
-        stmt = stmt.where(Event.return_id == return_id)
-    if created_after is not None:
-        stmt = stmt.where(Event.created_at >= created_after)
-    if created_before is not None:
-        stmt = stmt.where(Event.created_at < created_before)
-    if delivery_failed is not None:
-        failed = exists().where(
-            and_(WebhookDelivery.event_id == Event.id, WebhookDelivery.status == "failed")
-        )
-        stmt = stmt.where(failed if delivery_failed else ~failed)
-    rows = list((await session.execute(stmt)).scalars().all())
+    rows = await WebhookRepository(session).events(
+        type_=type_,
+        return_id=return_id,
+        created_after=created_after,
+        created_before=created_before,
+        delivery_failed=delivery_failed,
+        after=cursor,
+        limit=limit + 1,
+    )
     page, more = rows[:limit], len(rows) > limit
     return EventPage(
         data=[_event_out(e) for e in page], next_cursor=str(page[-1].id) if more else None
@@ -234,27 +221,12 @@ async def list_deliveries(
     limit: int,
 ) -> DeliveryPage:
     await _get(session, endpoint_id)
-    stmt = (
-        select(WebhookDelivery, Event.type)
-        .join(Event, Event.id == WebhookDelivery.event_id)
-        .where(WebhookDelivery.endpoint_id == endpoint_id)
-        .order_by(WebhookDelivery.id.desc())
-        .limit(limit + 1)
-    )
-    if status is not None:
-        stmt = stmt.where(WebhookDelivery.status == status)
-    if cursor is not None:
-        stmt = stmt.where(WebhookDelivery.id < cursor)
-    rows = list((await session.execute(stmt)).all())
+    repo = WebhookRepository(session)
+    rows = await repo.deliveries(endpoint_id, status=status, before=cursor, limit=limit + 1)
     page, more = rows[:limit], len(rows) > limit
     attempts: dict[uuid.UUID, list[AttemptOut]] = {}
     if page:
-        attempt_rows = await session.execute(
-            select(WebhookAttempt)
-            .where(WebhookAttempt.delivery_id.in_([d.id for d, _ in page]))
-            .order_by(WebhookAttempt.id)
-        )
-        for attempt in attempt_rows.scalars():
+        for attempt in await repo.attempts([d.id for d, _ in page]):
             attempts.setdefault(attempt.delivery_id, []).append(
                 AttemptOut(
                     attempted_at=attempt.attempted_at,
@@ -292,10 +264,11 @@ async def retry_delivery(
 ) -> DeliveryOut:
     """Redeliver by hand: a fresh retry schedule, due now (same webhook-id)."""
     await _get(session, endpoint_id)  # an unknown endpoint is named as such, as documented
-    delivery = await session.get(WebhookDelivery, delivery_id)
+    repo = WebhookRepository(session)
+    delivery = await repo.delivery(delivery_id)
     if delivery is None or delivery.endpoint_id != endpoint_id:
         raise DeliveryNotFound(f"Delivery {delivery_id} does not exist for this endpoint.")
-    event = await session.get(Event, delivery.event_id)
+    event = await repo.event(delivery.event_id)
     assert event is not None
     if delivery.status != "delivering":
         delivery.status = "pending"
@@ -309,44 +282,22 @@ async def retry_delivery(
 async def replay(session: AsyncSession, endpoint_id: uuid.UUID, body: ReplayIn) -> ReplayOut:
     """Send a time range of events to an endpoint again (or for the first time)."""
     endpoint = await _get(session, endpoint_id)
-    stmt = select(Event.id, Event.type, Event.return_id, Event.data).where(
-        Event.created_at >= body.created_after, Event.type != "ping"
-    )
-    if body.created_before is not None:
-        stmt = stmt.where(Event.created_at < body.created_before)
-    if body.event_types:
-        stmt = stmt.where(Event.type.in_(body.event_types))
+    repo = WebhookRepository(session)
+    subscriber = {"id": endpoint.id, "event_types": endpoint.event_types}
     events = [
         e
-        for e in (await session.execute(stmt)).mappings().all()
-        if subscribed({"id": endpoint.id, "event_types": endpoint.event_types}, e)
+        for e in await repo.events_to_replay(
+            body.created_after, body.created_before, body.event_types
+        )
+        if subscribed(subscriber, e)
     ]
     if not events:
         return ReplayOut(scheduled=0)
     now = utcnow()
-    existing = set(
-        (
-            await session.execute(
-                select(WebhookDelivery.event_id).where(
-                    WebhookDelivery.endpoint_id == endpoint_id,
-                    WebhookDelivery.event_id.in_([e["id"] for e in events]),
-                )
-            )
-        ).scalars()
+    existing = await repo.events_with_delivery(endpoint_id, [e["id"] for e in events])
+    await repo.reschedule(endpoint_id, existing, now)
+    # New deliveries are the rows the dispatcher's routing writes, written the same way.
+    await OutboxRepository(session).add_deliveries(
+        [delivery_row(e, endpoint_id, now) for e in events if e["id"] not in existing]
     )
-    await session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.endpoint_id == endpoint_id,
-            WebhookDelivery.event_id.in_(existing),
-            WebhookDelivery.status != "delivering",
-        )
-        .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
-    )
-    fresh: Sequence[dict[str, Any]] = [
-        delivery_row(e, endpoint_id, now) for e in events if e["id"] not in existing
-    ]
-    if fresh:
-        session.add_all([WebhookDelivery(**row) for row in fresh])
-        await session.flush()
     return ReplayOut(scheduled=len(events))
