@@ -489,8 +489,10 @@ async def test_amount_of_exactly_the_cap_is_accepted_and_one_more_is_422(
     api: Api, field: str
 ) -> None:
     def order_with(amount: int) -> dict[str, Any]:
-        lines = [line("li_1", quantity=1, unit_price=MAX_AMOUNT)]
-        body = order_json(lines=lines)
+        # The order's total is capped too: the other amounts leave room for this one.
+        price = MAX_AMOUNT if field in ("unit_price", "discount") else 0
+        body = order_json(lines=[line("li_1", quantity=1, unit_price=price)])
+        body["shipping_paid"] = 0
         if field == "shipping_paid":
             body["shipping_paid"] = amount
         else:
@@ -513,18 +515,18 @@ async def test_amount_of_exactly_the_cap_is_accepted_and_one_more_is_422(
 
 
 async def test_refund_of_exactly_the_cap_is_accepted_and_one_more_is_422(api: Api) -> None:
-    # Two lines at the cap: what is refundable exceeds it, so only the cap can refuse.
-    lines = [line(li, unit_price=MAX_AMOUNT) for li in ("li_1", "li_2")]
-    await put_order(api, lines=lines, shipping_paid=0)
-    ret = await return_in(api, "received", items=[item("li_1"), item("li_2")])
-    assert ret["amounts"]["remaining"] == 2 * MAX_AMOUNT
+    # One unit at the cap (an order is worth at most the cap): the body's own bound refuses
+    # one more before the remainder is looked at.
+    await put_order(api, lines=[line("li_1", quantity=1, unit_price=MAX_AMOUNT)], shipping_paid=0)
+    ret = await return_in(api, "received", items=[item("li_1", quantity=1)])
+    assert ret["amounts"]["remaining"] == MAX_AMOUNT
     path = f"/v1/returns/{ret['id']}/refunds"
 
     too_much = await api.post(path, {"amount": MAX_AMOUNT + 1})
     assert errors_of(too_much)["body.amount"]["type"] == "less_than_equal"
     at_cap = expect(await api.post(path, {"amount": MAX_AMOUNT}), 201)
     assert [refund["amount"] for refund in at_cap["refunds"]] == [MAX_AMOUNT]
-    assert at_cap["amounts"]["remaining"] == MAX_AMOUNT
+    assert at_cap["amounts"]["remaining"] == 0
 
 
 # ------------------------------------------------------------ 4. every status pair

@@ -52,5 +52,5 @@ def test_json_columns_write_date_times_as_the_api_does() -> None:
 def test_a_date_time_is_read_in_utc_and_one_outside_it_is_refused() -> None:
     read = TypeAdapter(Timestamp)
     assert read.validate_python("2026-11-20T10:15:00+02:00").tzinfo is UTC
-    with pytest.raises(ValidationError, match="exists in UTC"):
+    with pytest.raises(ValidationError, match="year must be from 1970"):
         read.validate_python("0001-01-01T00:30:00+01:00")
