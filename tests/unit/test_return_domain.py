@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from returns_api.core.clock import rfc3339
 from returns_api.returns.domain import Act, Inspection, Item, Return
 from returns_api.returns.exceptions import (
     IllegalTransition,
@@ -195,7 +196,7 @@ def test_the_first_tracking_event_moves_an_approved_return_in_transit_and_later_
         "event": "delivered",
         "tracking_number": "1Z",
         "carrier": "UPS",
-        "occurred_at": T0,
+        "occurred_at": rfc3339(T0),
     }
     assert (ret.tracking_number, ret.carrier) == ("1Z", "UPS")
 

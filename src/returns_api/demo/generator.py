@@ -31,7 +31,8 @@ from typing import Any
 
 from returns_api.policies.document import PolicyDocument
 from returns_api.returns import breakdown
-from returns_api.returns.service import NEW_ITEM_STATE, instructions_for
+from returns_api.returns.domain import NEW_ITEM_STATE
+from returns_api.returns.service import instructions_for
 
 _RMA_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ACTOR_STAFF = "back-office"

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
+from returns_api.core.clock import rfc3339
 from returns_api.core.errors import FieldError
 from returns_api.returns.exceptions import (
     IllegalTransition,
@@ -68,6 +69,12 @@ class Item:
     disposition: str | None = None
 
 
+# What an item of a new return has been through: nothing yet.
+NEW_ITEM_STATE: Final[dict[str, Any]] = {
+    f.name: f.default for f in fields(Item) if f.default is not MISSING
+}
+
+
 @dataclass(slots=True)
 class Refund:
     id: uuid.UUID
@@ -113,6 +120,57 @@ class Inspection:
     condition: str | None = None
     disposition: str | None = None
     wrong_item: bool = False
+
+
+class Summary(Protocol):
+    """What a list shows of a return: `Return` has it, and so does `ReturnSummary`."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def rma_number(self) -> str: ...
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def customer_id(self) -> str | None: ...
+    @property
+    def status(self) -> ReturnStatus: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def keep_item(self) -> bool: ...
+    @property
+    def items(self) -> list[Item]: ...
+    @property
+    def refundable_amount(self) -> int: ...
+    @property
+    def refunded_amount(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnSummary:
+    """A return as a list reads it: no decision, instructions, refunds or timeline (the
+    largest parts of a return, which lists never show)."""
+
+    id: uuid.UUID
+    rma_number: str
+    order_id: str
+    customer_id: str | None
+    status: ReturnStatus
+    currency: str
+    keep_item: bool
+    items: list[Item]
+    refundable_amount: int
+    refunded_amount: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
 
 
 # The valuation of a return's items (the refund breakdown as stored): computed by the
@@ -290,7 +348,7 @@ class Return:
             "event": event,
             "tracking_number": tracking_number,
             "carrier": carrier,
-            "occurred_at": occurred_at,
+            "occurred_at": rfc3339(occurred_at),
         }
         if self.status is not S.IN_TRANSIT and self.keep_item:
             raise IllegalTransition(

@@ -22,18 +22,20 @@ from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from returns_api.auth.caller import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.driver import Row
+from returns_api.core.ids import new_id
 from returns_api.policies.service import PolicyVersionNotFound, policy_version
-from returns_api.returns import transitions
+from returns_api.returns.domain import Act
 from returns_api.returns.exceptions import ConcurrentChange, IllegalTransition
 from returns_api.returns.models import Return, ReturnChange
+from returns_api.returns.service import save_and_show
+from returns_api.returns.store import ReturnStore
 
 log = structlog.get_logger(__name__)
 BATCH_SIZE = 100
 # What the timeline shows as the actor of an expiry (the sweep holds no API key).
-SWEEPER = Caller(kind="api_key", actor="returns-api (expiry sweep)", scopes=frozenset())
+SWEEPER = "returns-api (expiry sweep)"
 
 
 class ExpiryRepository:
@@ -82,6 +84,7 @@ class ExpiryRepository:
 async def sweep_expired(session: AsyncSession, now: datetime, *, limit: int = BATCH_SIZE) -> int:
     """Expire up to `limit` due returns in the caller's transaction; how many expired."""
     repo = ExpiryRepository(session)
+    store = ReturnStore(session)
     expired = 0
     for version in await repo.policy_versions_awaiting_parcels():
         if expired >= limit:
@@ -94,13 +97,14 @@ async def sweep_expired(session: AsyncSession, now: datetime, *, limit: int = BA
         approved_before = now - timedelta(days=days)
         for row in await repo.due(version, approved_before, limit - expired):
             try:
-                await transitions.expire(
-                    session,
-                    SWEEPER,
-                    row,
+                ret = await store.load(row["id"])  # locked by `due`
+                assert ret is not None
+                ret.expire(
+                    Act(actor=SWEEPER, at=utcnow(), new_id=new_id),
                     note=f"Not shipped within {days} days of approval.",
                     data={"ship_within_days": days, "policy_version": version},
                 )
+                await save_and_show(store, ret)
             except (IllegalTransition, ConcurrentChange) as exc:
                 # Nothing was written for this one (both are raised before any write).
                 log.info("expiry_skipped", return_id=str(row["id"]), reason=exc.detail)

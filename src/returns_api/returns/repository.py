@@ -80,14 +80,14 @@ _REFUNDS_OF_RETURN = ChildRows(
 _TIMELINE_OF_RETURN = ChildRows(
     changes, where=changes.c.return_id == returns.c.id, order_by=changes.c.id
 )
-_WHOLE = Prepared(
-    select(
-        returns,
-        _ITEMS_OF_RETURN.column.label("_items"),
-        _REFUNDS_OF_RETURN.column.label("_refunds"),
-        _TIMELINE_OF_RETURN.column.label("_timeline"),
-    ).where(returns.c.id == bindparam("id"))
-)
+_WHOLE_SELECT = select(
+    returns,
+    _ITEMS_OF_RETURN.column.label("_items"),
+    _REFUNDS_OF_RETURN.column.label("_refunds"),
+    _TIMELINE_OF_RETURN.column.label("_timeline"),
+).where(returns.c.id == bindparam("id"))
+_WHOLE = Prepared(_WHOLE_SELECT)
+_LOCK = Prepared(select(returns.c.id).where(returns.c.id == bindparam("id")).with_for_update())
 # RMA numbers are short and random: a clash is rare but possible, and must not be a 500.
 # ON CONFLICT DO NOTHING on that one constraint leaves the transaction usable (a raised
 # unique violation would abort it on PostgreSQL) and reports the clash as rowcount 0.
@@ -101,8 +101,9 @@ _INSERT_RETURN = Prepared(
 # (three round trips fewer on the create path). Each row travels as one JSON parameter,
 # which json_populate_record(set) turns into the table's own row type, so the statement
 # lists no columns; the others are written only if the return was (same RMA rule as above).
-# Foreign keys are checked at the end of the statement, when the return row exists. Every
-# column must be in the row dicts: a missing key is NULL here, not the column's default.
+# Foreign keys are checked at the end of the statement, when the return row exists. A key
+# missing from a row dict would be NULL here, not the column's default: ReturnStore builds
+# every row from the table's own columns.
 _INSERT_WHOLE = Prepared(
     text(
         "WITH r AS (INSERT INTO returns SELECT * FROM json_populate_record(NULL::returns, :parent)"
@@ -206,12 +207,13 @@ class ReturnRepository:
         return await fetch_one(self.session, _GET_FOR_UPDATE if lock else _GET, {"id": return_id})
 
     async def whole(
-        self, return_id: uuid.UUID
+        self, return_id: uuid.UUID, *, lock: bool = False
     ) -> tuple[Row, Sequence[Row], Sequence[Row], Sequence[Row]] | None:
-        """The return with its items, refunds and timeline: one statement on PostgreSQL."""
+        """The return with its items, refunds and timeline: one statement on PostgreSQL;
+        `lock` holds the return's row until the transaction ends."""
         dialect = self.session.get_bind().dialect
         if dialect.name != "postgresql":
-            row = await self.get(return_id)
+            row = await self.get(return_id, lock=lock)
             if row is None:
                 return None
             # Each refund adds its amount (at least 1) to `refunded_amount` in the transaction
@@ -222,6 +224,11 @@ class ReturnRepository:
                 await self.refunds(return_id) if int(row["refunded_amount"]) else (),
                 await self.timeline(return_id),
             )
+        # The lock is taken by a statement of its own, first: under READ COMMITTED a statement
+        # that waited for a row lock re-reads only the locked row, and its subqueries (the
+        # items, refunds and timeline) would still show what was there before the wait.
+        if lock and await fetch_one(self.session, _LOCK, {"id": return_id}) is None:
+            return None
         found = await fetch_one(self.session, _WHOLE, {"id": return_id})
         if found is None:
             return None
@@ -245,22 +252,29 @@ class ReturnRepository:
     async def update(
         self, return_id: uuid.UUID, expected_version: int, values: Mapping[str, Any]
     ) -> bool:
-        """Compare-and-set on `version`: False when someone else changed the return first."""
+        """Compare-and-set on `version` (`values` carry the new one): False when someone
+        else changed the return first."""
         statement = (
             update(returns)
             .where(returns.c.id == return_id, returns.c.version == expected_version)
-            .values(**values, version=expected_version + 1)
+            .values(**values)
         )
         return await run(self.session, statement) == 1
 
     async def update_item(self, item_id: uuid.UUID, values: Mapping[str, Any]) -> None:
         await run(self.session, update(items).where(items.c.id == item_id).values(**values))
 
-    async def add_change(self, values: Mapping[str, Any]) -> None:
-        await run(self.session, _INSERT_CHANGE, [values])
+    async def add_changes(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            await run(self.session, _INSERT_CHANGE, list(rows))
 
-    async def add_refund(self, values: Mapping[str, Any]) -> None:
-        await run(self.session, _INSERT_REFUND, [values])
+    async def add_refunds(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            await run(self.session, _INSERT_REFUND, list(rows))
+
+    async def add_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            await write_events(self.session, rows)
 
     async def refunded_by_method(self, return_id: uuid.UUID) -> dict[str, int]:
         rows = await fetch_all(self.session, _REFUNDED_BY_METHOD, {"id": return_id})

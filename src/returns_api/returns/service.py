@@ -27,8 +27,9 @@ from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import FactValue, evaluate
 from returns_api.policies.facts import facts_to_json
 from returns_api.policies.service import policy_from_latest
-from returns_api.returns import breakdown, views
+from returns_api.returns import valuation, views
 from returns_api.returns.assessment import Assessment, assess, gather_facts
+from returns_api.returns.domain import Act, Item, Return, Valuation
 from returns_api.returns.exceptions import NotReturnable, ReturnNotFound
 from returns_api.returns.repository import ReturnRepository
 from returns_api.returns.schemas import (
@@ -44,8 +45,8 @@ from returns_api.returns.schemas import (
     ReturnRequest,
 )
 from returns_api.returns.status import ReturnStatus
-from returns_api.webhooks.definitions import EventType
-from returns_api.webhooks.events import event_row, write_events
+from returns_api.returns.store import ReturnStore
+from returns_api.webhooks.events import event_row
 
 # The policy's action decides the status a return is born with (DESIGN §3).
 STATUS_OF_ACTION = {
@@ -137,64 +138,44 @@ async def judge_request(
     return [], await _decide(session, ctx, transit_buffer_days)
 
 
-# What an item of a new return has been through: nothing yet. Also written by the demo
-# generator, which stores returns without going through this service.
-NEW_ITEM_STATE: dict[str, Any] = {
-    "reception_status": "awaiting",
-    "received_quantity": 0,
-    "acceptance_status": "pending",
-    "accepted_quantity": 0,
-    "condition": None,
-    "disposition": None,
-}
-
-
-def _item_rows(ctx: _Context, return_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = []
+def _new_items(ctx: _Context) -> list[Item]:
+    """The items of a new return: what was paid for each line, copied, and nothing yet
+    received or accepted."""
+    found = []
     for position, line_assessment in enumerate(ctx.assessment.lines):
         line, item = line_assessment.line, line_assessment.item
         assert line is not None  # hard checks refused unknown lines
-        reason = ctx.policy.reasons_by_code[item.reason]
-        rows.append(
-            {
-                "id": new_id(),
-                "return_id": return_id,
-                "order_id": ctx.order["id"],
-                "line_item_id": line["id"],
-                "position": position,
-                "sku": line["sku"],
-                "title": line["title"],
-                "line_quantity": line["quantity"],
-                "unit_price": line["unit_price"],
-                "line_discount": line["discount"],
-                "line_tax": line["tax"],
-                "quantity": item.quantity,
-                "reason": item.reason,
-                "merchant_fault": reason.merchant_fault,
-                "comment": item.comment,
-                "resolution": item.resolution,
-                **NEW_ITEM_STATE,
-                # The order's facts analytics select returned units by (see the model).
-                "order_placed_at": ctx.order["placed_at"],
-                "order_currency": ctx.order["currency"],
-            }
+        found.append(
+            Item(
+                id=new_id(),
+                order_id=ctx.order["id"],
+                line_item_id=line["id"],
+                position=position,
+                sku=line["sku"],
+                title=line["title"],
+                line_quantity=line["quantity"],
+                unit_price=line["unit_price"],
+                line_discount=line["discount"],
+                line_tax=line["tax"],
+                quantity=item.quantity,
+                reason=item.reason,
+                merchant_fault=ctx.policy.reasons_by_code[item.reason].merchant_fault,
+                comment=item.comment,
+                resolution=item.resolution,
+                order_placed_at=ctx.order["placed_at"],
+                order_currency=ctx.order["currency"],
+            )
         )
-    return rows
+    return found
 
 
-def _requested_breakdown(ctx: _Context, items: Sequence[Row]) -> dict[str, Any]:
-    mine = {item["line_item_id"]: int(item["quantity"]) for item in items}
-    return breakdown.compute_breakdown(
-        items,
-        basis="requested",
+def _requested(ctx: _Context) -> Valuation:
+    return valuation.requested(
         currency=ctx.order["currency"],
         policy=ctx.policy,
         shipping_paid=int(ctx.order["shipping_paid"]),
-        # A new return is the newest: every unit held by a live return comes before it.
-        units_before=ctx.held,
-        whole_order_returned=breakdown.whole_order_comes_back(
-            {line["id"]: int(line["quantity"]) for line in ctx.lines}, ctx.held, mine
-        ),
+        line_quantities={line["id"]: int(line["quantity"]) for line in ctx.lines},
+        held=ctx.held,
     )
 
 
@@ -240,80 +221,60 @@ async def create_return(
     decision = await _decide(session, ctx, transit_buffer_days)
     status = STATUS_OF_ACTION[str(decision["action"])]
     keep_item = decision["action"] == "approve_keep_item"
-    return_id = new_id()
-    items = _item_rows(ctx, return_id)
-    money = _requested_breakdown(ctx, items)
-    values: dict[str, Any] = {
-        "id": return_id,
-        "order_id": ctx.order["id"],
-        "customer_id": ctx.order["customer_id"],
-        "status": status.value,
-        "currency": ctx.order["currency"],
-        "return_method": request.return_method,
-        "keep_item": keep_item,
-        "decision": decision,
-        "policy_version": ctx.policy_version,
-        "tracking_number": None,
-        "carrier": None,
-        "refund_breakdown": money,
-        "refundable_amount": money["total"],
-        "refunded_amount": 0,
-        "version": 1,
-        "created_by": caller.actor,
-        "created_at": ctx.now,
-        "updated_at": ctx.now,
-        # Milestones (see the model): a return the policy approves is approved at birth.
-        "auto_approved": status is ReturnStatus.APPROVED,
-        "approved_at": ctx.now if status is ReturnStatus.APPROVED else None,
-        "received_at": None,
-        "first_refunded_at": None,
-    }
-    change = {
-        "id": new_id(),
-        "return_id": return_id,
-        "kind": "created",
-        "actor": caller.actor,
-        "from_status": None,
-        "to_status": status.value,
-        "note": _decision_note(decision),
-        "data": {"policy_version": ctx.policy_version, "action": decision["action"]},
-        "created_at": ctx.now,
-    }
-    repo = ReturnRepository(session)
+    act = Act(actor=caller.actor, at=ctx.now, new_id=new_id)
+    items = _new_items(ctx)
+    value = _requested(ctx)
+    store = ReturnStore(session)
     for _ in range(_RMA_ATTEMPTS):
         rma_number = new_rma_number()
-        values["rma_number"] = rma_number
-        values["instructions"] = (
-            instructions_for(ctx.policy, request.return_method, rma_number, keep_item=keep_item)
-            if status is ReturnStatus.APPROVED
-            else None
+        ret = Return.create(
+            act,
+            rma_number=rma_number,
+            order_id=ctx.order["id"],
+            customer_id=ctx.order["customer_id"],
+            currency=ctx.order["currency"],
+            return_method=request.return_method,
+            items=items,
+            decision=decision,
+            status=status,
+            keep_item=keep_item,
+            instructions=instructions_for(
+                ctx.policy, request.return_method, rma_number, keep_item=keep_item
+            ),
+            valuation=value,
+            note=_decision_note(decision),
         )
-        # Built from what is written: no read-back round trip on the hot path.
-        result = views.return_out(values, items, [], [change])
-        event = return_event_row("return.created", result, previous_status=None)
-        if await repo.insert(values, items, change, event):
+        # Shown from what is written: no read-back round trip on the hot path.
+        result = views.return_out(ret)
+        (event,) = event_rows(ret, result)
+        if await store.add(ret, event):
             return shown_to(caller, result)
     # 1e12 numbers: five clashes in a row means something else is wrong
     raise RuntimeError(f"no free RMA number in {_RMA_ATTEMPTS} attempts")
 
 
-async def record_return_event(
-    session: AsyncSession, type_: EventType, result: ReturnOut, *, previous_status: str | None
-) -> None:
-    await write_events(session, [return_event_row(type_, result, previous_status=previous_status)])
+def event_rows(ret: Return, result: ReturnOut) -> list[dict[str, Any]]:
+    """The outbox rows of the events a change raised: each carries the return as the API
+    shows it (to the merchant), the status it came from, and a per-return sequence (its
+    version) to order events by."""
+    shown = result.model_dump(mode="json")
+    return [
+        event_row(
+            pending.type,
+            {"object": shown, "previous_status": pending.previous_status},
+            return_id=ret.id,
+            sequence=ret.version,
+        )
+        for pending in ret.pending_events
+    ]
 
 
-def return_event_row(
-    type_: EventType, result: ReturnOut, *, previous_status: str | None
-) -> dict[str, Any]:
-    """The event for a change to a return: the return as the API shows it, the status it
-    came from, and a per-return sequence (its version) to order events by."""
-    return event_row(
-        type_,
-        {"object": result.model_dump(mode="json"), "previous_status": previous_status},
-        return_id=result.id,
-        sequence=result.version,
-    )
+async def save_and_show(store: ReturnStore, ret: Return) -> ReturnOut:
+    """Save a changed return with its events, in the caller's transaction; the return as
+    the API shows it to the merchant."""
+    result = views.return_out(ret)
+    await store.save(ret, event_rows(ret, result))
+    return result
 
 
 def _decision_note(decision: Mapping[str, Any]) -> str:
@@ -339,10 +300,8 @@ async def quote_return(
     estimate = None
     decision: DecisionOut | CustomerDecision | None = None
     if eligible_lines:
-        pseudo_id = new_id()
         sub_ctx = replace(ctx, assessment=Assessment(lines=eligible_lines, problems=[]))
-        items = _item_rows(sub_ctx, pseudo_id)
-        estimate = RefundBreakdownOut.model_validate(_requested_breakdown(sub_ctx, items))
+        estimate = RefundBreakdownOut.model_validate(_requested(sub_ctx)(_new_items(sub_ctx)))
         if all_eligible:
             judged = await _decide(session, ctx, transit_buffer_days)
             decision = (
@@ -382,34 +341,29 @@ async def load_visible(
 ) -> Row:
     """The return, if this caller may see it; otherwise 404 (never 403: ids can't be probed)."""
     row = await ReturnRepository(session).get(return_id, lock=lock)
-    if row is None or not _visible(caller, row):
+    if row is None or not visible(caller, row["order_id"]):
         raise ReturnNotFound(f"Return {return_id} does not exist.")
     return row
 
 
-def _visible(caller: Caller, row: Row) -> bool:
-    return not caller.is_customer or row["order_id"] == caller.order_id
+def visible(caller: Caller, order_id: str) -> bool:
+    """Whether `caller` may see a return of the order (a portal token: its own order only)."""
+    return not caller.is_customer or order_id == caller.order_id
 
 
 async def get_return(session: AsyncSession, caller: Caller, return_id: uuid.UUID) -> ReturnOut:
-    return shown_to(caller, await render(session, return_id, caller))
+    """The return, read whole; 404 if `caller` may not see it (never 403: ids can't be
+    probed)."""
+    ret = await ReturnStore(session).load(return_id)
+    if ret is None or not visible(caller, ret.order_id):
+        raise ReturnNotFound(f"Return {return_id} does not exist.")
+    return shown_to(caller, views.return_out(ret))
 
 
 def shown_to(caller: Caller, result: ReturnOut) -> ReturnOut:
     """The return as `caller` may see it: a customer gets the customer-facing decision; the
     merchant (and every event, which webhooks deliver to the merchant) the full one."""
     return views.for_customer(result) if caller.is_customer else result
-
-
-async def render(
-    session: AsyncSession, return_id: uuid.UUID, caller: Caller | None = None
-) -> ReturnOut:
-    """The return as the API shows it, read whole; 404 if `caller` may not see it. Without
-    a caller (after a change, in its transaction) visibility was checked already."""
-    found = await ReturnRepository(session).whole(return_id)
-    if found is None or (caller is not None and not _visible(caller, found[0])):
-        raise ReturnNotFound(f"Return {return_id} does not exist.")
-    return views.return_out(*found)
 
 
 def encode_cursor(return_id: uuid.UUID) -> str:
@@ -438,9 +392,8 @@ async def list_returns(
         if filters.order_id not in (None, caller.order_id):
             return ReturnPage(data=[], next_cursor=None)
         filters = replace(filters, order_id=caller.order_id)
-    repo = ReturnRepository(session)
-    found = await repo.page_with_items(
+    found = await ReturnStore(session).page(
         filters, decode_cursor(cursor) if cursor else None, limit + 1
     )
     page, more = found[:limit], len(found) > limit
-    return views.page_out(page, encode_cursor(page[-1][0]["id"]) if more else None)
+    return views.page_out(page, encode_cursor(page[-1].id) if more else None)

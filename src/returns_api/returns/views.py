@@ -1,12 +1,13 @@
-"""Stored rows to the API's shapes. No queries here: callers load, this only maps."""
+"""Returns as the API shows them, from the aggregate (or a list's summary of one). No
+queries here: callers load, this only maps."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from returns_api.core.driver import Row
 from returns_api.policies.rules import Action
+from returns_api.returns.domain import Item, Return, Summary
 from returns_api.returns.schemas import (
     CustomerDecision,
     DecisionOut,
@@ -24,28 +25,25 @@ CUSTOMER_MESSAGES: dict[Action, str] = {
 }
 
 
-def _item(item: Row) -> dict[str, Any]:
+def _item(item: Item) -> dict[str, Any]:
     return {
-        "id": item["id"],
-        "line_item_id": item["line_item_id"],
-        "sku": item["sku"],
-        "title": item["title"],
-        "quantity": item["quantity"],
-        "unit_price": item["unit_price"],
-        "reason": item["reason"],
-        "reason_is_merchant_fault": item["merchant_fault"],
-        "comment": item["comment"],
-        "resolution": item["resolution"],
-        "reception": {
-            "status": item["reception_status"],
-            "received_quantity": item["received_quantity"],
-        },
+        "id": item.id,
+        "line_item_id": item.line_item_id,
+        "sku": item.sku,
+        "title": item.title,
+        "quantity": item.quantity,
+        "unit_price": item.unit_price,
+        "reason": item.reason,
+        "reason_is_merchant_fault": item.merchant_fault,
+        "comment": item.comment,
+        "resolution": item.resolution,
+        "reception": {"status": item.reception_status, "received_quantity": item.received_quantity},
         "acceptance": {
-            "status": item["acceptance_status"],
-            "accepted_quantity": item["accepted_quantity"],
+            "status": item.acceptance_status,
+            "accepted_quantity": item.accepted_quantity,
         },
-        "condition": item["condition"],
-        "disposition": item["disposition"],
+        "condition": item.condition,
+        "disposition": item.disposition,
     }
 
 
@@ -65,12 +63,11 @@ def _decision(decision: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _money(row: Row) -> dict[str, int]:
-    refundable, refunded = int(row["refundable_amount"]), int(row["refunded_amount"])
+def _money(ret: Summary) -> dict[str, int]:
     return {
-        "refundable": refundable,
-        "refunded": refunded,
-        "remaining": max(0, refundable - refunded),
+        "refundable": ret.refundable_amount,
+        "refunded": ret.refunded_amount,
+        "remaining": max(0, ret.refundable_amount - ret.refunded_amount),
     }
 
 
@@ -94,71 +91,66 @@ def for_customer(result: ReturnOut) -> ReturnOut:
     return result.model_copy(update={"decision": decision, "timeline": timeline})
 
 
-def _summary(row: Row, items: Sequence[Row]) -> dict[str, Any]:
+def _summary(ret: Summary) -> dict[str, Any]:
     """What a list shows of a return; `return_out` adds the rest."""
     return {
-        "id": row["id"],
-        "rma_number": row["rma_number"],
-        "order_id": row["order_id"],
-        "customer_id": row["customer_id"],
-        "status": row["status"],
-        "currency": row["currency"],
-        "keep_item": row["keep_item"],
-        "items": [_item(item) for item in items],
-        "amounts": _money(row),
-        "version": row["version"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
+        "id": ret.id,
+        "rma_number": ret.rma_number,
+        "order_id": ret.order_id,
+        "customer_id": ret.customer_id,
+        "status": ret.status,
+        "currency": ret.currency,
+        "keep_item": ret.keep_item,
+        "items": [_item(item) for item in ret.items],
+        "amounts": _money(ret),
+        "version": ret.version,
+        "created_at": ret.created_at,
+        "updated_at": ret.updated_at,
     }
 
 
-def return_out(
-    row: Row,
-    items: Sequence[Row],
-    refunds: Sequence[Row],
-    timeline: Sequence[Row],
-) -> ReturnOut:
+def return_out(ret: Return) -> ReturnOut:
     """The return as the API shows it. Built as plain data and validated in one call: one
     pass through pydantic's core instead of a model constructor per item and entry."""
     return ReturnOut.model_validate(
         {
-            **_summary(row, items),
-            "return_method": row["return_method"],
-            "instructions": row["instructions"] or None,
-            "decision": _decision(row["decision"]),
-            "refund_breakdown": row["refund_breakdown"],
+            **_summary(ret),
+            "return_method": ret.return_method,
+            "instructions": ret.instructions or None,
+            "decision": _decision(ret.decision),
+            "refund_breakdown": ret.refund_breakdown,
             "refunds": [
                 {
-                    "id": r["id"],
-                    "amount": r["amount"],
-                    "currency": r["currency"],
-                    "method": r["method"],
-                    "external_reference": r["external_reference"],
-                    "note": r["note"],
-                    "created_by": r["actor"],
-                    "created_at": r["created_at"],
+                    "id": r.id,
+                    "amount": r.amount,
+                    "currency": r.currency,
+                    "method": r.method,
+                    "external_reference": r.external_reference,
+                    "note": r.note,
+                    "created_by": r.actor,
+                    "created_at": r.created_at,
                 }
-                for r in refunds
+                for r in ret.refunds
             ],
             "timeline": [
                 {
-                    "at": c["created_at"],
-                    "actor": c["actor"],
-                    "kind": c["kind"],
-                    "from_status": c["from_status"],
-                    "to_status": c["to_status"],
-                    "note": c["note"],
-                    "data": c["data"],
+                    "at": c.created_at,
+                    "actor": c.actor,
+                    "kind": c.kind,
+                    "from_status": c.from_status,
+                    "to_status": c.to_status,
+                    "note": c.note,
+                    "data": c.data,
                 }
-                for c in timeline
+                for c in ret.timeline
             ],
-            "created_by": row["created_by"],
+            "created_by": ret.created_by,
         }
     )
 
 
-def page_out(page: Sequence[tuple[Row, Sequence[Row]]], next_cursor: str | None) -> ReturnPage:
+def page_out(page: Sequence[Summary], next_cursor: str | None) -> ReturnPage:
     """A page of returns with their items, validated in one call like `return_out`."""
     return ReturnPage.model_validate(
-        {"data": [_summary(row, items) for row, items in page], "next_cursor": next_cursor}
+        {"data": [_summary(ret) for ret in page], "next_cursor": next_cursor}
     )

@@ -1,0 +1,154 @@
+"""`ReturnStore`: the one mapper between the `Return` aggregate and its rows.
+
+`load` reads a return whole (one statement on PostgreSQL), `add` writes a new one (one
+statement on PostgreSQL, with its outbox event), `save` writes what a change did: the
+return's changed columns under a compare-and-set on `version`, changed items, new timeline
+entries, new refunds and the outbox rows. Every row is built from the table's own columns,
+so a column the aggregate lacks fails at once instead of being written as NULL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.core.driver import Row
+from returns_api.returns.domain import Change, Item, Refund, Return, ReturnSummary
+from returns_api.returns.exceptions import ConcurrentChange
+from returns_api.returns.repository import ReturnRepository, changes, items, refunds, returns
+from returns_api.returns.schemas import ReturnFilters
+from returns_api.returns.status import ReturnStatus
+
+
+def row_of(table: Table, obj: object, **columns: Any) -> dict[str, Any]:
+    """`obj` as a row of `table`: every column, read from the attribute of its name unless
+    given in `columns`."""
+    row = {}
+    for column in table.c:
+        name = column.name
+        value = columns[name] if name in columns else getattr(obj, name)
+        row[name] = value.value if isinstance(value, Enum) else value
+    return row
+
+
+_RETURN_FIELDS = tuple(column.name for column in returns.c)
+_SUMMARY_FIELDS = tuple(
+    name for name in ReturnSummary.__dataclass_fields__ if name not in ("status", "items")
+)
+_ITEM_FIELDS = tuple(column.name for column in items.c if column.name != "return_id")
+_REFUND_FIELDS = tuple(column.name for column in refunds.c if column.name != "return_id")
+_CHANGE_FIELDS = tuple(column.name for column in changes.c if column.name != "return_id")
+
+
+def item_of(row: Row) -> Item:
+    return Item(**{name: row[name] for name in _ITEM_FIELDS})
+
+
+def return_of(
+    row: Row, item_rows: Iterable[Row], refund_rows: Iterable[Row], change_rows: Iterable[Row]
+) -> Return:
+    values = {name: row[name] for name in _RETURN_FIELDS}
+    values["status"] = ReturnStatus(values["status"])
+    return Return(
+        **values,
+        items=[item_of(r) for r in item_rows],
+        refunds=[Refund(**{name: r[name] for name in _REFUND_FIELDS}) for r in refund_rows],
+        timeline=[Change(**{name: r[name] for name in _CHANGE_FIELDS}) for r in change_rows],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What is in the database for a loaded return: the baseline `save` writes against."""
+
+    row: dict[str, Any]
+    items: dict[uuid.UUID, dict[str, Any]]
+    refunds: int
+    changes: int
+
+
+class ReturnStore:
+    """Loads and saves whole returns for one unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.rows = ReturnRepository(session)
+        self._stored: dict[uuid.UUID, _Stored] = {}
+
+    async def load(self, return_id: uuid.UUID, *, lock: bool = False) -> Return | None:
+        """The return with its items, refunds and timeline; `lock` holds its row until the
+        unit of work ends (PostgreSQL), so racing changes queue instead of clashing."""
+        found = await self.rows.whole(return_id, lock=lock)
+        if found is None:
+            return None
+        ret = return_of(*found)
+        self._remember(ret)
+        return ret
+
+    async def add(self, ret: Return, event: Mapping[str, Any]) -> bool:
+        """Write a new return with its items, first timeline entry and the outbox row
+        announcing it; False, writing nothing, when its RMA number is taken."""
+        (change,) = ret.timeline
+        written = await self.rows.insert(
+            row_of(returns, ret),
+            [row_of(items, item, return_id=ret.id) for item in ret.items],
+            row_of(changes, change, return_id=ret.id),
+            event,
+        )
+        if written:
+            ret.pending_events.clear()
+            self._remember(ret)
+        return written
+
+    async def save(self, ret: Return, events: Sequence[Mapping[str, Any]]) -> None:
+        """Write what changed since `load`. The version is compared and set in the same
+        statement: a change made meanwhile by someone else is a `ConcurrentChange`."""
+        stored = self._stored[ret.id]
+        row = row_of(returns, ret)
+        changed = {name: value for name, value in row.items() if stored.row[name] != value}
+        if changed and not await self.rows.update(ret.id, stored.row["version"], changed):
+            raise ConcurrentChange("The return was changed by another request; read it and retry.")
+        for item in ret.items:
+            values = row_of(items, item, return_id=ret.id)
+            before = stored.items[item.id]
+            item_changes = {name: value for name, value in values.items() if before[name] != value}
+            if item_changes:
+                await self.rows.update_item(item.id, item_changes)
+        await self.rows.add_refunds(
+            [row_of(refunds, refund, return_id=ret.id) for refund in ret.refunds[stored.refunds :]]
+        )
+        await self.rows.add_changes(
+            [row_of(changes, change, return_id=ret.id) for change in ret.timeline[stored.changes :]]
+        )
+        await self.rows.add_events(events)
+        ret.pending_events.clear()
+        self._remember(ret)
+
+    async def page(
+        self, filters: ReturnFilters, cursor: uuid.UUID | None, limit: int
+    ) -> list[ReturnSummary]:
+        """A page of returns as lists show them, newest first (see the repository)."""
+        return [
+            ReturnSummary(
+                **{name: row[name] for name in _SUMMARY_FIELDS},
+                status=ReturnStatus(row["status"]),
+                items=[item_of(item) for item in item_rows],
+            )
+            for row, item_rows in await self.rows.page_with_items(filters, cursor, limit)
+        ]
+
+    def _remember(self, ret: Return) -> None:
+        # Aggregates replace JSON values and never change them in place: the baseline may
+        # share them, and a value changed in place would look unchanged.
+        self._stored[ret.id] = _Stored(
+            row=row_of(returns, ret),
+            items={item.id: row_of(items, item, return_id=ret.id) for item in ret.items},
+            refunds=len(ret.refunds),
+            changes=len(ret.timeline),
+        )
