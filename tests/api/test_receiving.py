@@ -93,8 +93,7 @@ async def assert_inspection_refused(
 
 async def test_tracking_number_and_carrier_land_on_the_return(app: FastAPI, api: Api) -> None:
     """Later carrier events without them still name the parcel the first event gave; a
-    new number or carrier replaces the old one. (The return's JSON does not show them; its
-    timeline and its row do.)"""
+    new number or carrier replaces the old one: on the return, its timeline and its row."""
     ret = await approved_return(api)
     path = f"/v1/returns/{ret['id']}/tracking-events"
 
@@ -104,6 +103,8 @@ async def test_tracking_number_and_carrier_land_on_the_return(app: FastAPI, api:
     expect(await api.post(path, {"status": "delivered", "carrier": "DHL"}))
     final = expect(await api.post(path, {"status": "delivered"}))
 
+    assert (final["tracking_number"], final["carrier"]) == ("1Z999", "DHL")
+    assert (ret["tracking_number"], ret["carrier"]) == (None, None)
     tracking = [e for e in final["timeline"] if e["kind"] == "tracking"]
     assert [
         (e["data"]["event"], e["data"]["tracking_number"], e["data"]["carrier"]) for e in tracking

@@ -324,6 +324,10 @@ class ReturnOut(BaseModel):
     return_method: str
     keep_item: bool
     instructions: Instructions | None
+    tracking_number: str | None = Field(
+        default=None, description="The parcel's tracking number, from the carrier's events."
+    )
+    carrier: str | None = Field(default=None, description="The carrier of the parcel.")
     items: list[ReturnItemOut]
     decision: Decision = Field(
         description="What the policy decided when the return was requested: `merchant` for an "

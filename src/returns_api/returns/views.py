@@ -117,6 +117,8 @@ def return_out(ret: Return) -> ReturnOut:
             **_summary(ret),
             "return_method": ret.return_method,
             "instructions": ret.instructions or None,
+            "tracking_number": ret.tracking_number,
+            "carrier": ret.carrier,
             "decision": _decision(ret.decision),
             "refund_breakdown": ret.refund_breakdown,
             "refunds": [
