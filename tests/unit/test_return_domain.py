@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 
 from returns_api.core.clock import rfc3339
-from returns_api.returns.domain import Act, Inspection, Item, Return
+from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import (
     IllegalTransition,
     InvalidInspection,
     NothingToRefund,
     RefundTooLarge,
 )
+from returns_api.returns.inspection import Inspection
+from returns_api.returns.parts import Act, Item
 from returns_api.returns.status import TRANSITIONS, ReturnStatus
 
 S = ReturnStatus

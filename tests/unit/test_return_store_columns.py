@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from returns_api.returns.domain import Change, Item, Refund, Return
+from returns_api.returns.domain import Return
+from returns_api.returns.parts import Change, Item, Refund
 from returns_api.returns.repository import changes, items, refunds, returns
 
 CHILDREN = {"items", "refunds", "timeline", "pending_events"}

@@ -31,7 +31,7 @@ from typing import Any
 
 from returns_api.policies.document import PolicyDocument
 from returns_api.returns import breakdown
-from returns_api.returns.domain import NEW_ITEM_STATE
+from returns_api.returns.parts import NEW_ITEM_STATE
 from returns_api.returns.service import instructions_for
 
 _RMA_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

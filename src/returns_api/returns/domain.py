@@ -12,165 +12,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from returns_api.core.clock import rfc3339
 from returns_api.core.errors import FieldError
 from returns_api.returns.exceptions import (
     IllegalTransition,
-    InvalidInspection,
     NothingToRefund,
     RefundTooLarge,
 )
+from returns_api.returns.inspection import Inspection, inspect
+from returns_api.returns.parts import Act, Change, Item, PendingEvent, Refund
 from returns_api.returns.status import RELEASED, ReturnStatus, can_transition
 
 S = ReturnStatus
-
-
-@dataclass(frozen=True, slots=True)
-class Act:
-    """Who makes a change, when, and where its new ids come from."""
-
-    actor: str
-    at: datetime
-    new_id: Callable[[], uuid.UUID]
-
-
-@dataclass(slots=True)
-class Item:
-    """One returned order line: what was paid for it when the return was made, and the two
-    tracks of what happened to it (reception and acceptance), kept apart."""
-
-    id: uuid.UUID
-    order_id: str
-    line_item_id: str
-    position: int
-    sku: str | None
-    title: str
-    line_quantity: int
-    unit_price: int
-    line_discount: int
-    line_tax: int
-    quantity: int
-    reason: str
-    merchant_fault: bool
-    comment: str | None
-    resolution: str
-    # Copies of the order's, for analytics (see the model).
-    order_placed_at: datetime
-    order_currency: str
-    reception_status: str = "awaiting"
-    received_quantity: int = 0
-    acceptance_status: str = "pending"
-    accepted_quantity: int = 0
-    condition: str | None = None
-    disposition: str | None = None
-
-
-# What an item of a new return has been through: nothing yet.
-NEW_ITEM_STATE: Final[dict[str, Any]] = {
-    f.name: f.default for f in fields(Item) if f.default is not MISSING
-}
-
-
-@dataclass(slots=True)
-class Refund:
-    id: uuid.UUID
-    amount: int
-    currency: str
-    method: str
-    external_reference: str | None
-    note: str | None
-    actor: str
-    created_at: datetime
-
-
-@dataclass(slots=True)
-class Change:
-    """A timeline entry: who changed what, when, from which status to which."""
-
-    id: uuid.UUID
-    kind: str
-    actor: str
-    from_status: str | None
-    to_status: str | None
-    note: str | None
-    data: dict[str, Any] | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PendingEvent:
-    """An event a change raised, to be written to the outbox with the return as it is now."""
-
-    type: str
-    previous_status: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Inspection:
-    """What the warehouse found for one item, named by item id or by order line."""
-
-    received_quantity: int
-    item_id: uuid.UUID | None = None
-    line_item_id: str | None = None
-    accepted_quantity: int | None = None  # defaults to the units received
-    condition: str | None = None
-    disposition: str | None = None
-    wrong_item: bool = False
-
-
-class Summary(Protocol):
-    """What a list shows of a return: `Return` has it, and so does `ReturnSummary`."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-    @property
-    def rma_number(self) -> str: ...
-    @property
-    def order_id(self) -> str: ...
-    @property
-    def customer_id(self) -> str | None: ...
-    @property
-    def status(self) -> ReturnStatus: ...
-    @property
-    def currency(self) -> str: ...
-    @property
-    def keep_item(self) -> bool: ...
-    @property
-    def items(self) -> list[Item]: ...
-    @property
-    def refundable_amount(self) -> int: ...
-    @property
-    def refunded_amount(self) -> int: ...
-    @property
-    def version(self) -> int: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def updated_at(self) -> datetime: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ReturnSummary:
-    """A return as a list reads it: no decision, instructions, refunds or timeline (the
-    largest parts of a return, which lists never show)."""
-
-    id: uuid.UUID
-    rma_number: str
-    order_id: str
-    customer_id: str | None
-    status: ReturnStatus
-    currency: str
-    keep_item: bool
-    items: list[Item]
-    refundable_amount: int
-    refunded_amount: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 # The valuation of a return's items (the refund breakdown as stored): computed by the
@@ -376,7 +233,7 @@ class Return:
         with it and how many units are accepted. Items not in the parcel are missing. Only
         accepted units are refunded: the breakdown is computed again on them."""
         self._check(S.RECEIVED)
-        inspected = _inspect(self.items, inspections)
+        inspected = inspect(self.items, inspections)
 
         def apply() -> None:
             for item in self.items:
@@ -531,61 +388,3 @@ def _default_method(by_method: Mapping[str, int]) -> str:
     if len(by_method) == 1:
         return next(iter(by_method))
     return "original_payment" if "original_payment" in by_method else next(iter(by_method), "")
-
-
-_MISSING: Final[dict[str, Any]] = {
-    "reception_status": "missing",
-    "received_quantity": 0,
-    "acceptance_status": "rejected",
-    "accepted_quantity": 0,
-    "condition": None,
-    "disposition": None,
-}
-
-
-def _inspect(
-    items: Sequence[Item], inspections: Sequence[Inspection]
-) -> dict[uuid.UUID, dict[str, Any]]:
-    """The two tracks of each item after inspection; items not in the parcel are missing."""
-    by_id = {item.id: item for item in items}
-    by_line = {item.line_item_id: item for item in items}
-    errors: list[FieldError] = []
-    found: dict[uuid.UUID, dict[str, Any]] = {}
-    for index, entry in enumerate(inspections):
-        where = f"body.items.{index}"
-        item = by_id.get(entry.item_id) if entry.item_id else by_line.get(entry.line_item_id or "")
-        if item is None:
-            errors.append(FieldError(location=where, message="no such item in this return"))
-            continue
-        if item.id in found:
-            errors.append(FieldError(location=where, message="item listed twice"))
-            continue
-        if entry.received_quantity > item.quantity:
-            errors.append(
-                FieldError(
-                    location=f"{where}.received_quantity",
-                    message=f"only {item.quantity} unit(s) were in this return",
-                )
-            )
-            continue
-        accepted = 0 if entry.wrong_item else entry.accepted_quantity
-        accepted = entry.received_quantity if accepted is None else accepted
-        if entry.wrong_item:
-            reception = "wrong_item"
-        elif entry.received_quantity == item.quantity:
-            reception = "received"
-        elif entry.received_quantity > 0:
-            reception = "partially_received"
-        else:
-            reception = "missing"
-        found[item.id] = {
-            "reception_status": reception,
-            "received_quantity": entry.received_quantity,
-            "acceptance_status": "accepted" if accepted > 0 else "rejected",
-            "accepted_quantity": accepted,
-            "condition": entry.condition,
-            "disposition": entry.disposition,
-        }
-    if errors:
-        raise InvalidInspection("The inspection does not match the return.", errors=errors)
-    return {item.id: found.get(item.id, _MISSING) for item in items}

@@ -26,9 +26,9 @@ from returns_api.core.clock import utcnow
 from returns_api.core.driver import Row
 from returns_api.core.ids import new_id
 from returns_api.policies.service import PolicyVersionNotFound, policy_version
-from returns_api.returns.domain import Act
 from returns_api.returns.exceptions import ConcurrentChange, IllegalTransition
 from returns_api.returns.models import Return, ReturnChange
+from returns_api.returns.parts import Act
 from returns_api.returns.service import save_and_show
 from returns_api.returns.store import ReturnStore
 

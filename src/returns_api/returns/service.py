@@ -29,8 +29,9 @@ from returns_api.policies.facts import facts_to_json
 from returns_api.policies.service import policy_from_latest
 from returns_api.returns import valuation, views
 from returns_api.returns.assessment import Assessment, assess, gather_facts
-from returns_api.returns.domain import Act, Item, Return, Valuation
+from returns_api.returns.domain import Return, Valuation
 from returns_api.returns.exceptions import NotReturnable, ReturnNotFound
+from returns_api.returns.parts import Act, Item
 from returns_api.returns.repository import ReturnRepository
 from returns_api.returns.schemas import (
     CustomerDecision,

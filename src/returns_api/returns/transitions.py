@@ -19,8 +19,10 @@ from returns_api.core.http import etag, refused_if_match
 from returns_api.core.ids import new_id
 from returns_api.policies.service import policy_version
 from returns_api.returns import valuation
-from returns_api.returns.domain import Act, Inspection, Return
+from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import ReturnNotFound, StaleVersion
+from returns_api.returns.inspection import Inspection
+from returns_api.returns.parts import Act
 from returns_api.returns.schemas import (
     ApproveBody,
     NoteBody,

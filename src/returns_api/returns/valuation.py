@@ -17,7 +17,8 @@ from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.service import policy_version
 from returns_api.returns import breakdown
-from returns_api.returns.domain import Item, Return, Valuation
+from returns_api.returns.domain import Return, Valuation
+from returns_api.returns.parts import Item
 from returns_api.returns.repository import ReturnRepository, items
 from returns_api.returns.store import row_of
 

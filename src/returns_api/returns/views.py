@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from returns_api.policies.rules import Action
-from returns_api.returns.domain import Item, Return, Summary
+from returns_api.returns.domain import Return
+from returns_api.returns.parts import Item, Summary
 from returns_api.returns.schemas import (
     CustomerDecision,
     DecisionOut,

@@ -1,0 +1,144 @@
+"""The parts of a return (items, refunds, timeline entries, pending events), who makes a
+change (`Act`), and the summary of a return that lists read. Plain typed data: the rules
+live in `returns.domain`; field names are the tables' columns."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, fields
+from datetime import datetime
+from typing import Any, Final, Protocol
+
+from returns_api.returns.status import ReturnStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """Who makes a change, when, and where its new ids come from."""
+
+    actor: str
+    at: datetime
+    new_id: Callable[[], uuid.UUID]
+
+
+@dataclass(slots=True)
+class Item:
+    """One returned order line: what was paid for it when the return was made, and the two
+    tracks of what happened to it (reception and acceptance), kept apart."""
+
+    id: uuid.UUID
+    order_id: str
+    line_item_id: str
+    position: int
+    sku: str | None
+    title: str
+    line_quantity: int
+    unit_price: int
+    line_discount: int
+    line_tax: int
+    quantity: int
+    reason: str
+    merchant_fault: bool
+    comment: str | None
+    resolution: str
+    # Copies of the order's, for analytics (see the model).
+    order_placed_at: datetime
+    order_currency: str
+    reception_status: str = "awaiting"
+    received_quantity: int = 0
+    acceptance_status: str = "pending"
+    accepted_quantity: int = 0
+    condition: str | None = None
+    disposition: str | None = None
+
+
+# What an item of a new return has been through: nothing yet.
+NEW_ITEM_STATE: Final[dict[str, Any]] = {
+    f.name: f.default for f in fields(Item) if f.default is not MISSING
+}
+
+
+@dataclass(slots=True)
+class Refund:
+    id: uuid.UUID
+    amount: int
+    currency: str
+    method: str
+    external_reference: str | None
+    note: str | None
+    actor: str
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class Change:
+    """A timeline entry: who changed what, when, from which status to which."""
+
+    id: uuid.UUID
+    kind: str
+    actor: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    data: dict[str, Any] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event a change raised, to be written to the outbox with the return as it is now."""
+
+    type: str
+    previous_status: str | None
+
+
+class Summary(Protocol):
+    """What a list shows of a return: `Return` has it, and so does `ReturnSummary`."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def rma_number(self) -> str: ...
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def customer_id(self) -> str | None: ...
+    @property
+    def status(self) -> ReturnStatus: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def keep_item(self) -> bool: ...
+    @property
+    def items(self) -> list[Item]: ...
+    @property
+    def refundable_amount(self) -> int: ...
+    @property
+    def refunded_amount(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnSummary:
+    """A return as a list reads it: no decision, instructions, refunds or timeline (the
+    largest parts of a return, which lists never show)."""
+
+    id: uuid.UUID
+    rma_number: str
+    order_id: str
+    customer_id: str | None
+    status: ReturnStatus
+    currency: str
+    keep_item: bool
+    items: list[Item]
+    refundable_amount: int
+    refunded_amount: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
