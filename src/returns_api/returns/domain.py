@@ -25,7 +25,7 @@ from returns_api.returns.exceptions import (
 )
 from returns_api.returns.inspection import Inspection, inspect
 from returns_api.returns.parts import Act, Change, Item, PendingEvent, Refund
-from returns_api.returns.status import RELEASED, ReturnStatus, can_transition
+from returns_api.returns.status import BIRTH_STATUSES, RELEASED, ReturnStatus, can_transition
 
 S = ReturnStatus
 
@@ -105,7 +105,7 @@ class Return:
     ) -> Return:
         """A new return, born with the status the policy's decision gives it (DESIGN §3:
         `requested` is never stored)."""
-        if status not in (S.PENDING_REVIEW, S.APPROVED, S.REJECTED):
+        if status not in BIRTH_STATUSES:
             raise ValueError(f"a return cannot be born {status.value}")
         money = valuation(items)
         approved = status is S.APPROVED
