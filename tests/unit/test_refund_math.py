@@ -12,8 +12,9 @@ from returns_api.returns.refund_math import (
     PaidLine,
     RefundItem,
     Resolution,
+    Taken,
     compute_refund,
-    unit_share,
+    line_share,
 )
 
 
@@ -28,54 +29,104 @@ def make_item(
     *,
     key: str = "item-1",
     quantity: int | None = None,
-    units_before: int = 0,
+    taken: Taken | None = None,
     merchant_fault: bool = False,
     resolution: Resolution = "refund",
 ) -> RefundItem:
-    """An item refunding, by default, every unit of the line not refunded before."""
+    """An item refunding, by default, every unit of the line other returns have not taken."""
     line = line or make_line()
+    taken = taken or Taken()
     return RefundItem(
         key=key,
         line=line,
-        quantity=line.quantity - units_before if quantity is None else quantity,
-        units_before=units_before,
+        quantity=line.quantity - taken.units if quantity is None else quantity,
         merchant_fault=merchant_fault,
         resolution=resolution,
+        taken=taken,
     )
 
 
-# --- unit_share ---------------------------------------------------------------------------
+def taken_by(*parts: Any) -> Taken:
+    """What the given item breakdowns take of their (one) line, together."""
+    return Taken(
+        units=sum(p.quantity for p in parts),
+        discount=sum(p.discount for p in parts),
+        tax=sum(p.tax for p in parts),
+    )
 
 
-def test_unit_share_splits_evenly_when_total_divides() -> None:
-    assert [unit_share(900, 3, before, 1) for before in range(3)] == [300, 300, 300]
+def first_units(line: PaidLine, units: int) -> Taken:
+    """What a first return of `units` units of `line` takes of it."""
+    return taken_by(compute_refund([make_item(line, quantity=units)], FeeTerms()).items[0])
 
 
-def test_unit_share_gives_rounding_residue_to_last_unit() -> None:
-    assert [unit_share(10, 3, before, 1) for before in range(3)] == [3, 3, 4]
-    assert unit_share(10, 3, 0, 2) == 6
-    assert unit_share(10, 3, 1, 2) == 7
+def take_in_turn(
+    total: int, quantity: int, counts: list[int], unit_cap: int | None = None
+) -> list[int]:
+    """The shares of `total` that returns of `counts` units get, one after the other."""
+    shares: list[int] = []
+    for count in counts:
+        shares.append(
+            line_share(
+                total,
+                quantity,
+                count,
+                taken_units=sum(counts[: len(shares)]),
+                taken_amount=sum(shares),
+                unit_cap=unit_cap,
+            )
+        )
+    return shares
 
 
-def test_unit_share_of_all_units_is_the_total() -> None:
-    assert unit_share(1001, 7, 0, 7) == 1001
+# --- line_share ---------------------------------------------------------------------------
 
 
-def test_unit_share_cap_spills_residue_onto_units_before_last() -> None:
-    # 15 over 10 units of at most 2: the plain rule would give the last unit 1 + 5.
-    per_unit = [unit_share(15, 10, before, 1, unit_cap=2) for before in range(10)]
+def test_line_share_splits_evenly_when_total_divides() -> None:
+    assert take_in_turn(900, 3, [1, 1, 1]) == [300, 300, 300]
+
+
+def test_line_share_gives_what_is_left_to_the_units_that_complete_the_line() -> None:
+    assert take_in_turn(10, 3, [1, 1, 1]) == [3, 3, 4]
+    assert take_in_turn(10, 3, [2, 1]) == [6, 4]
+    assert take_in_turn(10, 3, [1, 2]) == [3, 7]
+
+
+def test_line_share_of_all_units_is_the_total() -> None:
+    assert line_share(1001, 7, 7) == 1001
+
+
+def test_the_residue_goes_to_whoever_completes_the_line_not_to_a_position() -> None:
+    """Two units are held by a return that is then released: the unit that completed the
+    line keeps the residue, and the return that takes the released units gets floor shares."""
+    holder, completer = take_in_turn(190, 3, [2, 1])
+    assert (holder, completer) == (126, 64)
+    again = line_share(190, 3, 2, taken_units=1, taken_amount=completer)
+    assert again == 126
+    assert completer + again == 190
+
+
+def test_line_share_cap_takes_more_than_the_floor_when_the_rest_would_not_fit() -> None:
+    # 15 over 10 units of at most 2: the floor share is 1; the last units must hold 2 each.
+    per_unit = take_in_turn(15, 10, [1] * 10, unit_cap=2)
 
     assert per_unit == [1, 1, 1, 1, 1, 2, 2, 2, 2, 2]
 
 
-def test_unit_share_cap_changes_nothing_when_residue_fits_on_last_unit() -> None:
-    per_unit = [unit_share(10, 3, before, 1, unit_cap=5) for before in range(3)]
+def test_line_share_cap_changes_nothing_when_residue_fits_on_last_unit() -> None:
+    assert take_in_turn(10, 3, [1, 1, 1], unit_cap=5) == [3, 3, 4]
 
-    assert per_unit == [3, 3, 4]
+
+def test_line_share_never_goes_below_zero_or_past_the_cap_on_inconsistent_records() -> None:
+    # Others' shares recorded against an older copy of the line (more than is left now).
+    assert line_share(10, 3, 1, taken_units=1, taken_amount=50) == 0
+    assert line_share(10, 3, 2, taken_units=1, taken_amount=50) == 0
+    # Less recorded than the cap allows the remaining units to carry.
+    assert line_share(30, 3, 1, taken_units=2, taken_amount=0, unit_cap=10) == 10
 
 
 @pytest.mark.parametrize(
-    ("quantity", "units_before", "count", "message"),
+    ("quantity", "taken_units", "count", "message"),
     [
         (0, 0, 1, "quantity must be at least 1"),
         (3, -1, 1, "cannot take 1 unit"),
@@ -84,21 +135,23 @@ def test_unit_share_cap_changes_nothing_when_residue_fits_on_last_unit() -> None
         (3, 3, 1, "cannot take 1 unit"),
     ],
 )
-def test_unit_share_rejects_units_outside_the_line(
-    quantity: int, units_before: int, count: int, message: str
+def test_line_share_rejects_units_outside_the_line(
+    quantity: int, taken_units: int, count: int, message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        unit_share(10, quantity, units_before, count)
+        line_share(10, quantity, count, taken_units=taken_units)
 
 
-def test_unit_share_rejects_negative_total() -> None:
+def test_line_share_rejects_negative_amounts() -> None:
     with pytest.raises(ValueError, match="total must not be negative"):
-        unit_share(-1, 3, 0, 1)
+        line_share(-1, 3, 1)
+    with pytest.raises(ValueError, match="taken_amount must not be negative"):
+        line_share(10, 3, 1, taken_units=1, taken_amount=-1)
 
 
-def test_unit_share_rejects_total_that_cannot_fit_under_cap() -> None:
+def test_line_share_rejects_total_that_cannot_fit_under_cap() -> None:
     with pytest.raises(ValueError, match="at most 2"):
-        unit_share(7, 3, 0, 1, unit_cap=2)
+        line_share(7, 3, 1, unit_cap=2)
 
 
 # --- items --------------------------------------------------------------------------------
@@ -118,7 +171,9 @@ def test_discount_and_tax_shares_put_rounding_residue_on_last_unit() -> None:
     line = make_line(quantity=3, unit_price=1000, discount=100, tax=200)
 
     first = compute_refund([make_item(line, quantity=1)], FeeTerms()).items[0]
-    last = compute_refund([make_item(line, quantity=1, units_before=2)], FeeTerms()).items[0]
+    last = compute_refund(
+        [make_item(line, quantity=1, taken=first_units(line, 2))], FeeTerms()
+    ).items[0]
 
     assert (first.discount, first.tax) == (33, 66)
     assert (last.discount, last.tax) == (34, 68)
@@ -178,7 +233,9 @@ def test_refunding_last_unit_of_heavily_discounted_line_is_not_negative() -> Non
     # residue rule; it never gets more discount than its price.
     line = make_line(quantity=10, unit_price=2, discount=15)
 
-    last = compute_refund([make_item(line, quantity=1, units_before=9)], FeeTerms()).items[0]
+    last = compute_refund(
+        [make_item(line, quantity=1, taken=first_units(line, 9))], FeeTerms()
+    ).items[0]
 
     assert (last.merchandise, last.discount, last.paid) == (2, 2, 0)
 
@@ -330,14 +387,19 @@ def test_invalid_paid_line_is_rejected(fields: dict[str, int], message: str) -> 
 
 
 @pytest.mark.parametrize(
-    ("quantity", "units_before"),
-    [(0, 0), (4, 0), (2, 2), (1, 3), (1, -1)],
+    ("quantity", "taken_units"),
+    [(0, 0), (4, 0), (2, 2), (1, 3)],
 )
 def test_item_quantity_outside_what_is_left_of_line_is_rejected(
-    quantity: int, units_before: int
+    quantity: int, taken_units: int
 ) -> None:
     with pytest.raises(ValueError, match="item 'item-1'"):
-        make_item(make_line(quantity=3), quantity=quantity, units_before=units_before)
+        make_item(make_line(quantity=3), quantity=quantity, taken=Taken(units=taken_units))
+
+
+def test_negative_taken_amounts_are_rejected() -> None:
+    with pytest.raises(ValueError, match="taken units must not be negative"):
+        Taken(units=-1)
 
 
 def test_unknown_resolution_is_rejected() -> None:
@@ -391,23 +453,24 @@ def paid_lines(draw: st.DrawFn) -> PaidLine:
 @st.composite
 def refund_items(draw: st.DrawFn, *, merchant_fault: bool | None = None) -> RefundItem:
     line = draw(paid_lines())
-    units_before = draw(st.integers(0, line.quantity - 1))
+    taken_units = draw(st.integers(0, line.quantity - 1))
+    taken = first_units(line, taken_units) if taken_units else Taken()
     return RefundItem(
         key=draw(st.sampled_from("abcdef")),
         line=line,
-        quantity=draw(st.integers(1, line.quantity - units_before)),
-        units_before=units_before,
+        quantity=draw(st.integers(1, line.quantity - taken_units)),
         merchant_fault=draw(st.booleans()) if merchant_fault is None else merchant_fault,
         resolution=draw(st.sampled_from(RESOLUTIONS)),
+        taken=taken,
     )
 
 
 @st.composite
-def consecutive_splits(draw: st.DrawFn, quantity: int) -> list[tuple[int, int]]:
-    """(units_before, count) pairs that cover a line's units once, in order."""
+def splits(draw: st.DrawFn, quantity: int) -> list[int]:
+    """Unit counts of returns that cover a line's units once."""
     cuts = sorted(draw(st.sets(st.integers(1, quantity - 1))) if quantity > 1 else set())
     bounds = [0, *cuts, quantity]
-    return [(start, end - start) for start, end in pairwise(bounds)]
+    return [end - start for start, end in pairwise(bounds)]
 
 
 basis_points = st.integers(0, 10_000)
@@ -460,11 +523,10 @@ def test_item_refund_without_fees_is_its_paid_share(item: RefundItem) -> None:
 
 @given(data=st.data(), line=paid_lines())
 def test_partial_refunds_add_up_to_what_was_paid(data: st.DataObject, line: PaidLine) -> None:
-    split = data.draw(consecutive_splits(line.quantity))
-    parts = [
-        compute_refund([make_item(line, quantity=count, units_before=before)], FeeTerms()).items[0]
-        for before, count in split
-    ]
+    parts: list[Any] = []
+    for count in data.draw(splits(line.quantity)):
+        item = make_item(line, quantity=count, taken=taken_by(*parts))
+        parts.append(compute_refund([item], FeeTerms()).items[0])
 
     assert sum(p.merchandise for p in parts) == line.value
     assert sum(p.discount for p in parts) == line.discount
@@ -478,47 +540,27 @@ def test_partial_refunds_add_up_to_what_was_paid(data: st.DataObject, line: Paid
     quantity=st.integers(1, 50),
     capped=st.booleans(),
 )
-def test_unit_shares_of_consecutive_ranges_add_up_to_total(
+def test_line_shares_of_returns_in_turn_add_up_to_total(
     data: st.DataObject, total: int, quantity: int, capped: bool
 ) -> None:
     # The smallest cap that can hold the total, the tightest case for spilling.
     unit_cap = -(-total // quantity) if capped else None
-    split = data.draw(consecutive_splits(quantity))
 
-    shares = [unit_share(total, quantity, before, n, unit_cap=unit_cap) for before, n in split]
+    shares = take_in_turn(total, quantity, data.draw(splits(quantity)), unit_cap)
 
     assert sum(shares) == total
 
 
 @given(total=st.integers(0, 10**6), quantity=st.integers(1, 30), slack=st.integers(0, 100))
-def test_capped_unit_share_never_gives_a_unit_more_than_cap(
+def test_capped_line_share_never_gives_a_unit_more_than_cap(
     total: int, quantity: int, slack: int
 ) -> None:
     unit_cap = -(-total // quantity) + slack
 
-    per_unit = [
-        unit_share(total, quantity, before, 1, unit_cap=unit_cap) for before in range(quantity)
-    ]
+    per_unit = take_in_turn(total, quantity, [1] * quantity, unit_cap)
 
     assert all(0 <= share <= unit_cap for share in per_unit)
     assert sum(per_unit) == total
-
-
-@given(
-    total=st.integers(0, 10**6),
-    quantity=st.integers(1, 30),
-    data=st.data(),
-)
-def test_capped_unit_share_is_plain_rule_when_residue_fits_on_last_unit(
-    total: int, quantity: int, data: st.DataObject
-) -> None:
-    unit_cap = total // quantity + total % quantity + data.draw(st.integers(0, 100))
-    units_before = data.draw(st.integers(0, quantity - 1))
-    count = data.draw(st.integers(1, quantity - units_before))
-
-    assert unit_share(total, quantity, units_before, count, unit_cap=unit_cap) == unit_share(
-        total, quantity, units_before, count
-    )
 
 
 @given(items=item_lists, fees=fee_terms, shipping_paid=shipping, whole=st.booleans())

@@ -54,12 +54,21 @@ def item(line: str = "li_1", quantity: int = 2, unit_price: int = 1000) -> Item:
 
 def by_accepted_units(items: Any) -> dict[str, Any]:
     """A stand-in valuation: each requested (or, once inspected, accepted) unit is worth
-    its unit price, all by original payment."""
-    total = sum(
-        i.unit_price * (i.accepted_quantity if i.reception_status != "awaiting" else i.quantity)
-        for i in items
-    )
-    return {"total": total, "by_method": {"original_payment": total} if total else {}}
+    its unit price, all by original payment; a tax share of 1 per unit."""
+    valued = [
+        (i, i.accepted_quantity if i.reception_status != "awaiting" else i.quantity) for i in items
+    ]
+    total = sum(i.unit_price * units for i, units in valued)
+    lines = [
+        {"item_id": str(i.id), "quantity": units, "discount": 0, "tax": units}
+        for i, units in valued
+        if units
+    ]
+    return {
+        "items": lines,
+        "total": total,
+        "by_method": {"original_payment": total} if total else {},
+    }
 
 
 def new_return(status: S = S.PENDING_REVIEW, *, keep_item: bool = False, **kw: Any) -> Return:
@@ -271,6 +280,21 @@ def test_an_inspection_that_does_not_fit_changes_nothing(inspections: list[Inspe
         ret.receive(act(2), inspections, valuation=by_accepted_units, note=None)
     assert ret.status is S.IN_TRANSIT
     assert all(i.reception_status == "awaiting" for i in ret.items)
+
+
+def test_each_item_takes_of_its_line_what_its_valuation_gives_it() -> None:
+    """Other returns of the line are valued against these; an item valued at no units
+    (none accepted) takes nothing."""
+    ret = new_return(S.APPROVED)
+    assert [(i.units_taken, i.tax_taken) for i in ret.items] == [(2, 2), (1, 1)]
+    ship(ret)
+    ret.receive(
+        act(2),
+        [Inspection(received_quantity=2, accepted_quantity=1, line_item_id="li_1")],
+        valuation=by_accepted_units,
+        note=None,
+    )
+    assert [(i.units_taken, i.tax_taken) for i in ret.items] == [(1, 1), (0, 0)]
 
 
 def test_refunds_follow_receipt() -> None:

@@ -660,7 +660,7 @@ class _Lifecycle:
             currency=self.order["currency"],
             policy=self.gen.policy,
             shipping_paid=int(self.order["shipping_paid"]),
-            units_before={},
+            taken={},
             whole_order_returned=whole,
         )
 

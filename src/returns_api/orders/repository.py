@@ -16,12 +16,11 @@ from returns_api.core.db import table_of
 from returns_api.core.driver import Prepared, Row, fetch_all, fetch_one, run
 from returns_api.orders.models import Order, OrderLine
 from returns_api.policies.models import PolicyVersion
-from returns_api.returns.models import Return, ReturnItem
-from returns_api.returns.repository import live as _live
+from returns_api.returns.models import ReturnItem
+from returns_api.returns.repository import HELD_PER_LINE, Held, ReturnRepository, held_of
 
 orders = table_of(Order)
 lines = table_of(OrderLine)
-_returns = table_of(Return)
 _items = table_of(ReturnItem)
 
 _BY_ID = select(orders).where(orders.c.id == bindparam("id"))
@@ -31,22 +30,10 @@ _ORDER_BY_NUMBER = Prepared(select(orders).where(orders.c.order_number == bindpa
 _LINES = Prepared(
     select(lines).where(lines.c.order_id == bindparam("order_id")).order_by(lines.c.position)
 )
-_HELD = Prepared(
-    select(_items.c.line_item_id, func.sum(_items.c.quantity).label("units"))
-    .select_from(_items.join(_returns, _returns.c.id == _items.c.return_id))
-    .where(_items.c.order_id == bindparam("order_id"), _live(_returns))
-    .group_by(_items.c.line_item_id)
-)
 
 
 _versions = table_of(PolicyVersion)
-_HELD_PER_LINE = (
-    select(_items.c.line_item_id, func.sum(_items.c.quantity).label("held"))
-    .select_from(_items.join(_returns, _returns.c.id == _items.c.return_id))
-    .where(_items.c.order_id == bindparam("order_id"), _live(_returns))
-    .group_by(_items.c.line_item_id)
-    .subquery("held_per_line")
-)
+_HELD_PER_LINE = HELD_PER_LINE.subquery("held_per_line")
 _LATEST_VERSION = (
     select(_versions.c.version).order_by(_versions.c.version.desc()).limit(1).scalar_subquery()
 )
@@ -90,7 +77,10 @@ _RETURN_CONTEXT = Prepared(
     select(
         *(column.label(f"order_{column.name}") for column in _CONTEXT_ORDER),
         *(column.label(f"line_{column.name}") for column in _CONTEXT_LINE),
-        func.coalesce(_HELD_PER_LINE.c.held, 0).label("held"),
+        _HELD_PER_LINE.c.held,
+        _HELD_PER_LINE.c.units_taken,
+        _HELD_PER_LINE.c.discount_taken,
+        _HELD_PER_LINE.c.tax_taken,
         _LATEST_VERSION.label("policy_version"),
         _LATEST_CREATED_AT.label("policy_created_at"),
     )
@@ -114,7 +104,8 @@ _LOCK_ORDER = Prepared(
 class ReturnContextRows:
     order: dict[str, Any]
     lines: list[dict[str, Any]]
-    held: dict[str, int]
+    held: dict[str, Held]
+    """By line id, what live returns hold of the line (lines they hold nothing of: absent)."""
     policy_version: tuple[int, datetime] | None
 
 
@@ -147,7 +138,7 @@ class OrderRepository:
         first = rows[0]
         order = {name: first[label] for name, label in _ORDER_LABELS}
         order_lines = [{name: row[label] for name, label in _LINE_LABELS} for row in rows]
-        held = {row["line_id"]: int(row["held"]) for row in rows if row["held"]}
+        held = {row["line_id"]: held_of(row) for row in rows if row["held"]}
         version = first["policy_version"]
         latest = None
         if version is not None:
@@ -159,8 +150,8 @@ class OrderRepository:
 
     async def held_quantities(self, order_id: str) -> dict[str, int]:
         """Units per line held by returns that are not rejected, cancelled or expired."""
-        rows = await fetch_all(self.session, _HELD, {"order_id": order_id})
-        return {row["line_item_id"]: int(row["units"]) for row in rows}
+        held = await ReturnRepository(self.session).held(order_id)
+        return {line_id: found.units for line_id, found in held.items()}
 
     async def units_sold_to(self, customer_id: str, since: datetime) -> int:
         statement = (

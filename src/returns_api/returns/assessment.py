@@ -17,7 +17,7 @@ from returns_api.core.errors import FieldError
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import FactValue, ItemFacts, ReturnFacts
 from returns_api.returns import eligibility
-from returns_api.returns.refund_math import unit_share
+from returns_api.returns.refund_math import line_share
 from returns_api.returns.schemas import ReturnItemIn, ReturnRequest
 
 
@@ -226,11 +226,8 @@ def gather_facts(
 def _paid_share(line: Row, quantity: int) -> int:
     """What was paid for `quantity` units of the line (floor shares; for rule facts)."""
     q = int(line["quantity"])
-    units_before = 0
     return (
-        unit_share(int(line["unit_price"]) * q, q, units_before, quantity)
-        - unit_share(
-            int(line["discount"]), q, units_before, quantity, unit_cap=int(line["unit_price"])
-        )
-        + unit_share(int(line["tax"]), q, units_before, quantity)
+        int(line["unit_price"]) * quantity
+        - line_share(int(line["discount"]), q, quantity, unit_cap=int(line["unit_price"]))
+        + line_share(int(line["tax"]), q, quantity)
     )

@@ -1,18 +1,25 @@
 """From stored return items to the refund breakdown shown in the API (DESIGN §5).
 
 The arithmetic is refund_math's; this module decides what it is fed: which units count
-(requested before inspection, accepted after), how many units of each line earlier
-returns already cover (the rounding residue goes to the unit that completes the line),
-and whether the whole order has now come back.
+(requested before inspection, accepted after), what the other live returns of each line
+already hold of it (`Taken`: the return that takes a line's last units gets what is left
+of it, rounding residue included), and whether the whole order has now come back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from returns_api.policies.document import PolicyDocument
-from returns_api.returns.refund_math import PaidLine, RefundItem, compute_refund
+from returns_api.returns.refund_math import (
+    NOTHING_TAKEN,
+    PaidLine,
+    RefundItem,
+    Taken,
+    compute_refund,
+)
 from returns_api.returns.schemas import METHOD_OF_RESOLUTION
 
 Basis = Literal["requested", "accepted"]
@@ -29,10 +36,11 @@ def compute_breakdown(
     currency: str,
     policy: PolicyDocument,
     shipping_paid: int,
-    units_before: Mapping[str, int],
+    taken: Mapping[str, Taken],
     whole_order_returned: bool,
 ) -> dict[str, Any]:
-    """The breakdown as stored on the return (the shape of RefundBreakdownOut)."""
+    """The breakdown as stored on the return (the shape of RefundBreakdownOut); `taken`:
+    by line id, what the line's other live returns hold of it."""
     refund_items = [
         RefundItem(
             key=str(item["id"]),
@@ -43,12 +51,9 @@ def compute_breakdown(
                 tax=int(item["line_tax"]),
             ),
             quantity=units_of(item, basis),
-            units_before=min(
-                units_before.get(item["line_item_id"], 0),
-                int(item["line_quantity"]) - units_of(item, basis),
-            ),
             merchant_fault=bool(item["merchant_fault"]),
             resolution=item["resolution"],
+            taken=_taken(taken, item, units_of(item, basis)),
         )
         for item in items
         if units_of(item, basis) > 0
@@ -99,23 +104,12 @@ def compute_breakdown(
     }
 
 
-def units_before_by_line(
-    others: Sequence[tuple[Any, str, int]], this_return: Any | None
-) -> dict[str, int]:
-    """Units of each line held by live returns created before this one (ids are time-ordered)."""
-    before: dict[str, int] = {}
-    for return_id, line_id, units in others:
-        if this_return is None or return_id < this_return:
-            before[line_id] = before.get(line_id, 0) + units
-    return before
-
-
-def units_by_line(others: Sequence[tuple[Any, str, int]]) -> dict[str, int]:
-    """Units of each line held by the given (return, line, units) rows."""
-    held: dict[str, int] = {}
-    for _, line_id, units in others:
-        held[line_id] = held.get(line_id, 0) + units
-    return held
+def _taken(taken: Mapping[str, Taken], item: Mapping[Any, Any], units: int) -> Taken:
+    """What the other returns hold of the item's line, never more units than leave room for
+    this item's (a line re-synced with fewer units would otherwise refuse to be valued)."""
+    found = taken.get(item["line_item_id"], NOTHING_TAKEN)
+    room = int(item["line_quantity"]) - units
+    return found if found.units <= room else replace(found, units=room)
 
 
 def whole_order_comes_back(

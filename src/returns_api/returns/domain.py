@@ -107,7 +107,6 @@ class Return:
         `requested` is never stored)."""
         if status not in BIRTH_STATUSES:
             raise ValueError(f"a return cannot be born {status.value}")
-        money = valuation(items)
         approved = status is S.APPROVED
         ret = cls(
             id=return_id or act.new_id(),
@@ -123,8 +122,8 @@ class Return:
             policy_version=int(decision["policy_version"]),
             tracking_number=None,
             carrier=None,
-            refund_breakdown=money,
-            refundable_amount=int(money["total"]),
+            refund_breakdown={},
+            refundable_amount=0,
             refunded_amount=0,
             version=1,
             created_by=act.actor,
@@ -136,6 +135,7 @@ class Return:
             first_refunded_at=None,
             items=items,
         )
+        ret._value(valuation)
         ret.timeline.append(
             Change(
                 id=act.new_id(),
@@ -238,8 +238,7 @@ class Return:
         def apply() -> None:
             for item in self.items:
                 _set_fields(item, inspected[item.id])
-            money = valuation(self.items)
-            self._set(refund_breakdown=money, refundable_amount=int(money["total"]))
+            self._value(valuation)
 
         self._change(
             act,
@@ -320,6 +319,18 @@ class Return:
         return self.status not in RELEASED
 
     # --- the one way a change is made ----------------------------------------------------
+
+    def _value(self, valuation: Valuation) -> None:
+        """Value the items again: the breakdown, what is refundable, and what each item now
+        takes of its line (the line's other returns are valued against it)."""
+        money = valuation(self.items)
+        valued = {line["item_id"]: line for line in money["items"]}
+        for item in self.items:
+            line = valued.get(str(item.id))
+            item.units_taken = int(line["quantity"]) if line else 0
+            item.discount_taken = int(line["discount"]) if line else 0
+            item.tax_taken = int(line["tax"]) if line else 0
+        self._set(refund_breakdown=money, refundable_amount=int(money["total"]))
 
     def _check(self, target: ReturnStatus) -> None:
         if not can_transition(self.status, target):

@@ -113,6 +113,12 @@ class ReturnItem(Base):
     # period's orders without joining the orders.
     order_placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     order_currency: Mapped[str] = mapped_column(String(3))
+    # What the return's current breakdown takes of the line: units valued and their discount
+    # and tax shares (DESIGN §5). Summed over the line's live returns, it is what a new
+    # valuation of the line leaves room for.
+    units_taken: Mapped[int] = mapped_column(Integer)
+    discount_taken: Mapped[int] = mapped_column(BigInteger)
+    tax_taken: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index("ix_return_items_order_id_line_item_id", "order_id", "line_item_id"),

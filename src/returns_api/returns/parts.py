@@ -51,6 +51,12 @@ class Item:
     accepted_quantity: int = 0
     condition: str | None = None
     disposition: str | None = None
+    # What the return's current breakdown takes of the line (`refund_math.Taken`): the
+    # units it values and their discount and tax shares. The line's other returns are
+    # valued against these, so a line is never paid back more than once.
+    units_taken: int = 0
+    discount_taken: int = 0
+    tax_taken: int = 0
 
 
 # What an item of a new return has been through: nothing yet.

@@ -5,13 +5,16 @@ every amount is exact and the same inputs always give the same breakdown.
 
 Per item
     What was paid for an order line has three components: merchandise (unit price x
-    quantity), the line discount and the line tax. Each is split over the line's units
-    with :func:`unit_share`: every unit gets the floor share and the rounding residue goes
-    to the last unit of the line, so refunding a line in several goes adds up exactly to
-    what was paid for it, however the units are split. One exception: no unit gets more
-    discount than its price, so on a nearly fully discounted line the discount residue that
-    does not fit on the last unit spills onto the units before it; otherwise refunding just
-    the last unit could come out negative. ``paid = merchandise - discount + tax``.
+    quantity), the line discount and the line tax. A return's items take shares of them
+    with :func:`line_share`, given what the line's other live returns have already taken
+    (`Taken`): every unit gets the floor share, and the return that takes the line's last
+    units gets what is left, rounding residue included. So the shares of all live returns
+    never add up to more than was paid for the line, and refunding every unit exactly once
+    pays back exactly that, whatever the order of returns, releases and inspections. One
+    exception: no unit gets more discount than its price, so on a nearly fully discounted
+    line a share takes more than the floor when the units left could not otherwise hold the
+    rest of the discount; refunding one unit then never comes out negative.
+    ``paid = merchandise - discount + tax``.
 
     - Restocking fee: ``restocking_fee_bps`` of the net merchandise (merchandise -
       discount; tax is handed back in full), waived when the item's reason is the
@@ -37,7 +40,7 @@ Rounding: basis-point amounts round half up, in integer arithmetic.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from typing_extensions import TypeAliasType
@@ -50,8 +53,9 @@ __all__ = [
     "RefundBreakdown",
     "RefundItem",
     "Resolution",
+    "Taken",
     "compute_refund",
-    "unit_share",
+    "line_share",
 ]
 
 # A named alias: the OpenAPI document (and generated clients) show it as one enum schema.
@@ -91,6 +95,22 @@ class PaidLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Taken:
+    """What the other live returns of a line hold of it: the units their breakdowns value,
+    and the discount and tax shares those units were given. (Merchandise needs no record:
+    it is the unit price times the units, with no residue.)"""
+
+    units: int = 0
+    discount: int = 0
+    tax: int = 0
+
+    def __post_init__(self) -> None:
+        _require_not_negative("taken units", self.units)
+        _require_not_negative("taken discount", self.discount)
+        _require_not_negative("taken tax", self.tax)
+
+
+@dataclass(frozen=True, slots=True)
 class RefundItem:
     """Some units of one order line coming back in this return."""
 
@@ -99,19 +119,17 @@ class RefundItem:
     line: PaidLine
     quantity: int
     """Units refunded now."""
-    units_before: int
-    """Units of this line already refunded (or covered) before this one."""
     merchant_fault: bool
     resolution: Resolution
+    taken: Taken = field(default_factory=Taken)
+    """What the line's other live returns already hold of it."""
 
     def __post_init__(self) -> None:
-        if self.units_before < 0:
-            raise ValueError(f"item {self.key!r}: units_before must be >= 0")
-        available = self.line.quantity - self.units_before
+        available = self.line.quantity - self.taken.units
         if not 1 <= self.quantity <= available:
             raise ValueError(
                 f"item {self.key!r}: quantity {self.quantity} is outside 1..{available} "
-                f"(line of {self.line.quantity}, {self.units_before} already refunded)"
+                f"(line of {self.line.quantity}, {self.taken.units} taken by other returns)"
             )
         if self.resolution not in RESOLUTIONS:
             raise ValueError(f"item {self.key!r}: unknown resolution {self.resolution!r}")
@@ -160,39 +178,43 @@ class RefundBreakdown:
     """The total split by resolution; sums to ``total``, zero buckets left out."""
 
 
-def unit_share(
-    total: int, quantity: int, units_before: int, count: int, *, unit_cap: int | None = None
+def line_share(
+    total: int,
+    quantity: int,
+    count: int,
+    *,
+    taken_units: int = 0,
+    taken_amount: int = 0,
+    unit_cap: int | None = None,
 ) -> int:
-    """Share of `total` (spread over `quantity` units) owed for `count` units after `units_before`.
+    """Share of `total` (spread over a line of `quantity` units) for `count` more units, when
+    other returns already hold `taken_units` units and `taken_amount` of it.
 
-    Every unit gets total // quantity; the rounding residue (total % quantity) goes to the LAST
-    unit of the line, i.e. it is included iff units_before + count == quantity. So refunds of
-    all units add up exactly to total, whatever the split.
-
-    With `unit_cap`, no unit gets more than `unit_cap`: residue that does not fit on the last
-    unit spills onto the units just before it. When it fits (the usual case) the result is
-    the same as without a cap.
+    The units that complete the line get all that is left; any others the floor share
+    (total // quantity) per unit. With `unit_cap`, no unit may end up with more than
+    `unit_cap`: a share takes more than the floor when the units left after it could not
+    hold the rest at that cap. Shares stored against an older copy of the line (an order
+    re-synced with other amounts) cannot push a share below zero or past the cap.
     """
     if quantity < 1:
         raise ValueError(f"quantity must be at least 1, got {quantity}")
-    if units_before < 0 or count < 1 or units_before + count > quantity:
-        raise ValueError(
-            f"cannot take {count} unit(s) after {units_before} of a line of {quantity}"
-        )
     _require_not_negative("total", total)
-    base, residue = divmod(total, quantity)
-    if unit_cap is None:
-        last_unit_included = units_before + count == quantity
-        return base * count + (residue if last_unit_included else 0)
-    if total > unit_cap * quantity:
+    _require_not_negative("taken_amount", taken_amount)
+    units_left = quantity - taken_units
+    if taken_units < 0 or not 1 <= count <= units_left:
+        raise ValueError(
+            f"cannot take {count} unit(s) of a line of {quantity} with {taken_units} taken"
+        )
+    if unit_cap is not None and total > unit_cap * quantity:
         raise ValueError(f"{total} cannot be spread over {quantity} units of at most {unit_cap}")
-    # Fill the residue from the last unit backwards, at most `room` per unit; the residue
-    # owed for a range of units is then what the units from its start to the end of the
-    # line hold minus what the units after it hold.
-    room = unit_cap - base
-    units_to_end = quantity - units_before
-    units_after = units_to_end - count
-    return base * count + min(residue, units_to_end * room) - min(residue, units_after * room)
+    left = max(0, total - taken_amount)
+    if count == units_left:
+        share = left
+    else:
+        share = min(total // quantity * count, left)
+        if unit_cap is not None:
+            share = max(share, left - unit_cap * (units_left - count))
+    return share if unit_cap is None else min(share, unit_cap * count)
 
 
 def compute_refund(
@@ -226,14 +248,23 @@ def compute_refund(
 def _item_breakdown(item: RefundItem, fees: FeeTerms) -> ItemBreakdown:
     line = item.line
 
-    def share(total: int, unit_cap: int | None = None) -> int:
-        return unit_share(total, line.quantity, item.units_before, item.quantity, unit_cap=unit_cap)
+    taken = item.taken
 
-    merchandise = share(line.value)
-    # Capped at the unit price: with the residue all on the last unit, refunding just that
-    # unit of a heavily discounted line would otherwise come out negative.
-    discount = share(line.discount, unit_cap=line.unit_price)
-    tax = share(line.tax)
+    def share(total: int, taken_amount: int, unit_cap: int | None = None) -> int:
+        return line_share(
+            total,
+            line.quantity,
+            item.quantity,
+            taken_units=taken.units,
+            taken_amount=taken_amount,
+            unit_cap=unit_cap,
+        )
+
+    merchandise = line.unit_price * item.quantity
+    # Capped at the unit price: refunding a unit of a heavily discounted line must not
+    # come out negative.
+    discount = share(line.discount, taken.discount, unit_cap=line.unit_price)
+    tax = share(line.tax, taken.tax)
     paid = merchandise - discount + tax
     # bps <= 10000 already keeps the fee within the net merchandise; the cap on `paid` is
     # the invariant the service relies on, so it is stated rather than implied.
@@ -296,3 +327,6 @@ def _require_not_negative(name: str, amount: int) -> None:
 def _require_bps(name: str, bps: int) -> None:
     if not 0 <= bps <= _BPS_PER_WHOLE:
         raise ValueError(f"{name} must be within 0..{_BPS_PER_WHOLE} basis points, got {bps}")
+
+
+NOTHING_TAKEN: Final = Taken()

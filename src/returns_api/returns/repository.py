@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from returns_api.core.db import UTCDateTime, table_of
 from returns_api.core.driver import ChildRows, Prepared, Row, fetch_all, fetch_one, run
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
+from returns_api.returns.refund_math import Taken
 from returns_api.returns.schemas import ReturnFilters
 from returns_api.returns.status import RELEASED
 from returns_api.webhooks.events import write_events
@@ -42,6 +43,27 @@ returns = table_of(Return)
 items = table_of(ReturnItem)
 changes = table_of(ReturnChange)
 refunds = table_of(Refund)
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What the live returns of an order line hold of it: units, and the shares of the
+    line's money their breakdowns take."""
+
+    units: int
+    taken: Taken
+
+
+def held_of(row: Row) -> Held:
+    """A row with `held` and the `*_taken` sums of `HELD_PER_LINE` (NULL when none)."""
+    return Held(
+        units=int(row["held"] or 0),
+        taken=Taken(
+            units=int(row["units_taken"] or 0),
+            discount=int(row["discount_taken"] or 0),
+            tax=int(row["tax_taken"] or 0),
+        ),
+    )
 
 
 def live(table: Table) -> ColumnElement[bool]:
@@ -120,12 +142,22 @@ _INSERT_WHOLE = Prepared(
 _INSERT_ITEMS = Prepared(insert(items))
 _INSERT_CHANGE = Prepared(insert(changes))
 _INSERT_REFUND = Prepared(insert(refunds))
-_HELD_BY_OTHERS = Prepared(
-    select(items.c.return_id, items.c.line_item_id, items.c.quantity)
+# Per line of one order: the units its live returns hold, and what their breakdowns take of
+# the line (`refund_math.Taken`). The one statement about held units: judging a return,
+# showing an order and valuing an inspected return all read it.
+HELD_PER_LINE = (
+    select(
+        items.c.line_item_id,
+        func.sum(items.c.quantity).label("held"),
+        func.sum(items.c.units_taken).label("units_taken"),
+        func.sum(items.c.discount_taken).label("discount_taken"),
+        func.sum(items.c.tax_taken).label("tax_taken"),
+    )
     .select_from(items.join(returns, returns.c.id == items.c.return_id))
     .where(items.c.order_id == bindparam("order_id"), live(returns))
-    .order_by(items.c.return_id)
+    .group_by(items.c.line_item_id)
 )
+_HELD = Prepared(HELD_PER_LINE)
 _REFUNDED_BY_METHOD = Prepared(
     select(refunds.c.method, func.sum(refunds.c.amount).label("amount"))
     .where(refunds.c.return_id == bindparam("id"))
@@ -280,16 +312,10 @@ class ReturnRepository:
         rows = await fetch_all(self.session, _REFUNDED_BY_METHOD, {"id": return_id})
         return {row["method"]: int(row["amount"]) for row in rows}
 
-    async def units_held_by_others(
-        self, order_id: str, exclude: uuid.UUID | None
-    ) -> list[tuple[uuid.UUID, str, int]]:
-        """(return id, line id, units) of the order's live returns, oldest first."""
-        rows = await fetch_all(self.session, _HELD_BY_OTHERS, {"order_id": order_id})
-        return [
-            (row["return_id"], row["line_item_id"], int(row["quantity"]))
-            for row in rows
-            if row["return_id"] != exclude
-        ]
+    async def held(self, order_id: str) -> dict[str, Held]:
+        """By line id, what the order's live returns hold of each line."""
+        rows = await fetch_all(self.session, _HELD, {"order_id": order_id})
+        return {row["line_item_id"]: held_of(row) for row in rows}
 
     async def customer_history(self, customer_id: str, since: datetime) -> tuple[int, int, int]:
         """(returns, value of those returns, units returned) of a customer since a moment.

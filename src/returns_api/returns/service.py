@@ -32,7 +32,7 @@ from returns_api.returns.assessment import Assessment, assess, gather_facts
 from returns_api.returns.domain import Return, Valuation
 from returns_api.returns.exceptions import NotReturnable, ReturnNotFound
 from returns_api.returns.parts import Act, Item
-from returns_api.returns.repository import ReturnRepository
+from returns_api.returns.repository import Held, ReturnRepository
 from returns_api.returns.schemas import (
     CustomerDecision,
     DecisionOut,
@@ -64,7 +64,7 @@ class _Context:
 
     order: Row
     lines: Sequence[Row]
-    held: dict[str, int]  # units of each line held by live returns (all older than a new one)
+    held: dict[str, Held]  # what the live returns hold of each line (all older than a new one)
     policy_version: int
     policy: PolicyDocument
     assessment: Assessment
@@ -91,7 +91,13 @@ async def _load_context(
     now = utcnow()
     lines_by_id = {line["id"]: line for line in rows.lines}
     assessment = assess(
-        request, rows.order, lines_by_id, rows.held, document, now, transit_buffer_days
+        request,
+        rows.order,
+        lines_by_id,
+        {line_id: held.units for line_id, held in rows.held.items()},
+        document,
+        now,
+        transit_buffer_days,
     )
     return _Context(rows.order, rows.lines, rows.held, version, document, assessment, now)
 

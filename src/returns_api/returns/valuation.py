@@ -2,8 +2,9 @@
 
 The aggregate stays pure: it asks a `Valuation` for the breakdown of its items when they
 are created and again once inspected. This module builds those valuations from what they
-depend on outside the return: the policy's terms, the order, and the order's other live
-returns (the rounding residue of a line goes to the unit that completes it).
+depend on outside the return: the policy's terms, the order, and what the order's other
+live returns hold of each line (the return that takes a line's last units gets what is
+left of it, rounding residue included).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from returns_api.policies.service import policy_version
 from returns_api.returns import breakdown
 from returns_api.returns.domain import Return, Valuation
 from returns_api.returns.parts import Item
-from returns_api.returns.repository import ReturnRepository, items
+from returns_api.returns.refund_math import Taken
+from returns_api.returns.repository import Held, ReturnRepository, items
 from returns_api.returns.store import row_of
 
 
@@ -33,10 +35,12 @@ def requested(
     policy: PolicyDocument,
     shipping_paid: int,
     line_quantities: Mapping[str, int],
-    held: Mapping[str, int],
+    held: Mapping[str, Held],
 ) -> Valuation:
-    """A new return's items, by the units requested; `held`: units of each line that live
-    returns hold (all of them older than a new one)."""
+    """A new return's items, by the units requested; `held`: what the order's live returns
+    hold of each line (a new return is not one of them yet)."""
+    units = {line_id: found.units for line_id, found in held.items()}
+    taken = {line_id: found.taken for line_id, found in held.items()}
 
     def value(found: Sequence[Item]) -> dict[str, Any]:
         mine = {item.line_item_id: item.quantity for item in found}
@@ -46,8 +50,8 @@ def requested(
             currency=currency,
             policy=policy,
             shipping_paid=shipping_paid,
-            units_before=held,
-            whole_order_returned=breakdown.whole_order_comes_back(line_quantities, held, mine),
+            taken=taken,
+            whole_order_returned=breakdown.whole_order_comes_back(line_quantities, units, mine),
         )
 
     return value
@@ -55,15 +59,21 @@ def requested(
 
 async def after_inspection(session: AsyncSession, ret: Return) -> Valuation:
     """The items of `ret` by the units accepted, judged by the policy version the return was
-    judged by."""
+    judged by, against what the order's other live returns hold.
+
+    Takes the order's row lock, as creating a return does: valuations of one order's lines
+    are made one at a time, each against what the others have stored.
+    """
     policy = await policy_version(session, ret.policy_version)
     orders = OrderRepository(session)
-    order = await orders.get(ret.order_id)
+    order = await orders.get(ret.order_id, lock=True)
     assert order is not None  # returns reference their order
     line_quantities = {
         line["id"]: int(line["quantity"]) for line in await orders.lines(ret.order_id)
     }
-    others = await ReturnRepository(session).units_held_by_others(ret.order_id, ret.id)
+    others = _without(await ReturnRepository(session).held(ret.order_id), ret)
+    units = {line_id: found.units for line_id, found in others.items()}
+    taken = {line_id: found.taken for line_id, found in others.items()}
 
     def value(found: Sequence[Item]) -> dict[str, Any]:
         mine = {item.line_item_id: item.accepted_quantity for item in found}
@@ -73,10 +83,27 @@ async def after_inspection(session: AsyncSession, ret: Return) -> Valuation:
             currency=ret.currency,
             policy=policy,
             shipping_paid=int(order["shipping_paid"]),
-            units_before=breakdown.units_before_by_line(others, ret.id),
-            whole_order_returned=breakdown.whole_order_comes_back(
-                line_quantities, breakdown.units_by_line(others), mine
-            ),
+            taken=taken,
+            whole_order_returned=breakdown.whole_order_comes_back(line_quantities, units, mine),
         )
 
     return value
+
+
+def _without(held: Mapping[str, Held], ret: Return) -> dict[str, Held]:
+    """What the live returns hold of each line, less what `ret` (one of them) holds as
+    stored."""
+    others = dict(held)
+    for item in ret.items if ret.holds_units else ():
+        found = others.get(item.line_item_id)
+        if found is None:
+            continue
+        others[item.line_item_id] = Held(
+            units=found.units - item.quantity,
+            taken=Taken(
+                units=found.taken.units - item.units_taken,
+                discount=found.taken.discount - item.discount_taken,
+                tax=found.taken.tax - item.tax_taken,
+            ),
+        )
+    return others

@@ -1,0 +1,118 @@
+"""What the refunds of one order line pay back, through the API, on SQLite and PostgreSQL.
+
+DESIGN §5: a line's rounding residue goes to the unit that completes it. The repros below
+once paid a line back more than it cost: a return released its units after another return
+had been valued as the one completing the line, and the next return completed it again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.factories import Api, line
+
+
+@pytest.fixture
+async def api(app: FastAPI, client: httpx.AsyncClient) -> Api:
+    return await Api.staff(app, client)
+
+
+def expect(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    return dict(response.json())
+
+
+async def new_return(api: Api, order_id: str, line_id: str, quantity: int) -> dict[str, Any]:
+    ret = expect(
+        await api.create_return(
+            order_id, [{"line_item_id": line_id, "quantity": quantity, "reason": "size_fit"}]
+        ),
+        201,
+    )
+    if ret["status"] == "pending_review":
+        ret = expect(await api.post(f"/v1/returns/{ret['id']}/approve"))
+    assert ret["status"] == "approved", ret
+    return ret
+
+
+async def refund_in_full(api: Api, ret: dict[str, Any]) -> dict[str, Any]:
+    """Ship, receive every unit as accepted, and take the default refund."""
+    rid = ret["id"]
+    expect(await api.post(f"/v1/returns/{rid}/tracking-events", {"status": "in_transit"}))
+    received = [
+        {
+            "item_id": item["id"],
+            "received_quantity": item["quantity"],
+            "accepted_quantity": item["quantity"],
+            "condition": "as_new",
+        }
+        for item in ret["items"]
+    ]
+    expect(await api.post(f"/v1/returns/{rid}/receive", {"items": received}))
+    expect(await api.post(f"/v1/returns/{rid}/refunds", {}), 201)
+    return expect(await api.get(f"/v1/returns/{rid}"))
+
+
+def line_part(ret: dict[str, Any]) -> int:
+    """What the return's breakdown pays back of its lines (no fees or bonuses here)."""
+    return sum(item["paid"] for item in ret["refund_breakdown"]["items"])
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit_price", "tax", "first", "second"),
+    [(3, 1000, 190, 2, 1), (100, 100, 99, 99, 1)],
+)
+async def test_a_line_released_and_returned_again_is_paid_back_exactly_once(
+    api: Api, quantity: int, unit_price: int, tax: int, first: int, second: int
+) -> None:
+    """R1 holds `first` units, R2 takes the last `second` and is refunded; R1 is cancelled
+    and R3 returns R1's units: together R2 and R3 pay back exactly what the line cost."""
+    paid = quantity * unit_price + tax
+    await api.put_order(
+        "ord_l", lines=[line("li", quantity=quantity, unit_price=unit_price, tax=tax)]
+    )
+    r1 = await new_return(api, "ord_l", "li", first)
+    r2 = await new_return(api, "ord_l", "li", second)
+    r2_refunded = await refund_in_full(api, r2)
+    expect(await api.post(f"/v1/returns/{r1['id']}/cancel"))
+    r3 = await new_return(api, "ord_l", "li", first)
+    r3_refunded = await refund_in_full(api, r3)
+
+    refunded = r2_refunded["amounts"]["refunded"] + r3_refunded["amounts"]["refunded"]
+    assert refunded == paid
+    assert line_part(r2_refunded) + line_part(r3_refunded) == paid
+
+
+async def test_the_quote_agrees_with_the_return_it_announces(api: Api) -> None:
+    """After a release, the quote for the freed units is what the return then gets."""
+    await api.put_order("ord_q", lines=[line("li", quantity=3, unit_price=1000, tax=190)])
+    r1 = await new_return(api, "ord_q", "li", 2)
+    await refund_in_full(api, await new_return(api, "ord_q", "li", 1))
+    expect(await api.post(f"/v1/returns/{r1['id']}/cancel"))
+    wanted = [{"line_item_id": "li", "quantity": 2, "reason": "size_fit"}]
+    quote = expect(await api.post("/v1/returns/quote", {"order_id": "ord_q", "items": wanted}))
+    r3 = await new_return(api, "ord_q", "li", 2)
+    assert quote["estimated_refund"]["total"] == r3["refund_breakdown"]["total"] == 2126
+
+
+async def test_units_rejected_at_inspection_keep_no_share(api: Api) -> None:
+    """R1 asks for 2 units and 1 is accepted; R2 returns the third: neither is given the
+    residue of a unit nobody is refunded for, and a new return can still come for none."""
+    await api.put_order("ord_p", lines=[line("li", quantity=3, unit_price=1000, tax=190)])
+    r1 = await new_return(api, "ord_p", "li", 2)
+    r2 = await new_return(api, "ord_p", "li", 1)
+    assert line_part(r2) == 1064  # it completes the line as requested
+    rid = r1["id"]
+    expect(await api.post(f"/v1/returns/{rid}/tracking-events", {"status": "in_transit"}))
+    (item,) = r1["items"]
+    entry = {"item_id": item["id"], "received_quantity": 2, "accepted_quantity": 1}
+    received = expect(await api.post(f"/v1/returns/{rid}/receive", {"items": [entry]}))
+    assert line_part(received) == 1063
+    r2_refunded = await refund_in_full(api, r2)
+    # R2 was inspected after R1 accepted one unit fewer: the line is no longer completed.
+    assert line_part(r2_refunded) == 1063
+    assert line_part(received) + line_part(r2_refunded) <= 3190
