@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from returns_api.policies.document import PolicyDocument
-from returns_api.returns.refund_math import PaidLine, RefundItem, compute_refund
+from returns_api.returns.refund_math import FeeTerms, PaidLine, RefundItem, compute_refund
 from returns_api.returns.schemas import METHOD_OF_RESOLUTION
 
 Basis = Literal["requested", "accepted"]
@@ -20,6 +20,15 @@ Basis = Literal["requested", "accepted"]
 
 def units_of(item: Mapping[Any, Any], basis: Basis) -> int:
     return int(item["quantity"] if basis == "requested" else item["accepted_quantity"])
+
+
+def fee_terms(policy: PolicyDocument) -> FeeTerms:
+    """The fees and bonus of `policy`, as the refund arithmetic takes them."""
+    return FeeTerms(
+        restocking_fee_bps=policy.restocking_fee_bps,
+        return_shipping_fee=policy.return_shipping_fee,
+        store_credit_bonus_bps=policy.store_credit_bonus_bps,
+    )
 
 
 def compute_breakdown(
@@ -67,7 +76,7 @@ def compute_breakdown(
         return empty
     result = compute_refund(
         refund_items,
-        policy.fee_terms,
+        fee_terms(policy),
         shipping_paid=shipping_paid,
         whole_order_returned=whole_order_returned,
     )

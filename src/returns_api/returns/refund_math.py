@@ -38,28 +38,19 @@ Rounding: basis-point amounts round half up, in integer arithmetic.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
-from typing_extensions import TypeAliasType
+from returns_api.policies.resolutions import RESOLUTIONS, Resolution
 
 __all__ = [
-    "RESOLUTIONS",
     "FeeTerms",
     "ItemBreakdown",
     "PaidLine",
     "RefundBreakdown",
     "RefundItem",
-    "Resolution",
     "compute_refund",
     "unit_share",
 ]
-
-# A named alias: the OpenAPI document (and generated clients) show it as one enum schema.
-Resolution = TypeAliasType("Resolution", Literal["refund", "store_credit", "exchange"])
-
-# Also the order in which the return-shipping fee is taken from the buckets: cash first, so
-# store credit and exchanges shrink only when the cash part cannot cover the fee.
-RESOLUTIONS: Final[tuple[Resolution, ...]] = ("refund", "store_credit", "exchange")
 
 _BPS_PER_WHOLE: Final = 10_000
 

@@ -12,9 +12,9 @@ from returns_api.core.http import FilterText
 from returns_api.core.ids import not_found_unless_uuid
 from returns_api.core.timestamps import Timestamp
 from returns_api.orders.schemas import ExternalId, Quantity
+from returns_api.policies.resolutions import Resolution
 from returns_api.policies.rules import Action
 from returns_api.returns.exceptions import ReturnNotFound
-from returns_api.returns.refund_math import Resolution
 from returns_api.returns.status import ReturnStatus
 
 # Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
