@@ -9,6 +9,7 @@ and whether the whole order has now come back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any, Literal
 
 from returns_api.policies.document import PolicyDocument
@@ -82,21 +83,7 @@ def compute_breakdown(
     )
     return {
         **empty,
-        "items": [
-            {
-                "item_id": line.key,
-                "quantity": line.quantity,
-                "merchandise": line.merchandise,
-                "discount": line.discount,
-                "tax": line.tax,
-                "paid": line.paid,
-                "restocking_fee": line.restocking_fee,
-                "store_credit_bonus": line.store_credit_bonus,
-                "total": line.total,
-                "resolution": line.resolution,
-            }
-            for line in result.items
-        ],
+        "items": [asdict(line) for line in result.items],
         "subtotal": result.subtotal,
         "return_shipping_fee": result.return_shipping_fee,
         "shipping_refund": result.shipping_refund,

@@ -127,7 +127,10 @@ class FeeTerms:
 
 @dataclass(frozen=True, slots=True)
 class ItemBreakdown:
-    key: str
+    """One item's refund; the API's refund line (``schemas.ItemRefundLine``) is this, as is."""
+
+    item_id: str
+    """The item's ``RefundItem.key``."""
     quantity: int
     merchandise: int
     discount: int
@@ -239,7 +242,7 @@ def _item_breakdown(item: RefundItem, fees: FeeTerms) -> ItemBreakdown:
         else 0
     )
     return ItemBreakdown(
-        key=item.key,
+        item_id=item.key,
         quantity=item.quantity,
         merchandise=merchandise,
         discount=discount,
