@@ -2,7 +2,7 @@
 
 from returns_api.auth.models import ApiKey
 from returns_api.core.db import Base
-from returns_api.core.idempotency import IdempotencyKey
+from returns_api.core.idempotency_repository import IdempotencyKey
 from returns_api.feedback.models import ReturnFeedback
 from returns_api.orders.models import Order, OrderLine
 from returns_api.policies.models import PolicyVersion

@@ -29,7 +29,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from returns_api.core.clock import utcnow
-from returns_api.core.idempotency import IdempotencyKey
+from returns_api.core.idempotency_repository import IdempotencyKey
 from tests.conftest import new_api_key
 from tests.factories import ALL_STAFF_SCOPES, Api, line
 

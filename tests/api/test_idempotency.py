@@ -24,7 +24,7 @@ from returns_api.auth.repository import ApiKeyRepository
 from returns_api.auth.service import revoke_api_key
 from returns_api.core import idempotency
 from returns_api.core.clock import utcnow
-from returns_api.core.idempotency import IdempotencyKey
+from returns_api.core.idempotency_repository import IdempotencyKey
 from tests.api.test_foundation import assert_problem
 from tests.conftest import bearer, new_api_key
 from tests.factories import Api

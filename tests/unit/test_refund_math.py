@@ -6,12 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from returns_api.policies.resolutions import RESOLUTIONS, Resolution
 from returns_api.returns.refund_math import (
-    RESOLUTIONS,
     FeeTerms,
     PaidLine,
     RefundItem,
-    Resolution,
     Taken,
     compute_refund,
     line_share,

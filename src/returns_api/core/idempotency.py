@@ -18,20 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Integer, LargeBinary, String, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
 from starlette.requests import Request
 from starlette.responses import Response
 
 from returns_api.core.clock import utcnow
-from returns_api.core.db import Base, UTCDateTime
 from returns_api.core.errors import Conflict, ReturnsError, Unprocessable
 from returns_api.core.http import IDEMPOTENCY_KEY_RE
+from returns_api.core.idempotency_repository import MAX_KEY_LENGTH, IdempotencyKeyRepository
 
 HEADER = "idempotency-key"
-MAX_KEY_LENGTH = 255
 _REPLAYED_HEADERS = ("content-type", "etag", "location")
 # Answers that describe the request rather than its outcome are not kept, so a corrected
 # retry with the same key is judged afresh (auth, conflicts, validation, throttling).
@@ -39,21 +36,6 @@ _NOT_STORED = frozenset({401, 403, 409, 412, 422, 428, 429})
 # Writes of a missing or expired key's row lost to concurrent requests before the key is
 # reported in flight.
 _CLAIM_ATTEMPTS = 3
-
-
-class IdempotencyKey(Base):
-    __tablename__ = "idempotency_keys"
-
-    principal: Mapped[str] = mapped_column(String(64), primary_key=True)
-    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16))
-    response_status: Mapped[int | None] = mapped_column(Integer)
-    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
-    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
-    locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class KeyInFlight(Conflict):
@@ -125,7 +107,7 @@ async def claim(
         for _ in range(_CLAIM_ATTEMPTS):
             try:
                 async with session.begin():
-                    await session.execute(insert(IdempotencyKey).values(**row))
+                    await IdempotencyKeyRepository(session).add(row)
                 return Claim(principal, key)
             except IntegrityError:
                 pass
@@ -139,29 +121,15 @@ async def claim(
 async def _existing(session: AsyncSession, row: dict[str, Any], now: datetime) -> Claim | None:
     """The key's row decides: replay it, refuse, or take it over. None when the row went
     away before it could be read: the caller tries to write it again."""
-    where = (IdempotencyKey.principal == row["principal"], IdempotencyKey.key == row["key"])
-    found = (await session.execute(select(IdempotencyKey).where(*where))).scalars().one_or_none()
+    repo = IdempotencyKeyRepository(session)
+    found = await repo.get(row["principal"], row["key"])
     if found is None:
         return None
     claim_ = Claim(row["principal"], row["key"])
     if found.expires_at <= now:
         # Forgotten: the key is free again. Replaced in place, only if it is still expired,
         # so of several racers exactly one takes it; the others read the new row again.
-        replaced = await session.execute(
-            update(IdempotencyKey)
-            .where(*where, IdempotencyKey.expires_at <= now)
-            .values(
-                fingerprint=row["fingerprint"],
-                state=row["state"],
-                response_status=None,
-                response_headers=None,
-                response_body=None,
-                locked_until=row["locked_until"],
-                created_at=row["created_at"],
-                expires_at=row["expires_at"],
-            )
-        )
-        return claim_ if replaced.rowcount == 1 else None  # type: ignore[attr-defined]
+        return claim_ if await repo.replace_expired(row, now) else None
     if found.fingerprint != row["fingerprint"]:
         raise KeyReused("This Idempotency-Key was used for a different request; use a new key.")
     if found.state == "done":
@@ -174,12 +142,7 @@ async def _existing(session: AsyncSession, row: dict[str, Any], now: datetime) -
     if found.locked_until > now:
         raise KeyInFlight("A request with this Idempotency-Key is still being processed.")
     # The first attempt's process died mid-request (nothing of it committed): take over.
-    taken = await session.execute(
-        update(IdempotencyKey)
-        .where(*where, IdempotencyKey.locked_until <= now)
-        .values(locked_until=row["locked_until"])
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repo.take_over(row["principal"], row["key"], now, row["locked_until"]):
         raise KeyInFlight("A request with this Idempotency-Key is still being processed.")
     return claim_
 
@@ -187,23 +150,12 @@ async def _existing(session: AsyncSession, row: dict[str, Any], now: datetime) -
 async def record(session: AsyncSession, claim_: Claim, response: Response) -> None:
     """Store the answer, in whatever transaction ``session`` is in."""
     headers = {name: value for name, value in response.headers.items() if name in _REPLAYED_HEADERS}
-    await session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.principal == claim_.principal, IdempotencyKey.key == claim_.key)
-        .values(
-            state="done",
-            response_status=response.status_code,
-            response_headers=headers,
-            response_body=bytes(response.body),
-        )
+    await IdempotencyKeyRepository(session).store_response(
+        claim_.principal, claim_.key, response.status_code, headers, bytes(response.body)
     )
 
 
 async def release(sessionmaker: async_sessionmaker[AsyncSession], claim_: Claim) -> None:
     """Forget a claim whose request stored nothing, so the key can be used again."""
     async with sessionmaker() as session, session.begin():
-        await session.execute(
-            delete(IdempotencyKey).where(
-                IdempotencyKey.principal == claim_.principal, IdempotencyKey.key == claim_.key
-            )
-        )
+        await IdempotencyKeyRepository(session).delete(claim_.principal, claim_.key)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.core.errors import Conflict
 from returns_api.demo.generator import DemoConfig, demo_order_id, generate
-from returns_api.models import Base, Order
+from returns_api.demo.repository import DemoRepository
 from returns_api.policies.service import current_policy
 
 
@@ -15,10 +14,6 @@ class DemoDataExists(Conflict):
     """Demo data of this seed is already in the database."""
 
     slug = "demo-data-exists"
-
-
-def _table(name: str) -> Table:
-    return Base.metadata.tables[name]
 
 
 async def load_demo_data(
@@ -29,7 +24,7 @@ async def load_demo_data(
     async with sessionmaker() as session:
         version, policy = await current_policy(session)
         first = demo_order_id(config.seed, 1)
-        if await session.scalar(select(Order.id).where(Order.id == first)) is not None:
+        if await DemoRepository(session).order_exists(first):
             raise DemoDataExists(
                 f"Demo data of seed {config.seed} is already in this database; pick another --seed."
             )
@@ -39,6 +34,6 @@ async def load_demo_data(
         async with sessionmaker() as session, session.begin():
             for name, rows in chunk.tables():
                 if rows:
-                    await session.execute(insert(_table(name)), rows)
+                    await DemoRepository(session).add_rows(name, rows)
                 counts[name] = counts.get(name, 0) + len(rows)
     return counts

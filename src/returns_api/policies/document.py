@@ -12,8 +12,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from returns_api.policies.resolutions import RESOLUTIONS, Resolution
 from returns_api.policies.rules import Action, Rule, RuleSet
-from returns_api.returns.refund_math import RESOLUTIONS, FeeTerms, Resolution
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
 BasisPoints = Annotated[int, Field(ge=0, le=10_000)]
@@ -129,14 +129,6 @@ class PolicyDocument(BaseModel):
     @cached_property
     def methods_by_code(self) -> dict[str, ReturnMethod]:
         return {method.code: method for method in self.return_methods}
-
-    @cached_property
-    def fee_terms(self) -> FeeTerms:
-        return FeeTerms(
-            restocking_fee_bps=self.restocking_fee_bps,
-            return_shipping_fee=self.return_shipping_fee,
-            store_credit_bonus_bps=self.store_credit_bonus_bps,
-        )
 
     def window_for(self, category: str | None) -> int:
         if category is not None and category in self.category_windows:

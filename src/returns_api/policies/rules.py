@@ -29,6 +29,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails
 from typing_extensions import TypeAliasType
 
+from returns_api.policies.resolutions import RESOLUTIONS
+
 # Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
 Action = TypeAliasType("Action", Literal["approve", "review", "reject", "approve_keep_item"])
 Operator = TypeAliasType(
@@ -72,8 +74,6 @@ class Fact:
     description: str
     choices: frozenset[str] | None = None
 
-
-RESOLUTIONS: Final = frozenset({"refund", "store_credit", "exchange"})
 
 _FACT_LIST: Final = (
     Fact("return_value", "money", "return", "Value of everything in the return, minor units."),
@@ -121,7 +121,7 @@ _FACT_LIST: Final = (
         "str",
         "item",
         "Requested resolution: refund, store_credit or exchange.",
-        choices=RESOLUTIONS,
+        choices=frozenset(RESOLUTIONS),
     ),
 )
 

@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from returns_api.core.timestamps import Timestamp
 from returns_api.policies.document import PolicyDocument, ReturnMethod, ReturnReason
+from returns_api.policies.resolutions import Resolution
 from returns_api.policies.rules import Action, Rule
-from returns_api.returns.refund_math import Resolution
 from returns_api.returns.schemas import DecisionOut, ReturnRequest
 
 

@@ -9,12 +9,13 @@ of it, rounding residue included), and whether the whole order has now come back
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any, Literal
 
 from returns_api.policies.document import PolicyDocument
 from returns_api.returns.refund_math import (
     NOTHING_TAKEN,
+    FeeTerms,
     PaidLine,
     RefundItem,
     Taken,
@@ -27,6 +28,15 @@ Basis = Literal["requested", "accepted"]
 
 def units_of(item: Mapping[Any, Any], basis: Basis) -> int:
     return int(item["quantity"] if basis == "requested" else item["accepted_quantity"])
+
+
+def fee_terms(policy: PolicyDocument) -> FeeTerms:
+    """The fees and bonus of `policy`, as the refund arithmetic takes them."""
+    return FeeTerms(
+        restocking_fee_bps=policy.restocking_fee_bps,
+        return_shipping_fee=policy.return_shipping_fee,
+        store_credit_bonus_bps=policy.store_credit_bonus_bps,
+    )
 
 
 def compute_breakdown(
@@ -72,27 +82,13 @@ def compute_breakdown(
         return empty
     result = compute_refund(
         refund_items,
-        policy.fee_terms,
+        fee_terms(policy),
         shipping_paid=shipping_paid,
         whole_order_returned=whole_order_returned,
     )
     return {
         **empty,
-        "items": [
-            {
-                "item_id": line.key,
-                "quantity": line.quantity,
-                "merchandise": line.merchandise,
-                "discount": line.discount,
-                "tax": line.tax,
-                "paid": line.paid,
-                "restocking_fee": line.restocking_fee,
-                "store_credit_bonus": line.store_credit_bonus,
-                "total": line.total,
-                "resolution": line.resolution,
-            }
-            for line in result.items
-        ],
+        "items": [asdict(line) for line in result.items],
         "subtotal": result.subtotal,
         "return_shipping_fee": result.return_shipping_fee,
         "shipping_refund": result.shipping_refund,

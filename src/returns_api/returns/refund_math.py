@@ -41,29 +41,20 @@ Rounding: basis-point amounts round half up, in integer arithmetic.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final
 
-from typing_extensions import TypeAliasType
+from returns_api.policies.resolutions import RESOLUTIONS, Resolution
 
 __all__ = [
-    "RESOLUTIONS",
     "FeeTerms",
     "ItemBreakdown",
     "PaidLine",
     "RefundBreakdown",
     "RefundItem",
-    "Resolution",
     "Taken",
     "compute_refund",
     "line_share",
 ]
-
-# A named alias: the OpenAPI document (and generated clients) show it as one enum schema.
-Resolution = TypeAliasType("Resolution", Literal["refund", "store_credit", "exchange"])
-
-# Also the order in which the return-shipping fee is taken from the buckets: cash first, so
-# store credit and exchanges shrink only when the cash part cannot cover the fee.
-RESOLUTIONS: Final[tuple[Resolution, ...]] = ("refund", "store_credit", "exchange")
 
 _BPS_PER_WHOLE: Final = 10_000
 
@@ -154,7 +145,10 @@ class FeeTerms:
 
 @dataclass(frozen=True, slots=True)
 class ItemBreakdown:
-    key: str
+    """One item's refund; the API's refund line (``schemas.ItemRefundLine``) is this, as is."""
+
+    item_id: str
+    """The item's ``RefundItem.key``."""
     quantity: int
     merchandise: int
     discount: int
@@ -279,7 +273,7 @@ def _item_breakdown(item: RefundItem, fees: FeeTerms) -> ItemBreakdown:
         else 0
     )
     return ItemBreakdown(
-        key=item.key,
+        item_id=item.key,
         quantity=item.quantity,
         merchandise=merchandise,
         discount=discount,

@@ -12,9 +12,10 @@ from returns_api.core.http import FilterText
 from returns_api.core.ids import not_found_unless_uuid
 from returns_api.core.timestamps import Timestamp
 from returns_api.orders.schemas import ExternalId, Quantity
+from returns_api.policies.resolutions import Resolution
 from returns_api.policies.rules import Action
 from returns_api.returns.exceptions import ReturnNotFound
-from returns_api.returns.refund_math import Resolution
+from returns_api.returns.refund_math import ItemBreakdown
 from returns_api.returns.status import ReturnStatus
 
 # Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
@@ -214,17 +215,10 @@ class ReturnItemOut(BaseModel):
     disposition: Disposition | None
 
 
-class ItemRefundLine(BaseModel):
-    item_id: str
-    quantity: int
-    merchandise: int
-    discount: int
-    tax: int
-    paid: int
-    restocking_fee: int
-    store_credit_bonus: int
-    total: int
-    resolution: Resolution
+# The domain's breakdown line under its API name: a field added to ItemBreakdown shows up
+# here (and in the OpenAPI document) by itself. No docstring: it would become a description.
+class ItemRefundLine(ItemBreakdown):
+    __slots__ = ()
 
 
 class RefundBreakdownOut(BaseModel):

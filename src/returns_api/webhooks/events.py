@@ -11,17 +11,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.clock import rfc3339, utcnow
-from returns_api.core.db import table_of
-from returns_api.core.driver import Prepared, run
 from returns_api.core.ids import new_id
 from returns_api.webhooks.definitions import EVENTS, EventType
-from returns_api.webhooks.models import Event
-
-_INSERT_EVENT = Prepared(insert(table_of(Event)))  # on every change: built once, run as Core
+from returns_api.webhooks.repository import OutboxRepository
 
 
 async def record_event(
@@ -40,7 +35,7 @@ async def record_event(
 
 async def write_events(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
     """Inserts outbox rows made by `event_row`, in the session's transaction."""
-    await run(session, _INSERT_EVENT, list(rows))
+    await OutboxRepository(session).add_events(rows)
 
 
 def event_row(

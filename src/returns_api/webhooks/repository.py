@@ -26,6 +26,8 @@ UNFINISHED = ("pending", "delivering")
 # Once per delivery attempt: built once, run on the driver (core.driver.Prepared).
 _deliveries = table_of(WebhookDelivery)
 _INSERT_ATTEMPT = Prepared(insert(table_of(WebhookAttempt)))
+# On every change (webhooks.events writes the outbox through it).
+_INSERT_EVENT = Prepared(insert(table_of(Event)))
 # The columns set are the keys given (an outcome sets `delivered_at` or `next_attempt_at`).
 _FINISH = Prepared(
     update(_deliveries).where(
@@ -60,6 +62,9 @@ class OutboxRepository:
             WebhookEndpoint.enabled.is_(True)
         )
         return (await self.session.execute(stmt)).mappings().all()
+
+    async def add_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await run(self.session, _INSERT_EVENT, list(rows))
 
     async def add_deliveries(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
