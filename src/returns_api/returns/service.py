@@ -230,11 +230,9 @@ async def create_return(
         rma_number = new_rma_number()
         ret = Return.create(
             act,
+            order=ctx.order,
+            request=request,
             rma_number=rma_number,
-            order_id=ctx.order["id"],
-            customer_id=ctx.order["customer_id"],
-            currency=ctx.order["currency"],
-            return_method=request.return_method,
             items=items,
             decision=decision,
             status=status,
