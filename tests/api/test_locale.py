@@ -1,0 +1,65 @@
+"""The customer's language (`locale`, a BCP 47 tag): on the order as synced, or the service's
+default (`RETURNS_DEFAULT_LOCALE`); refused with a 422 naming the field when malformed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+from returns_api.core.settings import Settings
+from tests.api.test_returns_rules import errors_of
+from tests.conftest import make_settings
+from tests.factories import Api, order_body
+
+# Not `en`: an order without a locale shows the setting, not a value written somewhere else.
+DEFAULT = "nl-NL"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url, default_locale="nl-nl")
+
+
+@pytest.fixture
+async def api(app: FastAPI, client: httpx.AsyncClient) -> Api:
+    return await Api.staff(app, client)
+
+
+async def put_order(api: Api, order_id: str = "ord_1", **fields: Any) -> httpx.Response:
+    body = {**order_body(), **fields}
+    return await api.client.put(f"/v1/orders/{order_id}", json=body, headers=api.headers)
+
+
+def test_the_default_locale_is_en_and_must_be_a_language_tag() -> None:
+    assert Settings().default_locale == "en"
+    assert Settings(default_locale="de-de").default_locale == "de-DE"
+    with pytest.raises(ValidationError):
+        Settings(default_locale="de_DE")
+
+
+async def test_an_order_synced_without_locale_has_the_default(api: Api) -> None:
+    created = await put_order(api)
+    assert created.status_code == 201, created.text
+    assert created.json()["locale"] == DEFAULT
+    assert (await api.get("/v1/orders/ord_1")).json()["locale"] == DEFAULT
+
+
+async def test_an_order_keeps_its_locale_in_canonical_case(api: Api) -> None:
+    created = await put_order(api, locale="de-de")
+    assert created.json()["locale"] == "de-DE"
+    assert (await api.get("/v1/orders/ord_1")).json()["locale"] == "de-DE"
+    # A re-sync replaces the order: a locale left out is the default again.
+    resynced = await put_order(api, order_number=created.json()["order_number"])
+    assert resynced.status_code == 200, resynced.text
+    assert resynced.json()["locale"] == DEFAULT
+
+
+@pytest.mark.parametrize("locale", ["de_DE", "german", "de-", "", "x-klingon", 42, "e" * 36])
+async def test_a_malformed_order_locale_is_422_naming_it(api: Api, locale: Any) -> None:
+    errors = errors_of(await put_order(api, locale=locale))
+    assert set(errors) == {"body.locale"}
+    assert (await api.get("/v1/orders/ord_1")).status_code == 404
