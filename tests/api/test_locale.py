@@ -1,5 +1,6 @@
 """The customer's language (`locale`, a BCP 47 tag): on the order as synced, or the service's
-default (`RETURNS_DEFAULT_LOCALE`); refused with a 422 naming the field when malformed."""
+default (`RETURNS_DEFAULT_LOCALE`); on a return, its order's unless the request names another;
+refused with a 422 naming the field when malformed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 
 from returns_api.core.settings import Settings
 from tests.api.test_returns_rules import errors_of
-from tests.conftest import make_settings
+from tests.conftest import bearer, make_settings, new_api_key
 from tests.factories import Api, order_body
 
 # Not `en`: an order without a locale shows the setting, not a value written somewhere else.
@@ -63,3 +64,54 @@ async def test_a_malformed_order_locale_is_422_naming_it(api: Api, locale: Any) 
     errors = errors_of(await put_order(api, locale=locale))
     assert set(errors) == {"body.locale"}
     assert (await api.get("/v1/orders/ord_1")).status_code == 404
+
+
+ITEMS = [{"line_item_id": "li_1", "quantity": 1, "reason": "size_fit"}]
+
+
+async def test_a_return_speaks_its_orders_language_and_its_event_says_so(
+    app: FastAPI, api: Api
+) -> None:
+    assert (await put_order(api, locale="de-DE")).status_code == 201
+    created = await api.create_return()
+    assert created.status_code == 201, created.text
+    assert created.json()["locale"] == "de-DE"
+    read = await api.get(f"/v1/returns/{created.json()['id']}")
+    assert read.json()["locale"] == "de-DE"
+
+    events_key = bearer(await new_api_key(app, "webhooks:manage"))
+    events = await api.client.get(
+        "/v1/events", params={"return_id": created.json()["id"]}, headers=events_key
+    )
+    [event] = events.json()["data"]
+    assert event["data"]["object"]["locale"] == "de-DE"
+
+
+async def test_a_return_of_an_order_synced_without_locale_has_the_default(api: Api) -> None:
+    await put_order(api)
+    assert (await api.create_return()).json()["locale"] == DEFAULT
+
+
+async def test_a_locale_named_in_the_request_wins_over_the_orders(api: Api) -> None:
+    await put_order(api, locale="de-DE")
+    created = await api.create_return(locale="fr-fr")
+    assert created.status_code == 201, created.text
+    assert created.json()["locale"] == "fr-FR"
+    assert (await api.get(f"/v1/returns/{created.json()['id']}")).json()["locale"] == "fr-FR"
+    # The order keeps its own; the next return speaks it again.
+    assert (await api.get("/v1/orders/ord_1")).json()["locale"] == "de-DE"
+    assert (await api.create_return()).json()["locale"] == "de-DE"
+
+
+@pytest.mark.parametrize("locale", ["fr_FR", "french", "fr-", None, 7, "fr-FR-" + "x" * 40])
+async def test_a_malformed_return_locale_is_422_naming_it_and_writes_nothing(
+    api: Api, locale: Any
+) -> None:
+    await put_order(api, locale="de-DE")
+    body = {"order_id": "ord_1", "items": ITEMS, "locale": locale}
+    response = await api.post("/v1/returns", body)
+    if locale is None:  # null is the same as leaving it out
+        assert response.json()["locale"] == "de-DE"
+        return
+    assert set(errors_of(response)) == {"body.locale"}
+    assert (await api.get("/v1/returns")).json()["data"] == []

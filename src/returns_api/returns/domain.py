@@ -62,6 +62,7 @@ class Return:
     customer_id: str | None
     status: ReturnStatus
     currency: str
+    locale: str
     return_method: str
     keep_item: bool
     instructions: dict[str, Any] | None
@@ -119,6 +120,8 @@ class Return:
             customer_id=order["customer_id"],
             status=status,
             currency=order["currency"],
+            # The customer's language: the order's, unless the customer chose another.
+            locale=request.locale or order["locale"],
             return_method=request.return_method,
             keep_item=keep_item,
             instructions=instructions if approved else None,
