@@ -115,3 +115,63 @@ async def test_a_malformed_return_locale_is_422_naming_it_and_writes_nothing(
         return
     assert set(errors_of(response)) == {"body.locale"}
     assert (await api.get("/v1/returns")).json()["data"] == []
+
+
+# --- Accept-Language: a customer's browser, for a portal token only ---------------------------
+
+
+async def portal_token(api: Api, locale: str = "de-DE") -> dict[str, str]:
+    order = await put_order(api, locale=locale)
+    session = await api.client.post(
+        "/v1/portal/sessions",
+        json={"order_number": order.json()["order_number"], "email": "ada@example.com"},
+    )
+    assert session.status_code == 201, session.text
+    return bearer(session.json()["token"])
+
+
+async def create_return(
+    api: Api, credential: dict[str, str], accept_language: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    headers = dict(credential)
+    if accept_language is not None:
+        headers["Accept-Language"] = accept_language
+    body = {"order_id": "ord_1", "items": ITEMS, **fields}
+    response = await api.client.post("/v1/returns", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "locale"),
+    [
+        ("fr-ch, fr;q=0.9, en;q=0.8, *;q=0.5", "fr-CH"),
+        ("en;q=0.3, it-it;q=0.8", "it-IT"),
+        ("*, fr_FR, french-FR;q=0.9, nl-NL;q=0", "de-DE"),  # nothing usable: the order's
+        ("", "de-DE"),
+        (None, "de-DE"),
+    ],
+)
+async def test_a_portal_return_speaks_the_browsers_preferred_language(
+    api: Api, accept_language: str | None, locale: str
+) -> None:
+    portal = await portal_token(api)
+    created = await create_return(api, portal, accept_language)
+    assert created["locale"] == locale
+    read = await api.client.get(f"/v1/returns/{created['id']}", headers=portal)
+    assert read.json()["locale"] == locale
+    assert (await api.get(f"/v1/returns/{created['id']}")).json()["locale"] == locale
+
+
+async def test_a_locale_in_the_body_wins_over_the_browsers(api: Api) -> None:
+    portal = await portal_token(api)
+    created = await create_return(api, portal, "fr-FR", locale="ru-ru")
+    assert created["locale"] == "ru-RU"
+
+
+async def test_a_merchant_keys_accept_language_is_not_the_customers(api: Api) -> None:
+    """A back-office agent's browser or a platform's HTTP library says nothing of the
+    customer's language: the order's counts, or the body's."""
+    await put_order(api, locale="de-DE")
+    assert (await create_return(api, api.headers, "fr-FR"))["locale"] == "de-DE"
+    assert (await create_return(api, api.headers, "fr-FR", locale="nl-NL"))["locale"] == "nl-NL"

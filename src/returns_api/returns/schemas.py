@@ -125,7 +125,8 @@ class ReturnRequest(_Body):
     locale: Locale | None = Field(
         default=None,
         description="The customer's language for this return, a BCP 47 tag (`fr-FR`), when "
-        "it is not the order's.",
+        "it is not the order's. Left out, a portal token's `Accept-Language` decides (its "
+        "preferred well-formed tag), and otherwise the order's `locale`.",
     )
 
 
