@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner
 
@@ -334,3 +334,67 @@ def test_milestones_migration_backfills_existing_rows_and_goes_down_and_up(
 
     migrate.upgrade(url, MILESTONES)
     assert asyncio.run(_backfilled(url)) == (expected_returns, expected_items)
+
+
+# --- the customer's language: orders (and their returns) synced before it have `en` ---------
+
+
+async def _locales(url: str, table: str) -> set[str]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return set((await conn.execute(text(f"SELECT DISTINCT locale FROM {table}"))).scalars())
+    finally:
+        await engine.dispose()
+
+
+def test_rows_from_before_the_locale_get_en_and_the_migration_goes_down_and_up(
+    empty_database_url: str,
+) -> None:
+    url = empty_database_url
+    migrate.upgrade(url, f"{MILESTONES}-1")
+    asyncio.run(_write_rows_of_the_previous_schema(url))
+
+    migrate.upgrade(url)
+    assert asyncio.run(_locales(url, "orders")) == {"en"}
+    assert asyncio.run(_locales(url, "returns")) == {"en"}
+
+    migrate.downgrade(url, MILESTONES)
+    assert "locale" not in _columns(url, "orders")
+    assert "locale" not in _columns(url, "returns")
+    migrate.upgrade(url)
+    assert asyncio.run(_locales(url, "orders")) == {"en"}
+    assert asyncio.run(_locales(url, "returns")) == {"en"}
+
+
+ORDERS_LOCALE = "063405949f8f"
+
+
+def test_returns_made_before_take_their_orders_locale(empty_database_url: str) -> None:
+    """An order synced with a locale between the two migrations: its returns take it."""
+    url = empty_database_url
+    migrate.upgrade(url, f"{MILESTONES}-1")
+    asyncio.run(_write_rows_of_the_previous_schema(url))
+    migrate.upgrade(url, ORDERS_LOCALE)
+
+    async def set_order_locale() -> None:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text("UPDATE orders SET locale = 'fr-FR' WHERE id = 'ord_usd'"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(set_order_locale())
+    migrate.upgrade(url)
+    assert asyncio.run(_return_locales(url)) == {AUTO: "en", REVIEWED: "fr-FR", REJECTED: "fr-FR"}
+
+
+async def _return_locales(url: str) -> dict[uuid.UUID, str]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(select(Return.id, Return.locale))
+            return {row[0]: row[1] for row in rows}
+    finally:
+        await engine.dispose()

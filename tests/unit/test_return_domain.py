@@ -19,6 +19,7 @@ from returns_api.returns.exceptions import (
 )
 from returns_api.returns.inspection import Inspection
 from returns_api.returns.parts import Act, Item
+from returns_api.returns.schemas import ReturnRequest
 from returns_api.returns.status import TRANSITIONS, ReturnStatus
 
 S = ReturnStatus
@@ -74,11 +75,15 @@ def by_accepted_units(items: Any) -> dict[str, Any]:
 def new_return(status: S = S.PENDING_REVIEW, *, keep_item: bool = False, **kw: Any) -> Return:
     return Return.create(
         act(),
+        order={"id": "ord_1", "customer_id": "cus_1", "currency": "EUR", "locale": "de-DE"},
+        request=ReturnRequest.model_validate(
+            {
+                "order_id": "ord_1",
+                "items": [{"line_item_id": "li_1", "quantity": 1, "reason": "x"}],
+                **kw.pop("request", {}),
+            }
+        ),
         rma_number="R-TEST",
-        order_id="ord_1",
-        customer_id="cus_1",
-        currency="EUR",
-        return_method="mail",
         items=kw.pop("items", None) or [item("li_1"), item("li_2", quantity=1, unit_price=500)],
         decision={"policy_version": 1, "action": "review"},
         status=status,
@@ -131,6 +136,11 @@ def test_a_return_approved_at_birth_is_auto_approved_with_its_instructions() -> 
     assert ret.instructions == {"method": "mail"}
     assert not new_return().auto_approved
     assert new_return().instructions is None
+
+
+def test_a_return_speaks_its_orders_language_unless_the_customer_chose_another() -> None:
+    assert new_return().locale == "de-DE"
+    assert new_return(request={"locale": "fr-fr"}).locale == "fr-FR"
 
 
 def test_a_return_cannot_be_born_in_transit() -> None:

@@ -31,6 +31,19 @@ IdempotencyKeyHeader = Annotated[
 # is read (the CSV export has sent its 200 once it reads).
 FilterText = Annotated[str, Field(max_length=64, pattern=r"^[^\x00]*$")]
 
+AcceptLanguageHeader = Annotated[
+    str | None,
+    Header(
+        alias="Accept-Language",
+        description="The customer's languages (RFC 9110), as their browser sends them. Read "
+        "for a portal token only: the heaviest well-formed tag (`*` and malformed ones are "
+        "skipped) becomes the return's `locale` when the body names none. An API key's "
+        "requests come from the shop's own systems and people, whose languages are not the "
+        "customer's: for those the body's `locale` or the order's counts.",
+        examples=["fr-CH, fr;q=0.9, en;q=0.8"],
+    ),
+]
+
 IfMatchHeader = Annotated[
     str | None,
     Header(

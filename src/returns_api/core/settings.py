@@ -9,6 +9,8 @@ from fastapi import Depends, Request
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from returns_api.core.locale import Locale
+
 DEV_PORTAL_SECRET = "dev-only-portal-secret-change-me"
 
 
@@ -40,6 +42,8 @@ class Settings(BaseSettings):
     portal_token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
     portal_rate_limit_per_minute: int = Field(default=10, ge=1)
     return_transit_buffer_days: int = Field(default=7, ge=0, le=60)
+    # The customer's language of an order synced without `locale` (a BCP 47 tag).
+    default_locale: Locale = "en"
     idempotency_ttl_hours: int = Field(default=48, ge=24)
     # How long a process trusts an API-key lookup. A key revoked through this process stops
     # working at once; through another process (or the CLI), within this many seconds.

@@ -21,6 +21,9 @@ class Order(Base):
     customer_email: Mapped[str] = mapped_column(String(320))
     currency: Mapped[str] = mapped_column(String(3))
     country: Mapped[str | None] = mapped_column(String(2))
+    # The customer's language (BCP 47). The server default gave orders synced before there
+    # was a locale theirs; the service always writes one (`RETURNS_DEFAULT_LOCALE`).
+    locale: Mapped[str] = mapped_column(String(35), server_default="en")
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

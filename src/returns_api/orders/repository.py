@@ -50,6 +50,7 @@ _CONTEXT_ORDER = tuple(
         "customer_id",
         "currency",
         "country",
+        "locale",
         "placed_at",
         "fulfilled_at",
         "delivered_at",

@@ -43,7 +43,11 @@ async def upsert_order(
     `line-still-returned`), nor reuse another order's number (409 `order-number-taken`).
     """
     order, created = await service.upsert_order(
-        session, order_id, body, transit_buffer_days=settings.return_transit_buffer_days
+        session,
+        order_id,
+        body,
+        transit_buffer_days=settings.return_transit_buffer_days,
+        default_locale=settings.default_locale,
     )
     response.status_code = 201 if created else 200
     return order

@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from returns_api.core.locale import Locale
 from returns_api.core.money import MAX_AMOUNT, Currency, MinorUnits
 from returns_api.core.timestamps import Timestamp
 
@@ -90,6 +91,7 @@ class OrderUpsert(BaseModel):
                     "customer": {"id": "cus_42", "email": "ada@example.com"},
                     "currency": "EUR",
                     "country": "DE",
+                    "locale": "de-DE",
                     "placed_at": "2026-11-01T10:00:00Z",
                     "fulfilled_at": "2026-11-02T09:00:00Z",
                     "delivered_at": "2026-11-04T15:30:00Z",
@@ -116,6 +118,11 @@ class OrderUpsert(BaseModel):
     customer: Customer
     currency: Currency
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", examples=["DE"])
+    locale: Locale | None = Field(
+        default=None,
+        description="The customer's language, a BCP 47 tag (`de-DE`); the service's default "
+        "(`RETURNS_DEFAULT_LOCALE`, `en` unless set) when left out. Its returns copy it.",
+    )
     placed_at: Timestamp
     fulfilled_at: Timestamp | None = None
     delivered_at: Timestamp | None = None
@@ -171,6 +178,7 @@ class OrderOut(BaseModel):
     customer: Customer
     currency: str
     country: str | None
+    locale: str = Field(description="The customer's language, a BCP 47 tag.", examples=["de-DE"])
     placed_at: datetime
     fulfilled_at: datetime | None
     delivered_at: datetime | None

@@ -20,9 +20,15 @@ from returns_api.returns import eligibility
 
 
 async def upsert_order(
-    session: AsyncSession, order_id: str, body: OrderUpsert, *, transit_buffer_days: int
+    session: AsyncSession,
+    order_id: str,
+    body: OrderUpsert,
+    *,
+    transit_buffer_days: int,
+    default_locale: str,
 ) -> tuple[OrderOut, bool]:
-    """Create or replace the order; returns it and whether it was created."""
+    """Create or replace the order; returns it and whether it was created. An order sent
+    without `locale` gets `default_locale` (a replacement, like every field left out)."""
     repo = OrderRepository(session)
     existing = await repo.get(order_id, lock=True)
     same_number = await repo.find_by_number(body.order_number)
@@ -40,6 +46,7 @@ async def upsert_order(
         "customer_email": body.customer.email,
         "currency": body.currency,
         "country": body.country,
+        "locale": body.locale or default_locale,
         "placed_at": body.placed_at,
         "fulfilled_at": body.fulfilled_at,
         "delivered_at": body.delivered_at,
@@ -151,6 +158,7 @@ def _order_out(
         customer=Customer(id=order["customer_id"], email=order["customer_email"]),
         currency=order["currency"],
         country=order["country"],
+        locale=order["locale"],
         placed_at=order["placed_at"],
         fulfilled_at=order["fulfilled_at"],
         delivered_at=order["delivered_at"],

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from returns_api.core.clock import rfc3339
 from returns_api.core.errors import FieldError
@@ -26,6 +26,9 @@ from returns_api.returns.exceptions import (
 from returns_api.returns.inspection import Inspection, inspect
 from returns_api.returns.parts import Act, Change, Item, PendingEvent, Refund
 from returns_api.returns.status import BIRTH_STATUSES, RELEASED, ReturnStatus, can_transition
+
+if TYPE_CHECKING:
+    from returns_api.returns.schemas import ReturnRequest
 
 S = ReturnStatus
 
@@ -59,6 +62,7 @@ class Return:
     customer_id: str | None
     status: ReturnStatus
     currency: str
+    locale: str
     return_method: str
     keep_item: bool
     instructions: dict[str, Any] | None
@@ -89,11 +93,9 @@ class Return:
         cls,
         act: Act,
         *,
+        order: Mapping[str, Any],
+        request: ReturnRequest,
         rma_number: str,
-        order_id: str,
-        customer_id: str | None,
-        currency: str,
-        return_method: str,
         items: list[Item],
         decision: dict[str, Any],
         status: ReturnStatus,
@@ -103,19 +105,23 @@ class Return:
         note: str,
         return_id: uuid.UUID | None = None,
     ) -> Return:
-        """A new return, born with the status the policy's decision gives it (DESIGN §3:
-        `requested` is never stored)."""
+        """A new return of `order` (its row, as the return's context reads it), as the
+        customer's `request` asks, born with the status the policy's decision gives it
+        (DESIGN §3: `requested` is never stored). What it copies from the order and what it
+        takes from the request is decided here, and only here."""
         if status not in BIRTH_STATUSES:
             raise ValueError(f"a return cannot be born {status.value}")
         approved = status is S.APPROVED
         ret = cls(
             id=return_id or act.new_id(),
             rma_number=rma_number,
-            order_id=order_id,
-            customer_id=customer_id,
+            order_id=order["id"],
+            customer_id=order["customer_id"],
             status=status,
-            currency=currency,
-            return_method=return_method,
+            currency=order["currency"],
+            # The customer's language: the order's, unless the customer chose another.
+            locale=request.locale or order["locale"],
+            return_method=request.return_method,
             keep_item=keep_item,
             instructions=instructions if approved else None,
             decision=decision,

@@ -51,6 +51,9 @@ class Return(Base):
     customer_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))
+    # The customer's language for this return (BCP 47): the order's unless the customer chose
+    # another. The server default gave returns made before there was a locale theirs.
+    locale: Mapped[str] = mapped_column(String(35), server_default="en")
     return_method: Mapped[str] = mapped_column(String(32))
     keep_item: Mapped[bool] = mapped_column(Boolean)
     instructions: Mapped[dict[str, Any] | None] = mapped_column(JSON)

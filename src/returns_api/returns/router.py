@@ -9,7 +9,13 @@ from starlette.convertors import Convertor, register_url_convertor
 from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import require
 from returns_api.core.errors import Forbidden, Unauthorized, problems
-from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, etag, versioned
+from returns_api.core.http import (
+    AcceptLanguageHeader,
+    IdempotencyKeyHeader,
+    IfMatchHeader,
+    etag,
+    versioned,
+)
 from returns_api.core.idempotency import KeyInFlight, KeyReused
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute, reads_only
 from returns_api.core.settings import SettingsDep
@@ -132,6 +138,7 @@ async def create_return(
     session: SessionDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKeyHeader = None,
+    accept_language: AcceptLanguageHeader = None,
     caller: Caller = require("returns:write"),
 ) -> ReturnOut:
     """Request a return; it is judged by the policy at once and gets its RMA number.
@@ -140,10 +147,15 @@ async def create_return(
     policy decides (`decision` shows an API key the rule and the facts, a portal token the
     action and a message). A hard term that refuses it — window, final sale, quantity, unknown
     reason or method — is a 422 `not-returnable` whose `errors[]` name each offending field.
-    Emits `return.created`.
+    Its `locale` is the body's, else (portal token) the preferred one of `Accept-Language`,
+    else the order's. Emits `return.created`.
     """
     result = await service.create_return(
-        session, caller, body, transit_buffer_days=settings.return_transit_buffer_days
+        session,
+        caller,
+        body,
+        transit_buffer_days=settings.return_transit_buffer_days,
+        accept_language=accept_language,
     )
     response.headers["Location"] = f"/v1/returns/{result.id}"
     return _with_etag(response, result)

@@ -10,6 +10,7 @@ from typing_extensions import TypeAliasType
 
 from returns_api.core.http import FilterText
 from returns_api.core.ids import not_found_unless_uuid
+from returns_api.core.locale import Locale
 from returns_api.core.timestamps import Timestamp
 from returns_api.orders.schemas import ExternalId, Quantity
 from returns_api.policies.resolutions import Resolution
@@ -122,6 +123,12 @@ class ReturnRequest(_Body):
     order_id: ExternalId
     items: list[ReturnItemIn] = Field(min_length=1, max_length=100)
     return_method: Code = "mail"
+    locale: Locale | None = Field(
+        default=None,
+        description="The customer's language for this return, a BCP 47 tag (`fr-FR`), when "
+        "it is not the order's. Left out, a portal token's `Accept-Language` decides (its "
+        "preferred well-formed tag), and otherwise the order's `locale`.",
+    )
 
 
 class NoteBody(_Body):
@@ -315,6 +322,12 @@ class ReturnOut(BaseModel):
     customer_id: str | None
     status: ReturnStatus
     currency: str
+    locale: str = Field(
+        description="The customer's language for this return (BCP 47): the order's, unless "
+        "the customer chose another when requesting it. Whatever speaks to the customer about "
+        "the return speaks it.",
+        examples=["de-DE"],
+    )
     return_method: str
     keep_item: bool
     instructions: Instructions | None

@@ -21,6 +21,7 @@ from returns_api.core.clock import utcnow
 from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError, Unprocessable
 from returns_api.core.ids import new_id, new_rma_number
+from returns_api.core.locale import preferred_locale
 from returns_api.orders.exceptions import OrderNotFound
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
@@ -218,8 +219,14 @@ _RMA_ATTEMPTS = 5
 
 
 async def create_return(
-    session: AsyncSession, caller: Caller, request: ReturnRequest, *, transit_buffer_days: int
+    session: AsyncSession,
+    caller: Caller,
+    request: ReturnRequest,
+    *,
+    transit_buffer_days: int,
+    accept_language: str | None = None,
 ) -> ReturnOut:
+    request = _with_browser_locale(caller, request, accept_language)
     ctx = await _load_context(session, caller, request, transit_buffer_days, lock=True)
     problems = ctx.assessment.all_problems
     if problems:
@@ -236,11 +243,9 @@ async def create_return(
         rma_number = new_rma_number()
         ret = Return.create(
             act,
+            order=ctx.order,
+            request=request,
             rma_number=rma_number,
-            order_id=ctx.order["id"],
-            customer_id=ctx.order["customer_id"],
-            currency=ctx.order["currency"],
-            return_method=request.return_method,
             items=items,
             decision=decision,
             status=status,
@@ -258,6 +263,18 @@ async def create_return(
             return shown_to(caller, result)
     # 1e12 numbers: five clashes in a row means something else is wrong
     raise RuntimeError(f"no free RMA number in {_RMA_ATTEMPTS} attempts")
+
+
+def _with_browser_locale(
+    caller: Caller, request: ReturnRequest, accept_language: str | None
+) -> ReturnRequest:
+    """A customer's browser says which language they read (`Accept-Language`): the request
+    names it when its body names none. Not for API keys, whose requests come from the shop's
+    systems and staff: their languages are not the customer's."""
+    if not caller.is_customer or request.locale is not None:
+        return request
+    preferred = preferred_locale(accept_language)
+    return request if preferred is None else request.model_copy(update={"locale": preferred})
 
 
 def event_rows(ret: Return, result: ReturnOut) -> list[dict[str, Any]]:

@@ -4,17 +4,21 @@ queries here: callers load, this only maps."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import fields
+from typing import Any, Final
+
+from pydantic import BaseModel
 
 from returns_api.policies.rules import Action
 from returns_api.returns.domain import Return
-from returns_api.returns.parts import Item, Summary
+from returns_api.returns.parts import Item, ReturnSummary, Summary
 from returns_api.returns.schemas import (
     CustomerDecision,
     DecisionOut,
     ReturnOut,
     ReturnPage,
 )
+from returns_api.returns.schemas import ReturnSummary as ReturnSummaryOut
 
 # What the customer is told of each decision: the outcome in words, never why (the rule, its
 # thresholds and the facts are the merchant's). Worded to fit a quote and a return alike.
@@ -92,21 +96,27 @@ def for_customer(result: ReturnOut) -> ReturnOut:
     return result.model_copy(update={"decision": decision, "timeline": timeline})
 
 
-def _summary(ret: Summary) -> dict[str, Any]:
-    """What a list shows of a return; `return_out` adds the rest."""
+# The parts of a return that a view shapes; every other field of a view is the field of the
+# same name of the return (or of a list's summary), shown as it is held. A field added to
+# both the aggregate and its view is shown with no line here.
+_SHAPED: Final = frozenset({"items", "amounts", "instructions", "decision", "refunds", "timeline"})
+
+
+def _as_held(view: type[BaseModel], held: type[Any]) -> tuple[str, ...]:
+    names = {f.name for f in fields(held)}
+    return tuple(name for name in view.model_fields if name in names and name not in _SHAPED)
+
+
+_RETURN_AS_HELD: Final = _as_held(ReturnOut, Return)
+_SUMMARY_AS_HELD: Final = _as_held(ReturnSummaryOut, ReturnSummary)
+
+
+def _summary(ret: ReturnSummary) -> dict[str, Any]:
+    """What a list shows of a return."""
     return {
-        "id": ret.id,
-        "rma_number": ret.rma_number,
-        "order_id": ret.order_id,
-        "customer_id": ret.customer_id,
-        "status": ret.status,
-        "currency": ret.currency,
-        "keep_item": ret.keep_item,
+        **{name: getattr(ret, name) for name in _SUMMARY_AS_HELD},
         "items": [_item(item) for item in ret.items],
         "amounts": _money(ret),
-        "version": ret.version,
-        "created_at": ret.created_at,
-        "updated_at": ret.updated_at,
     }
 
 
@@ -115,13 +125,11 @@ def return_out(ret: Return) -> ReturnOut:
     pass through pydantic's core instead of a model constructor per item and entry."""
     return ReturnOut.model_validate(
         {
-            **_summary(ret),
-            "return_method": ret.return_method,
+            **{name: getattr(ret, name) for name in _RETURN_AS_HELD},
+            "items": [_item(item) for item in ret.items],
+            "amounts": _money(ret),
             "instructions": ret.instructions or None,
-            "tracking_number": ret.tracking_number,
-            "carrier": ret.carrier,
             "decision": _decision(ret.decision),
-            "refund_breakdown": ret.refund_breakdown,
             "refunds": [
                 {
                     "id": r.id,
@@ -147,12 +155,11 @@ def return_out(ret: Return) -> ReturnOut:
                 }
                 for c in ret.timeline
             ],
-            "created_by": ret.created_by,
         }
     )
 
 
-def page_out(page: Sequence[Summary], next_cursor: str | None) -> ReturnPage:
+def page_out(page: Sequence[ReturnSummary], next_cursor: str | None) -> ReturnPage:
     """A page of returns with their items, validated in one call like `return_out`."""
     return ReturnPage.model_validate(
         {"data": [_summary(ret) for ret in page], "next_cursor": next_cursor}
