@@ -6,7 +6,7 @@ default gives them `en` (the setting's own default), in the same statement that 
 and stays, so that rows written by hand (demo data, benchmarks) still get one.
 
 Revision ID: 063405949f8f
-Revises: 6428aa5923b2
+Revises: 3d9c41f0a7e2
 Create Date: 2026-12-05 18:30:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "063405949f8f"
-down_revision: str | None = "6428aa5923b2"
+down_revision: str | None = "3d9c41f0a7e2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
