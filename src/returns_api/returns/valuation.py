@@ -8,6 +8,7 @@ returns (the rounding residue of a line goes to the unit that completes it).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -64,16 +65,37 @@ async def after_inspection(session: AsyncSession, ret: Return) -> Valuation:
         line["id"]: int(line["quantity"]) for line in await orders.lines(ret.order_id)
     }
     others = await ReturnRepository(session).units_held_by_others(ret.order_id, ret.id)
+    return accepted(
+        currency=ret.currency,
+        policy=policy,
+        shipping_paid=int(order["shipping_paid"]),
+        line_quantities=line_quantities,
+        others=others,
+        return_id=ret.id,
+    )
+
+
+def accepted(
+    *,
+    currency: str,
+    policy: PolicyDocument,
+    shipping_paid: int,
+    line_quantities: Mapping[str, int],
+    others: Sequence[tuple[uuid.UUID, str, int]],
+    return_id: uuid.UUID,
+) -> Valuation:
+    """The items of return `return_id` by the units accepted; `others`: (return, line,
+    units) of the order's other live returns. Pure, for writers that know these already."""
 
     def value(found: Sequence[Item]) -> dict[str, Any]:
         mine = {item.line_item_id: item.accepted_quantity for item in found}
         return breakdown.compute_breakdown(
             _rows(found),
             basis="accepted",
-            currency=ret.currency,
+            currency=currency,
             policy=policy,
-            shipping_paid=int(order["shipping_paid"]),
-            units_before=breakdown.units_before_by_line(others, ret.id),
+            shipping_paid=shipping_paid,
+            units_before=breakdown.units_before_by_line(others, return_id),
             whole_order_returned=breakdown.whole_order_comes_back(
                 line_quantities, breakdown.units_by_line(others), mine
             ),
