@@ -6,7 +6,8 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.core.errors import Conflict
-from returns_api.demo.generator import DemoConfig, demo_order_id, generate
+from returns_api.demo.config import DemoConfig, demo_order_id
+from returns_api.demo.generator import generate
 from returns_api.models import Base, Order
 from returns_api.policies.service import current_policy
 
