@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import time
 import uuid
@@ -23,32 +22,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from sqlalchemy import JSON, event
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bench.seed import copy_rows
 from returns_api.analytics import service
 from returns_api.analytics.repository import Window
 from returns_api.core import migrate
 from returns_api.core.db import make_engine, make_sessionmaker
 from returns_api.core.settings import Settings
-from returns_api.demo.generator import DemoChunk, DemoConfig, generate
-from returns_api.models import Base
+from returns_api.demo.config import DemoChunk, DemoConfig
+from returns_api.demo.generator import generate
 from returns_api.policies.service import DEFAULT_POLICY, DEFAULT_VERSION
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RETURNS_PER_ORDER = 0.19  # what the generator's shop gives (one order in five comes back)
 END = datetime(2026, 11, 1, tzinfo=UTC)
 MONTHS = 6
-
-
-def _records(table: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    columns = Base.metadata.tables[table].columns
-    names = [c.name for c in columns]
-    json_columns = {c.name for c in columns if isinstance(c.type, JSON)}
-    records = [
-        tuple(json.dumps(row[n]) if n in json_columns else row[n] for n in names) for row in rows
-    ]
-    return names, records
 
 
 async def seed(dsn: str, returns: int) -> tuple[dict[str, int], float, float]:
@@ -80,8 +70,7 @@ async def seed(dsn: str, returns: int) -> tuple[dict[str, int], float, float]:
             for table, rows in chunk.tables():
                 if not rows:
                     continue
-                names, records = _records(table, rows)
-                await conn.copy_records_to_table(table, records=records, columns=names)
+                await copy_rows(conn, table, rows)
                 counts[table] = counts.get(table, 0) + len(rows)
             copying += time.perf_counter() - started
             done = counts.get("returns", 0)

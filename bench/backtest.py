@@ -2,7 +2,8 @@
 
     python -m bench.backtest [--returns 100000] [--database sqlite|postgresql]
 
-Seeds a throw-away database with returns whose stored decisions carry their facts, then
+Seeds a throw-away database with returns (made by the return aggregate, written by the
+store's mapper) whose stored decisions carry their facts, then
 times `POST /v1/policy/backtest`'s service function streaming through all of them, and
 prints a markdown table (time, returns/s, peak RSS growth).
 """
@@ -18,6 +19,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy import insert
@@ -26,11 +28,17 @@ from returns_api.core import migrate
 from returns_api.core.db import make_engine, make_sessionmaker
 from returns_api.core.ids import new_id
 from returns_api.core.settings import Settings
-from returns_api.orders.models import Order
+from returns_api.orders.models import Order, OrderLine
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.schemas import BacktestIn
+from returns_api.policies.service import DEFAULT_POLICY, DEFAULT_VERSION
 from returns_api.policies.simulation import backtest
-from returns_api.returns.models import Return
+from returns_api.returns import valuation
+from returns_api.returns.domain import Return
+from returns_api.returns.parts import Act, Ask, Item
+from returns_api.returns.repository import changes, items, returns
+from returns_api.returns.service import STATUS_OF_ACTION, decision_note, instructions_for
+from returns_api.returns.store import ReturnRows, rows_of
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CANDIDATE = PolicyDocument.model_validate(
@@ -57,8 +65,26 @@ CANDIDATE = PolicyDocument.model_validate(
 REASONS = ["size_fit", "changed_mind", "damaged", "defective", "poor_quality"]
 
 
-def _return_row(order_id: str, rng: random.Random, now: datetime) -> dict[str, object]:
+def _seeded(n: int, rng: random.Random, now: datetime) -> tuple[dict[str, Any], ReturnRows]:
+    """Order `n` of one line and the return of it, born as the policy then decided (approved
+    at once, or sent to review) and written by the store's mapper; its decision keeps the
+    facts it was taken on, which is what a backtest replays."""
     value = rng.randint(500, 20_000)
+    order = {
+        "id": f"ord_bench_{n}",
+        "order_number": f"B{n}",
+        "customer_id": "cus_1",
+        "customer_email": "b@example.com",
+        "currency": "EUR",
+        "country": "DE",
+        "placed_at": now - timedelta(days=10),
+        "fulfilled_at": None,
+        "delivered_at": None,
+        "shipping_paid": 495,
+        "created_at": now,
+        "updated_at": now,
+    }
+    reason = rng.choice(REASONS)
     facts = {
         "return": {
             "return_value": value,
@@ -73,7 +99,7 @@ def _return_row(order_id: str, rng: random.Random, now: datetime) -> dict[str, o
                     "item_value": value,
                     "item_unit_price": value,
                     "item_quantity": 1,
-                    "reason": rng.choice(REASONS),
+                    "reason": reason,
                     "reason_is_merchant_fault": False,
                     "resolution": "refund",
                     "item_tags": [],
@@ -82,41 +108,56 @@ def _return_row(order_id: str, rng: random.Random, now: datetime) -> dict[str, o
         ],
     }
     action = "approve" if value < 3000 else "review"
-    return {
-        "id": new_id(),
-        "rma_number": "R-" + uuid.uuid4().hex[:10].upper(),
-        "order_id": order_id,
-        "customer_id": "cus_1",
-        "status": "approved" if action == "approve" else "pending_review",
-        "currency": "EUR",
-        "return_method": "mail",
-        "keep_item": False,
-        "instructions": None,
-        "decision": {
-            "action": action,
-            "policy_version": 1,
-            "matched_rule_id": None,
-            "matched_rule_name": None,
-            "deciding_item_key": "li_1",
-            "trace": [],
-            "facts": facts,
-        },
-        "policy_version": 1,
-        "tracking_number": None,
-        "carrier": None,
-        "refund_breakdown": {},
-        "refundable_amount": value,
-        "refunded_amount": 0,
-        "version": 1,
-        "created_by": "bench",
-        "created_at": now,
-        "updated_at": now,
-        # As the service writes a return the policy approves at once (or sends to review).
-        "auto_approved": action == "approve",
-        "approved_at": now if action == "approve" else None,
-        "received_at": None,
-        "first_refunded_at": None,
+    decision = {
+        "action": action,
+        "policy_version": DEFAULT_VERSION,
+        "matched_rule_id": None,
+        "matched_rule_name": None,
+        "deciding_item_key": "li_1",
+        "trace": [],
+        "facts": facts,
     }
+    item = Item(
+        id=new_id(),
+        order_id=order["id"],
+        line_item_id="li_1",
+        position=0,
+        sku=None,
+        title="Item",
+        line_quantity=1,
+        unit_price=value,
+        line_discount=0,
+        line_tax=0,
+        quantity=1,
+        reason=reason,
+        merchant_fault=False,
+        comment=None,
+        resolution="refund",
+        order_placed_at=order["placed_at"],
+        order_currency="EUR",
+    )
+    rma_number = "R-" + uuid.uuid4().hex[:10].upper()
+    ret = Return.create(
+        Act(actor="bench", at=now, new_id=new_id),
+        order=order,
+        request=Ask("mail", locale="en"),
+        rma_number=rma_number,
+        items=[item],
+        decision=decision,
+        status=STATUS_OF_ACTION[action],
+        keep_item=False,
+        instructions=instructions_for(DEFAULT_POLICY, "mail", rma_number, keep_item=False),
+        valuation=valuation.requested(
+            currency="EUR",
+            policy=DEFAULT_POLICY,
+            shipping_paid=495,
+            line_quantities={"li_1": 1},
+            held={},
+        ),
+        note=decision_note(decision),
+    )
+    ret.pending_events.clear()  # seeds wake no webhooks
+    return order, rows_of(ret)
 
 
 async def run(count: int, url: str) -> tuple[float, int]:
@@ -125,25 +166,15 @@ async def run(count: int, url: str) -> tuple[float, int]:
     rng = random.Random(7)
     now = datetime.now(UTC)
     async with sessions() as session, session.begin():
-        await session.execute(
-            insert(Order).values(
-                id="ord_bench",
-                order_number="B1",
-                customer_id="cus_1",
-                customer_email="b@example.com",
-                currency="EUR",
-                country="DE",
-                placed_at=now - timedelta(days=10),
-                fulfilled_at=None,
-                delivered_at=None,
-                shipping_paid=0,
-                created_at=now,
-                updated_at=now,
-            )
-        )
         for start in range(0, count, 5000):
-            rows = [_return_row("ord_bench", rng, now) for _ in range(min(5000, count - start))]
-            await session.execute(insert(Return), rows)
+            seeded = [_seeded(n, rng, now) for n in range(start, min(start + 5000, count))]
+            await session.execute(insert(Order), [order for order, _ in seeded])
+            await session.execute(
+                insert(OrderLine), [_line_of(order, rows) for order, rows in seeded]
+            )
+            await session.execute(insert(returns), [rows.returns for _, rows in seeded])
+            await session.execute(insert(items), [r.items[0] for _, r in seeded])
+            await session.execute(insert(changes), [r.changes[0] for _, r in seeded])
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     async with sessions() as session:
@@ -153,6 +184,29 @@ async def run(count: int, url: str) -> tuple[float, int]:
     await engine.dispose()
     assert result.returns == count, result.returns
     return elapsed, rss_growth
+
+
+def _line_of(order: dict[str, Any], rows: ReturnRows) -> dict[str, Any]:
+    """The order's one line: the one its return's item was copied from."""
+    (item,) = rows.items
+    return {
+        "order_id": order["id"],
+        "id": item["line_item_id"],
+        "position": 0,
+        "sku": item["sku"],
+        "product_id": None,
+        "variant_id": None,
+        "title": item["title"],
+        "quantity": item["line_quantity"],
+        "unit_price": item["unit_price"],
+        "discount": item["line_discount"],
+        "tax": item["line_tax"],
+        "tags": [],
+        "category": None,
+        "final_sale": False,
+        "placed_at": order["placed_at"],
+        "currency": order["currency"],
+    }
 
 
 def main() -> None:

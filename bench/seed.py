@@ -1,5 +1,10 @@
 """Bulk seeding for benchmarks with asyncpg COPY: orders to return from, and N stored
-returns (with an item and a timeline entry each) for the get/list scaling table."""
+returns for the get/list scaling table.
+
+The returns are made by the return aggregate itself (`Return.create`, then its own changes
+up to the status each one is seeded in) and turned into rows by the store's mapper
+(`rows_of`): the seeds write what the service would, only batched.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,66 @@ import itertools
 import json
 import random
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+from sqlalchemy import JSON
 
 from returns_api.core.ids import new_id
+from returns_api.models import Base
+from returns_api.policies.service import DEFAULT_POLICY, DEFAULT_VERSION
+from returns_api.returns import valuation
+from returns_api.returns.domain import Return, Valuation
+from returns_api.returns.inspection import Inspection
+from returns_api.returns.parts import Act, Ask, Item
+from returns_api.returns.service import STATUS_OF_ACTION, decision_note, instructions_for
+from returns_api.returns.store import ReturnRows, rows_of
 
 LINES_PER_ORDER = 10
 UNITS_PER_LINE = 50
+SHIPPING_PAID = 495
+# The statuses seeded returns are walked to, as many of each; the list cases filter by them.
 STATUSES = ["pending_review", "approved", "in_transit", "received", "completed", "rejected"]
+_ACTION_OF = {"pending_review": "review", "rejected": "reject"}  # the others: born approved
 REASONS = ["size_fit", "changed_mind", "damaged", "defective", "poor_quality"]
 # Seeded RMA numbers: a sequence with its own prefix. Random ones (40 bits) collided about
 # half the time at 1M rows; "S-" never meets the service's "R-" numbers.
 _RMA_SEQUENCE = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    id: str
+    sku: str
+    title: str
+    unit_price: int
+    tax: int
+
+
+# Every seeded order has these lines; 0-4 are under 2500: the auto-approve rule applies.
+LINES = [
+    Line(f"li_{i}", f"SKU-{i}", f"Item {i}", 800 + 400 * i, (800 + 400 * i) // 5)
+    for i in range(LINES_PER_ORDER)
+]
+
+
+def records(table: str, rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Row dicts as COPY records: the table's columns, JSON columns as JSON text."""
+    columns = Base.metadata.tables[table].columns
+    names = [c.name for c in columns]
+    json_columns = {c.name for c in columns if isinstance(c.type, JSON)}
+    return names, [
+        tuple(json.dumps(row[n]) if n in json_columns else row[n] for n in names) for row in rows
+    ]
+
+
+async def copy_rows(conn: Any, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        names, found = records(table, rows)
+        await conn.copy_records_to_table(table, records=found, columns=names)
 
 
 async def seed_orders(dsn: str, count: int) -> list[str]:
@@ -40,26 +91,26 @@ async def seed_orders(dsn: str, count: int) -> list[str]:
                 placed,
                 now - timedelta(days=4),
                 now - timedelta(days=2),
-                495,
+                SHIPPING_PAID,
                 now,
                 now,
             )
         )
         for i in range(LINES_PER_ORDER):
-            price = 800 + 400 * i  # lines 0-4 under 2500: the auto-approve rule applies
+            line = LINES[i]
             lines.append(
                 (
                     order_id,
-                    f"li_{i}",
+                    line.id,
                     i,
-                    f"SKU-{i}",
+                    line.sku,
                     f"prod_{i}",
                     None,
-                    f"Item {i}",
+                    line.title,
                     UNITS_PER_LINE,
-                    price,
+                    line.unit_price,
                     0,
-                    price // 5,
+                    line.tax,
                     json.dumps(["apparel"]),
                     "shirts",
                     False,
@@ -115,180 +166,38 @@ async def seed_orders(dsn: str, count: int) -> list[str]:
 
 
 async def seed_returns(dsn: str, count: int, orders: list[str]) -> list[uuid.UUID]:
-    """`count` returns spread over `orders`, created over the last 180 days."""
+    """`count` returns spread over `orders`, created over the last 180 days, as many in each
+    of `STATUSES` (give or take chance)."""
     rng = random.Random(11)
     now = datetime.now(UTC)
     ids: list[uuid.UUID] = []
+    # Per order, the (return, line, units) its live seeded returns hold: what a new return's
+    # valuation is told, as the service tells it.
+    held: dict[str, list[tuple[uuid.UUID, str, int]]] = {}
     conn = await asyncpg.connect(dsn)
     try:
-        # The items keep their order's placed_at and currency (as the service writes them).
         order_facts = {
-            row["id"]: (row["placed_at"], row["currency"])
+            row["id"]: dict(row)
             for row in await conn.fetch(
-                "SELECT id, placed_at, currency FROM orders WHERE id = ANY($1)", orders
+                "SELECT id, customer_id, placed_at, currency FROM orders WHERE id = ANY($1)",
+                orders,
             )
         }
         for start in range(0, count, 50_000):
-            returns, items, changes = [], [], []
+            batch: list[ReturnRows] = []
             for _ in range(min(50_000, count - start)):
-                rid = new_id()
-                ids.append(rid)
                 order_id = rng.choice(orders)
-                created = now - timedelta(seconds=rng.randint(0, 180 * 86400))
-                status = rng.choice(STATUSES)
-                decision = {
-                    "action": "review",
-                    "policy_version": 1,
-                    "matched_rule_id": None,
-                    "matched_rule_name": None,
-                    "deciding_item_key": "li_0",
-                    "trace": [],
-                    "facts": {},
-                }
-                breakdown: dict[str, Any] = {
-                    "basis": "requested",
-                    "currency": "EUR",
-                    "items": [],
-                    "subtotal": 1000,
-                    "return_shipping_fee": 0,
-                    "shipping_refund": 0,
-                    "total": 1000,
-                    "by_method": {"original_payment": 1000},
-                }
-                returns.append(
-                    (
-                        rid,
-                        f"S-{next(_RMA_SEQUENCE):010d}",
-                        order_id,
-                        f"cus_{rng.randint(0, 4999)}",
-                        status,
-                        "EUR",
-                        "mail",
-                        False,
-                        None,
-                        json.dumps(decision),
-                        1,
-                        None,
-                        None,
-                        json.dumps(breakdown),
-                        1000,
-                        0,
-                        1,
-                        "bench",
-                        created,
-                        created,
-                        # Milestones as its one timeline entry (born with `status`) says.
-                        status == "approved",
-                        created if status == "approved" else None,
-                        None,
-                        None,
-                    )
+                created = now - timedelta(seconds=rng.randint(3600, 180 * 86400))
+                ret = walked_return(
+                    rng, created, order_facts[order_id], held.setdefault(order_id, [])
                 )
-                items.append(
-                    (
-                        new_id(),
-                        rid,
-                        order_id,
-                        "li_0",
-                        0,
-                        "SKU-0",
-                        "Item 0",
-                        50,
-                        800,
-                        0,
-                        160,
-                        1,
-                        rng.choice(REASONS),
-                        False,
-                        None,
-                        "refund",
-                        "awaiting",
-                        0,
-                        "pending",
-                        0,
-                        None,
-                        None,
-                        *order_facts[order_id],
-                    )
-                )
-                changes.append(
-                    (new_id(), rid, "created", "bench", None, status, None, None, created)
-                )
-            await conn.copy_records_to_table(
-                "returns",
-                records=returns,
-                columns=[
-                    "id",
-                    "rma_number",
-                    "order_id",
-                    "customer_id",
-                    "status",
-                    "currency",
-                    "return_method",
-                    "keep_item",
-                    "instructions",
-                    "decision",
-                    "policy_version",
-                    "tracking_number",
-                    "carrier",
-                    "refund_breakdown",
-                    "refundable_amount",
-                    "refunded_amount",
-                    "version",
-                    "created_by",
-                    "created_at",
-                    "updated_at",
-                    "auto_approved",
-                    "approved_at",
-                    "received_at",
-                    "first_refunded_at",
-                ],
-            )
-            await conn.copy_records_to_table(
-                "return_items",
-                records=items,
-                columns=[
-                    "id",
-                    "return_id",
-                    "order_id",
-                    "line_item_id",
-                    "position",
-                    "sku",
-                    "title",
-                    "line_quantity",
-                    "unit_price",
-                    "line_discount",
-                    "line_tax",
-                    "quantity",
-                    "reason",
-                    "merchant_fault",
-                    "comment",
-                    "resolution",
-                    "reception_status",
-                    "received_quantity",
-                    "acceptance_status",
-                    "accepted_quantity",
-                    "condition",
-                    "disposition",
-                    "order_placed_at",
-                    "order_currency",
-                ],
-            )
-            await conn.copy_records_to_table(
-                "return_changes",
-                records=changes,
-                columns=[
-                    "id",
-                    "return_id",
-                    "kind",
-                    "actor",
-                    "from_status",
-                    "to_status",
-                    "note",
-                    "data",
-                    "created_at",
-                ],
-            )
+                ret.pending_events.clear()  # seeds wake no webhooks
+                ids.append(ret.id)
+                batch.append(rows_of(ret))
+            await copy_rows(conn, "returns", [rows.returns for rows in batch])
+            await copy_rows(conn, "return_items", [row for rows in batch for row in rows.items])
+            await copy_rows(conn, "return_changes", [r for rows in batch for r in rows.changes])
+            await copy_rows(conn, "refunds", [row for rows in batch for row in rows.refunds])
         # Settle what COPY left behind before anything is timed: VACUUM sets the visibility
         # map (index-only scans) and CHECKPOINT flushes the dirty pages. Without this the 1M
         # case measured autovacuum and the checkpointer working through 3M fresh rows.
@@ -297,3 +206,106 @@ async def seed_returns(dsn: str, count: int, orders: list[str]) -> list[uuid.UUI
     finally:
         await conn.close()
     return ids
+
+
+def walked_return(
+    rng: random.Random,
+    created: datetime,
+    order: dict[str, Any],
+    others: list[Return],
+) -> Return:
+    """One return of a unit of line 0, born as the policy would have it and changed by the
+    aggregate, an hour apart, until it is one of `STATUSES` (picked by `rng`)."""
+    status = rng.choice(STATUSES)
+    action = _ACTION_OF.get(status, "approve")
+
+    def act(hours: int) -> Act:
+        return Act(actor="bench", at=created + timedelta(hours=hours), new_id=new_id)
+
+    line, reason = LINES[0], rng.choice(REASONS)
+    item = Item(
+        id=new_id(),
+        order_id=order["id"],
+        line_item_id=line.id,
+        position=0,
+        sku=line.sku,
+        title=line.title,
+        line_quantity=UNITS_PER_LINE,
+        unit_price=line.unit_price,
+        line_discount=0,
+        line_tax=line.tax,
+        quantity=1,
+        reason=reason,
+        merchant_fault=DEFAULT_POLICY.reasons_by_code[reason].merchant_fault,
+        comment=None,
+        resolution="refund",
+        order_placed_at=order["placed_at"],
+        order_currency=order["currency"],
+    )
+    decision = {
+        "action": action,
+        "policy_version": DEFAULT_VERSION,
+        "matched_rule_id": None,
+        "matched_rule_name": None,
+        "deciding_item_key": line.id,
+        "trace": [],
+        "facts": {},
+    }
+    rma_number = f"S-{next(_RMA_SEQUENCE):010d}"
+    ret = Return.create(
+        act(0),
+        order=order,
+        request=Ask("mail", locale="en"),
+        rma_number=rma_number,
+        items=[item],
+        decision=decision,
+        status=STATUS_OF_ACTION[action],
+        keep_item=False,
+        instructions=instructions_for(DEFAULT_POLICY, "mail", rma_number, keep_item=False),
+        valuation=_requested(order, others),
+        note=decision_note(decision),
+    )
+    if ret.holds_units:
+        others.append(ret)
+    if status in ("in_transit", "received", "completed"):
+        ret.record_tracking(
+            act(1),
+            event="in_transit",
+            tracking_number=f"BENCH{rma_number[2:]}",
+            carrier="DHL",
+            occurred_at=created + timedelta(hours=1),
+            note=None,
+        )
+    if status in ("received", "completed"):
+        inspection = Inspection(
+            item_id=item.id, received_quantity=1, condition="as_new", disposition="restock"
+        )
+        value = _accepted(order, [other for other in others if other.id != ret.id])
+        ret.receive(act(2), [inspection], valuation=value, note=None)
+    if status == "completed":
+        ret.refund(act(3), amount=None, method=None, external_reference=None, note=None)
+        ret.complete(act(4), note=None)
+    return ret
+
+
+_LINE_QUANTITIES = {line.id: UNITS_PER_LINE for line in LINES}
+
+
+def _requested(order: dict[str, Any], others: Sequence[Return]) -> Valuation:
+    return valuation.requested(
+        currency=order["currency"],
+        policy=DEFAULT_POLICY,
+        shipping_paid=SHIPPING_PAID,
+        line_quantities=_LINE_QUANTITIES,
+        held=valuation.held_by(others),
+    )
+
+
+def _accepted(order: dict[str, Any], others: Sequence[Return]) -> Valuation:
+    return valuation.accepted(
+        currency=order["currency"],
+        policy=DEFAULT_POLICY,
+        shipping_paid=SHIPPING_PAID,
+        line_quantities=_LINE_QUANTITIES,
+        others=valuation.held_by(others),
+    )

@@ -130,7 +130,7 @@ def demo_data(
     currency: Annotated[str, typer.Option(help="The shop's currency.")] = "EUR",
 ) -> None:
     """Fill the database with realistic synthetic orders and returns (to try analytics)."""
-    from returns_api.demo.generator import DemoConfig
+    from returns_api.demo.config import DemoConfig
     from returns_api.demo.loader import load_demo_data
 
     now = datetime.now(UTC)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.core.errors import Conflict
-from returns_api.demo.generator import DemoConfig, demo_order_id, generate
+from returns_api.demo.config import DemoConfig, demo_order_id
+from returns_api.demo.generator import generate
 from returns_api.demo.repository import DemoRepository
 from returns_api.policies.service import current_policy
 

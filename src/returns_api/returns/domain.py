@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from returns_api.core.clock import rfc3339
 from returns_api.core.errors import FieldError
@@ -24,11 +24,8 @@ from returns_api.returns.exceptions import (
     RefundTooLarge,
 )
 from returns_api.returns.inspection import Inspection, inspect
-from returns_api.returns.parts import Act, Change, Item, PendingEvent, Refund
+from returns_api.returns.parts import Act, Asked, Change, Item, PendingEvent, Refund
 from returns_api.returns.status import BIRTH_STATUSES, RELEASED, ReturnStatus, can_transition
-
-if TYPE_CHECKING:
-    from returns_api.returns.schemas import ReturnRequest
 
 S = ReturnStatus
 
@@ -94,7 +91,7 @@ class Return:
         act: Act,
         *,
         order: Mapping[str, Any],
-        request: ReturnRequest,
+        request: Asked,
         rma_number: str,
         items: list[Item],
         decision: dict[str, Any],

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from returns_api.core.clock import utcnow
 from returns_api.core.ids import new_id
 from returns_api.policies.service import PolicyVersionNotFound, policy_version
+from returns_api.returns import domain
 from returns_api.returns.exceptions import ConcurrentChange, IllegalTransition
 from returns_api.returns.expiry_repository import ExpiryRepository
 from returns_api.returns.parts import Act
@@ -33,6 +34,15 @@ log = structlog.get_logger(__name__)
 BATCH_SIZE = 100
 # What the timeline shows as the actor of an expiry (the sweep holds no API key).
 SWEEPER = "returns-api (expiry sweep)"
+
+
+def expire_unshipped(ret: domain.Return, act: Act, *, ship_within_days: int) -> None:
+    """Expire `ret` as the sweep does, saying why; demo data expires its returns the same way."""
+    ret.expire(
+        act,
+        note=f"Not shipped within {ship_within_days} days of approval.",
+        data={"ship_within_days": ship_within_days, "policy_version": ret.policy_version},
+    )
 
 
 async def sweep_expired(session: AsyncSession, now: datetime, *, limit: int = BATCH_SIZE) -> int:
@@ -53,10 +63,8 @@ async def sweep_expired(session: AsyncSession, now: datetime, *, limit: int = BA
             try:
                 ret = await store.load(row["id"])  # locked by `due`
                 assert ret is not None
-                ret.expire(
-                    Act(actor=SWEEPER, at=utcnow(), new_id=new_id),
-                    note=f"Not shipped within {days} days of approval.",
-                    data={"ship_within_days": days, "policy_version": version},
+                expire_unshipped(
+                    ret, Act(actor=SWEEPER, at=utcnow(), new_id=new_id), ship_within_days=days
                 )
                 await save_and_show(store, ret)
             except (IllegalTransition, ConcurrentChange) as exc:

@@ -22,6 +22,23 @@ class Act:
     new_id: Callable[[], uuid.UUID]
 
 
+class Asked(Protocol):
+    """What a return request says beside its items (`schemas.ReturnRequest` has it)."""
+
+    @property
+    def return_method(self) -> str: ...
+    @property
+    def locale(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """An `Asked` for writers with no HTTP request: demo data and benchmark seeds."""
+
+    return_method: str
+    locale: str | None = None
+
+
 @dataclass(slots=True)
 class Item:
     """One returned order line: what was paid for it when the return was made, and the two

@@ -254,7 +254,7 @@ async def create_return(
                 ctx.policy, request.return_method, rma_number, keep_item=keep_item
             ),
             valuation=value,
-            note=_decision_note(decision),
+            note=decision_note(decision),
         )
         # Shown from what is written: no read-back round trip on the hot path.
         result = views.return_out(ret)
@@ -301,7 +301,7 @@ async def save_and_show(store: ReturnStore, ret: Return) -> ReturnOut:
     return result
 
 
-def _decision_note(decision: Mapping[str, Any]) -> str:
+def decision_note(decision: Mapping[str, Any]) -> str:
     rule = decision.get("matched_rule_name") or decision.get("matched_rule_id")
     how = f"rule {rule!r}" if rule else "the policy's default action"
     return f"{decision['action']} by {how} (policy v{decision['policy_version']})"

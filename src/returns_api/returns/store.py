@@ -5,6 +5,9 @@ statement on PostgreSQL, with its outbox event), `save` writes what a change did
 return's changed columns under a compare-and-set on `version`, changed items, new timeline
 entries, new refunds and the outbox rows. Every row is built from the table's own columns,
 so a column the aggregate lacks fails at once instead of being written as NULL.
+
+`rows_of` is that row building on its own, pure: bulk writers (demo data, benchmark seeds)
+batch the rows of many aggregates instead of saving them one by one.
 """
 
 from __future__ import annotations
@@ -36,6 +39,27 @@ def row_of(table: Table, obj: object, **columns: Any) -> dict[str, Any]:
         value = columns[name] if name in columns else getattr(obj, name)
         row[name] = value.value if isinstance(value, Enum) else value
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnRows:
+    """A return as rows of its tables, each list in the order the aggregate keeps it."""
+
+    returns: dict[str, Any]
+    items: list[dict[str, Any]]
+    refunds: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
+
+
+def rows_of(ret: Return) -> ReturnRows:
+    """The rows that hold `ret` (its pending events are not rows of it: they go to the
+    outbox, or nowhere)."""
+    return ReturnRows(
+        returns=row_of(returns, ret),
+        items=[row_of(items, item, return_id=ret.id) for item in ret.items],
+        refunds=[row_of(refunds, refund, return_id=ret.id) for refund in ret.refunds],
+        changes=[row_of(changes, change, return_id=ret.id) for change in ret.timeline],
+    )
 
 
 _RETURN_FIELDS = tuple(column.name for column in returns.c)
@@ -95,13 +119,9 @@ class ReturnStore:
     async def add(self, ret: Return, event: Mapping[str, Any]) -> bool:
         """Write a new return with its items, first timeline entry and the outbox row
         announcing it; False, writing nothing, when its RMA number is taken."""
-        (change,) = ret.timeline
-        written = await self.rows.insert(
-            row_of(returns, ret),
-            [row_of(items, item, return_id=ret.id) for item in ret.items],
-            row_of(changes, change, return_id=ret.id),
-            event,
-        )
+        rows = rows_of(ret)
+        (change,) = rows.changes
+        written = await self.rows.insert(rows.returns, rows.items, change, event)
         if written:
             ret.pending_events.clear()
             self._remember(ret)
@@ -111,22 +131,17 @@ class ReturnStore:
         """Write what changed since `load`. The version is compared and set in the same
         statement: a change made meanwhile by someone else is a `ConcurrentChange`."""
         stored = self._stored[ret.id]
-        row = row_of(returns, ret)
-        changed = {name: value for name, value in row.items() if stored.row[name] != value}
+        rows = rows_of(ret)
+        changed = {name: value for name, value in rows.returns.items() if stored.row[name] != value}
         if changed and not await self.rows.update(ret.id, stored.row["version"], changed):
             raise ConcurrentChange("The return was changed by another request; read it and retry.")
-        for item in ret.items:
-            values = row_of(items, item, return_id=ret.id)
-            before = stored.items[item.id]
+        for values in rows.items:
+            before = stored.items[values["id"]]
             item_changes = {name: value for name, value in values.items() if before[name] != value}
             if item_changes:
-                await self.rows.update_item(item.id, item_changes)
-        await self.rows.add_refunds(
-            [row_of(refunds, refund, return_id=ret.id) for refund in ret.refunds[stored.refunds :]]
-        )
-        await self.rows.add_changes(
-            [row_of(changes, change, return_id=ret.id) for change in ret.timeline[stored.changes :]]
-        )
+                await self.rows.update_item(values["id"], item_changes)
+        await self.rows.add_refunds(rows.refunds[stored.refunds :])
+        await self.rows.add_changes(rows.changes[stored.changes :])
         await self.rows.add_events(events)
         ret.pending_events.clear()
         self._remember(ret)

@@ -9,7 +9,7 @@ left of it, rounding residue included).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,14 +39,39 @@ def requested(
 ) -> Valuation:
     """A new return's items, by the units requested; `held`: what the order's live returns
     hold of each line (a new return is not one of them yet)."""
-    units = {line_id: found.units for line_id, found in held.items()}
-    taken = {line_id: found.taken for line_id, found in held.items()}
+    return _valuation("requested", currency, policy, shipping_paid, line_quantities, held)
+
+
+def accepted(
+    *,
+    currency: str,
+    policy: PolicyDocument,
+    shipping_paid: int,
+    line_quantities: Mapping[str, int],
+    others: Mapping[str, Held],
+) -> Valuation:
+    """An inspected return's items, by the units accepted; `others`: what the order's other
+    live returns hold of each line. Pure, for writers that know these already."""
+    return _valuation("accepted", currency, policy, shipping_paid, line_quantities, others)
+
+
+def _valuation(
+    basis: breakdown.Basis,
+    currency: str,
+    policy: PolicyDocument,
+    shipping_paid: int,
+    line_quantities: Mapping[str, int],
+    others: Mapping[str, Held],
+) -> Valuation:
+    units = {line_id: found.units for line_id, found in others.items()}
+    taken = {line_id: found.taken for line_id, found in others.items()}
 
     def value(found: Sequence[Item]) -> dict[str, Any]:
-        mine = {item.line_item_id: item.quantity for item in found}
+        rows = _rows(found)
+        mine = {row["line_item_id"]: breakdown.units_of(row, basis) for row in rows}
         return breakdown.compute_breakdown(
-            _rows(found),
-            basis="requested",
+            rows,
+            basis=basis,
             currency=currency,
             policy=policy,
             shipping_paid=shipping_paid,
@@ -71,28 +96,36 @@ async def after_inspection(session: AsyncSession, ret: Return) -> Valuation:
     line_quantities = {
         line["id"]: int(line["quantity"]) for line in await orders.lines(ret.order_id)
     }
-    others = _without(await ReturnRepository(session).held(ret.order_id), ret)
-    units = {line_id: found.units for line_id, found in others.items()}
-    taken = {line_id: found.taken for line_id, found in others.items()}
-
-    def value(found: Sequence[Item]) -> dict[str, Any]:
-        mine = {item.line_item_id: item.accepted_quantity for item in found}
-        return breakdown.compute_breakdown(
-            _rows(found),
-            basis="accepted",
-            currency=ret.currency,
-            policy=policy,
-            shipping_paid=int(order["shipping_paid"]),
-            taken=taken,
-            whole_order_returned=breakdown.whole_order_comes_back(line_quantities, units, mine),
-        )
-
-    return value
+    return accepted(
+        currency=ret.currency,
+        policy=policy,
+        shipping_paid=int(order["shipping_paid"]),
+        line_quantities=line_quantities,
+        others=without(await ReturnRepository(session).held(ret.order_id), ret),
+    )
 
 
-def _without(held: Mapping[str, Held], ret: Return) -> dict[str, Held]:
-    """What the live returns hold of each line, less what `ret` (one of them) holds as
-    stored."""
+def held_by(returns: Iterable[Return]) -> dict[str, Held]:
+    """What the live ones of `returns` hold of each line: `ReturnRepository.held` for
+    writers that keep the returns in memory (benchmark seeds)."""
+    held: dict[str, Held] = {}
+    for ret in returns:
+        for item in ret.items if ret.holds_units else ():
+            found = held.get(item.line_item_id, Held(units=0, taken=Taken()))
+            held[item.line_item_id] = Held(
+                units=found.units + item.quantity,
+                taken=Taken(
+                    units=found.taken.units + item.units_taken,
+                    discount=found.taken.discount + item.discount_taken,
+                    tax=found.taken.tax + item.tax_taken,
+                ),
+            )
+    return held
+
+
+def without(held: Mapping[str, Held], ret: Return) -> dict[str, Held]:
+    """What the live returns hold of each line, less what `ret` (one of them, as stored)
+    holds."""
     others = dict(held)
     for item in ret.items if ret.holds_units else ():
         found = others.get(item.line_item_id)
