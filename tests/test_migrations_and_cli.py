@@ -398,3 +398,78 @@ async def _return_locales(url: str) -> dict[uuid.UUID, str]:
             return {row[0]: row[1] for row in rows}
     finally:
         await engine.dispose()
+
+
+# --- what each return item takes of its line, from the stored breakdowns ----------------------
+
+SHARES = "3d9c41f0a7e2"
+
+
+def test_shares_taken_are_backfilled_from_the_stored_breakdowns(empty_database_url: str) -> None:
+    """Items a return's breakdown values take its units, discount and tax shares; an item it
+    leaves out (no unit accepted) takes nothing. Goes down and up again."""
+    url = empty_database_url
+    migrate.upgrade(url, MILESTONES)
+    valued, left_out = uuid.uuid4(), uuid.uuid4()
+    breakdown = {
+        "basis": "accepted",
+        "items": [{"item_id": str(valued), "quantity": 2, "discount": 7, "tax": 13}],
+    }
+
+    async def write() -> None:
+        tables = Base.metadata.tables
+        order = {
+            "id": "ord_s",
+            "order_number": "S-1",
+            "customer_id": None,
+            "customer_email": "ada@example.com",
+            "currency": "EUR",
+            "country": None,
+            "placed_at": T0,
+            "fulfilled_at": None,
+            "delivered_at": None,
+            "shipping_paid": 0,
+            "created_at": T0,
+            "updated_at": T0,
+        }
+        ret = {
+            **_return(AUTO, "ord_s", "received"),
+            "refund_breakdown": breakdown,
+            "auto_approved": True,
+        }
+        items = [
+            {**_item(AUTO, "ord_s"), "id": item_id, "line_item_id": line_id, "quantity": 2}
+            for item_id, line_id in ((valued, "li_1"), (left_out, "li_2"))
+        ]
+        for item in items:
+            item.update(order_placed_at=T0, order_currency="EUR")
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(insert(tables["orders"]), [order])
+                await conn.execute(insert(tables["returns"]), [ret])
+                await conn.execute(insert(tables["return_items"]), items)
+        finally:
+            await engine.dispose()
+
+    async def shares() -> dict[uuid.UUID, tuple[int, int, int]]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(
+                    text("SELECT id, units_taken, discount_taken, tax_taken FROM return_items")
+                )
+                return {
+                    uuid.UUID(str(row[0])): (int(row[1]), int(row[2]), int(row[3])) for row in rows
+                }
+        finally:
+            await engine.dispose()
+
+    asyncio.run(write())
+    migrate.upgrade(url, SHARES)
+    expected = {valued: (2, 7, 13), left_out: (0, 0, 0)}
+    assert asyncio.run(shares()) == expected
+    migrate.downgrade(url, MILESTONES)
+    assert not {"units_taken", "discount_taken", "tax_taken"} & _columns(url, "return_items")
+    migrate.upgrade(url, SHARES)
+    assert asyncio.run(shares()) == expected
