@@ -461,10 +461,10 @@ class _Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
     """The clock of the returns service and its status changes: every write of a return
     (its birth, timeline entries, refunds, the milestones on its row) happens at `now`."""
-    from returns_api.returns import service, transitions
+    from returns_api.returns import judging, transitions
 
     fixed = _Clock(datetime.now(UTC).replace(microsecond=0))
-    monkeypatch.setattr(service, "utcnow", fixed)
+    monkeypatch.setattr(judging, "utcnow", fixed)
     monkeypatch.setattr(transitions, "utcnow", fixed)
     return fixed
 

@@ -12,7 +12,7 @@ from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.exports import service
 from returns_api.exports.exceptions import NotAcceptable
-from returns_api.returns.schemas import ReturnFilterQuery
+from returns_api.returns.filters import ReturnFilterQuery
 
 # Registered before the returns router: `/v1/returns/export` must not be taken for a
 # return id by `GET /v1/returns/{return_id}`.

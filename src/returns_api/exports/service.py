@@ -32,8 +32,8 @@ from returns_api.core.clock import rfc3339
 from returns_api.core.driver import Row
 from returns_api.core.money import minor_unit_exponent
 from returns_api.exports.exceptions import NotAcceptable
+from returns_api.returns.filters import ReturnFilters
 from returns_api.returns.repository import ReturnRepository
-from returns_api.returns.schemas import ReturnFilters
 
 log = structlog.get_logger(__name__)
 

@@ -22,7 +22,8 @@ from returns_api.policies.schemas import (
 )
 from returns_api.policies.service import current_policy
 from returns_api.returns import views
-from returns_api.returns.service import judge_request, load_visible
+from returns_api.returns.judging import judge_request
+from returns_api.returns.service import load_visible
 
 AUTO_APPROVED = frozenset({"approve", "approve_keep_item"})
 

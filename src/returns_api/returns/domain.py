@@ -17,11 +17,9 @@ from datetime import datetime
 from typing import Any, Final
 
 from returns_api.core.clock import rfc3339
-from returns_api.core.errors import FieldError
+from returns_api.returns import refunding
 from returns_api.returns.exceptions import (
     IllegalTransition,
-    NothingToRefund,
-    RefundTooLarge,
 )
 from returns_api.returns.inspection import Inspection, inspect
 from returns_api.returns.parts import Act, Asked, Change, Item, PendingEvent, Refund
@@ -273,17 +271,9 @@ class Return:
                 "receipt (or approval, for keep-the-item returns).",
                 current_status=self.status.value,
             )
-        by_method: dict[str, int] = dict(self.refund_breakdown["by_method"])
-        method = method or _default_method(by_method)
-        remaining = by_method.get(method, 0) - self.refunded_by(method)
-        if remaining <= 0:
-            raise NothingToRefund(f"Nothing is left to refund by {method}.")
-        amount = remaining if amount is None else amount
-        if amount > remaining:
-            raise RefundTooLarge(
-                f"At most {remaining} can still be refunded by {method}; {amount} was asked.",
-                errors=[FieldError(location="body.amount", message=f"must be at most {remaining}")],
-            )
+        method, amount = refunding.allot(
+            self.refund_breakdown["by_method"], self.refunded_by, amount=amount, method=method
+        )
         refund = Refund(
             id=act.new_id(),
             amount=amount,
@@ -396,9 +386,3 @@ class Return:
 def _set_fields(target: object, values: Mapping[str, Any]) -> None:
     for name, value in values.items():
         setattr(target, name, value)
-
-
-def _default_method(by_method: Mapping[str, int]) -> str:
-    if len(by_method) == 1:
-        return next(iter(by_method))
-    return "original_payment" if "original_payment" in by_method else next(iter(by_method), "")

@@ -33,9 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.db import UTCDateTime, table_of
 from returns_api.core.driver import ChildRows, Prepared, Row, fetch_all, fetch_one, run
+from returns_api.returns.filters import ReturnFilters
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
 from returns_api.returns.refund_math import Taken
-from returns_api.returns.schemas import ReturnFilters
 from returns_api.returns.status import RELEASED
 from returns_api.webhooks.events import write_events
 

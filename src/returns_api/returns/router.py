@@ -31,13 +31,13 @@ from returns_api.returns.exceptions import (
     ReturnNotFound,
     StaleVersion,
 )
+from returns_api.returns.filters import ReturnFilterQuery
 from returns_api.returns.schemas import (
     ApproveBody,
     NoteBody,
     QuoteOut,
     ReceiveBody,
     RefundIn,
-    ReturnFilterQuery,
     ReturnId,
     ReturnOut,
     ReturnPage,

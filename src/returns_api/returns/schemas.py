@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from typing_extensions import TypeAliasType
 
-from returns_api.core.http import FilterText
 from returns_api.core.ids import not_found_unless_uuid
 from returns_api.core.locale import Locale
 from returns_api.core.timestamps import Timestamp
@@ -50,43 +48,9 @@ METHOD_OF_RESOLUTION: dict[str, RefundMethod] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ReturnFilters:
-    """What a list or export of returns is narrowed to (already validated)."""
-
-    status: str | None = None
-    order_id: str | None = None
-    customer_id: str | None = None
-    reason: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-
-
 class _Body(BaseModel):
     # Unknown fields are refused: a customer cannot slip in `status` or `refund_amount`.
     model_config = ConfigDict(extra="forbid")
-
-
-class ReturnFilterQuery(BaseModel):
-    """The filters of `listReturns` and `exportReturns`: one schema, checked before either
-    reads anything."""
-
-    status: ReturnStatus | None = None
-    order_id: FilterText | None = None
-    customer_id: FilterText | None = None
-    reason: FilterText | None = None
-    created_after: Timestamp | None = None
-    created_before: Timestamp | None = None
-
-    def filters(self) -> ReturnFilters:
-        return ReturnFilters(
-            status=self.status.value if self.status else None,
-            order_id=self.order_id,
-            customer_id=self.customer_id,
-            reason=self.reason,
-            created_after=self.created_after,
-            created_before=self.created_before,
-        )
 
 
 class ReturnItemIn(_Body):

@@ -1,7 +1,7 @@
 """Returns: quote, create (judged in the same transaction), read and list.
 
-Status changes after birth live in ``transitions``. Services never commit: the request's
-unit of work does (core.routing).
+A candidate return is judged by ``judging``; status changes after birth live in
+``transitions``. Services never commit: the request's unit of work does (core.routing).
 """
 
 from __future__ import annotations
@@ -10,30 +10,24 @@ import base64
 import binascii
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.caller import Caller
-from returns_api.core.clock import utcnow
 from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError, Unprocessable
 from returns_api.core.ids import new_id, new_rma_number
 from returns_api.core.locale import preferred_locale
-from returns_api.orders.exceptions import OrderNotFound
-from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
-from returns_api.policies.engine import FactValue, evaluate
-from returns_api.policies.facts import facts_to_json
-from returns_api.policies.service import policy_from_latest
-from returns_api.returns import valuation, views
-from returns_api.returns.assessment import Assessment, assess, gather_facts
-from returns_api.returns.domain import Return, Valuation
+from returns_api.returns import judging, views
+from returns_api.returns.assessment import Assessment
+from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import NotReturnable, ReturnNotFound
-from returns_api.returns.parts import Act, Item
-from returns_api.returns.repository import Held, ReturnRepository
+from returns_api.returns.filters import ReturnFilters
+from returns_api.returns.parts import Act
+from returns_api.returns.repository import ReturnRepository
 from returns_api.returns.schemas import (
     CustomerDecision,
     DecisionOut,
@@ -41,7 +35,6 @@ from returns_api.returns.schemas import (
     QuoteLine,
     QuoteOut,
     RefundBreakdownOut,
-    ReturnFilters,
     ReturnOut,
     ReturnPage,
     ReturnRequest,
@@ -57,134 +50,6 @@ STATUS_OF_ACTION = {
     "review": ReturnStatus.PENDING_REVIEW,
     "reject": ReturnStatus.REJECTED,
 }
-
-
-@dataclass(slots=True)
-class _Context:
-    """Everything a candidate return is judged with, loaded in a handful of queries."""
-
-    order: Row
-    lines: Sequence[Row]
-    held: dict[str, Held]  # what the live returns hold of each line (all older than a new one)
-    policy_version: int
-    policy: PolicyDocument
-    assessment: Assessment
-    now: datetime
-
-
-async def _load_context(
-    session: AsyncSession,
-    caller: Caller,
-    request: ReturnRequest,
-    transit_buffer_days: int,
-    *,
-    lock: bool,
-    policy: tuple[int, PolicyDocument] | None = None,
-) -> _Context:
-    if caller.is_customer and caller.order_id != request.order_id:
-        raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
-    # One round trip. Locking the order row serialises returns of one order: two requests
-    # racing for its last unit cannot both see it as returnable.
-    rows = await OrderRepository(session).return_context(request.order_id, lock=lock)
-    if rows is None:
-        raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
-    version, document = policy or await policy_from_latest(session, rows.policy_version)
-    now = utcnow()
-    lines_by_id = {line["id"]: line for line in rows.lines}
-    assessment = assess(
-        request,
-        rows.order,
-        lines_by_id,
-        {line_id: held.units for line_id, held in rows.held.items()},
-        document,
-        now,
-        transit_buffer_days,
-    )
-    return _Context(rows.order, rows.lines, rows.held, version, document, assessment, now)
-
-
-async def _decide(session: AsyncSession, ctx: _Context, transit_buffer_days: int) -> dict[str, Any]:
-    """The policy's decision with its trace and the facts it was taken on (all stored)."""
-    history = await _customer_history(session, ctx)
-    facts = gather_facts(
-        ctx.assessment, ctx.order, ctx.lines, ctx.policy, ctx.now, transit_buffer_days, history
-    )
-    decision = evaluate(ctx.policy.rule_set, facts, policy_version=ctx.policy_version)
-    return {**decision.to_dict(), "facts": facts_to_json(facts)}
-
-
-async def _customer_history(session: AsyncSession, ctx: _Context) -> dict[str, FactValue]:
-    """The serial-returner facts; two indexed aggregates, skipped when no rule needs them."""
-    customer_id = ctx.order["customer_id"]
-    if customer_id is None or not ctx.policy.uses_customer_history:
-        return {}
-    since = ctx.now - timedelta(days=ctx.policy.history_window_days)
-    count, value, units = await ReturnRepository(session).customer_history(customer_id, since)
-    sold = await OrderRepository(session).units_sold_to(customer_id, since)
-    return {
-        "customer_returns_count": count,
-        "customer_returned_value": value,
-        "customer_return_rate_bps": min(10_000, units * 10_000 // sold) if sold else 0,
-    }
-
-
-async def judge_request(
-    session: AsyncSession,
-    caller: Caller,
-    request: ReturnRequest,
-    *,
-    transit_buffer_days: int,
-    policy: tuple[int, PolicyDocument] | None = None,
-) -> tuple[list[FieldError], dict[str, Any] | None]:
-    """Hard checks, then the decision a policy would take; writes nothing (dry runs)."""
-    ctx = await _load_context(
-        session, caller, request, transit_buffer_days, lock=False, policy=policy
-    )
-    problems = ctx.assessment.all_problems
-    if problems:
-        return problems, None
-    return [], await _decide(session, ctx, transit_buffer_days)
-
-
-def _new_items(ctx: _Context) -> list[Item]:
-    """The items of a new return: what was paid for each line, copied, and nothing yet
-    received or accepted."""
-    found = []
-    for position, line_assessment in enumerate(ctx.assessment.lines):
-        line, item = line_assessment.line, line_assessment.item
-        assert line is not None  # hard checks refused unknown lines
-        found.append(
-            Item(
-                id=new_id(),
-                order_id=ctx.order["id"],
-                line_item_id=line["id"],
-                position=position,
-                sku=line["sku"],
-                title=line["title"],
-                line_quantity=line["quantity"],
-                unit_price=line["unit_price"],
-                line_discount=line["discount"],
-                line_tax=line["tax"],
-                quantity=item.quantity,
-                reason=item.reason,
-                merchant_fault=ctx.policy.reasons_by_code[item.reason].merchant_fault,
-                comment=item.comment,
-                resolution=item.resolution,
-                order_placed_at=ctx.order["placed_at"],
-                order_currency=ctx.order["currency"],
-            )
-        )
-    return found
-
-
-def _requested(ctx: _Context) -> Valuation:
-    return valuation.requested(
-        currency=ctx.order["currency"],
-        policy=ctx.policy,
-        shipping_paid=int(ctx.order["shipping_paid"]),
-        line_quantities={line["id"]: int(line["quantity"]) for line in ctx.lines},
-        held=ctx.held,
-    )
 
 
 def instructions_for(
@@ -227,17 +92,17 @@ async def create_return(
     accept_language: str | None = None,
 ) -> ReturnOut:
     request = _with_browser_locale(caller, request, accept_language)
-    ctx = await _load_context(session, caller, request, transit_buffer_days, lock=True)
+    ctx = await judging.load_context(session, caller, request, transit_buffer_days, lock=True)
     problems = ctx.assessment.all_problems
     if problems:
         raise NotReturnable(_summary(problems), errors=problems)
 
-    decision = await _decide(session, ctx, transit_buffer_days)
+    decision = await judging.decide(session, ctx, transit_buffer_days)
     status = STATUS_OF_ACTION[str(decision["action"])]
     keep_item = decision["action"] == "approve_keep_item"
     act = Act(actor=caller.actor, at=ctx.now, new_id=new_id)
-    items = _new_items(ctx)
-    value = _requested(ctx)
+    items = judging.new_items(ctx)
+    value = judging.requested(ctx)
     store = ReturnStore(session)
     for _ in range(_RMA_ATTEMPTS):
         rma_number = new_rma_number()
@@ -317,7 +182,7 @@ async def quote_return(
     session: AsyncSession, caller: Caller, request: ReturnRequest, *, transit_buffer_days: int
 ) -> QuoteOut:
     """What `create` would do, without writing anything; per-line problems instead of 422."""
-    ctx = await _load_context(session, caller, request, transit_buffer_days, lock=False)
+    ctx = await judging.load_context(session, caller, request, transit_buffer_days, lock=False)
     policy = ctx.policy
     eligible_lines = [la for la in ctx.assessment.lines if not la.problems and la.line]
     all_eligible = not ctx.assessment.all_problems
@@ -325,9 +190,11 @@ async def quote_return(
     decision: DecisionOut | CustomerDecision | None = None
     if eligible_lines:
         sub_ctx = replace(ctx, assessment=Assessment(lines=eligible_lines, problems=[]))
-        estimate = RefundBreakdownOut.model_validate(_requested(sub_ctx)(_new_items(sub_ctx)))
+        estimate = RefundBreakdownOut.model_validate(
+            judging.requested(sub_ctx)(judging.new_items(sub_ctx))
+        )
         if all_eligible:
-            judged = await _decide(session, ctx, transit_buffer_days)
+            judged = await judging.decide(session, ctx, transit_buffer_days)
             decision = (
                 views.customer_decision(judged["action"])
                 if caller.is_customer

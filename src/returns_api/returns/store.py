@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from returns_api.core.driver import Row
 from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import ConcurrentChange
+from returns_api.returns.filters import ReturnFilters
 from returns_api.returns.parts import Change, Item, Refund, ReturnSummary
 from returns_api.returns.repository import ReturnRepository, changes, items, refunds, returns
-from returns_api.returns.schemas import ReturnFilters
 from returns_api.returns.status import ReturnStatus
 
 

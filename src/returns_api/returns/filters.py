@@ -1,0 +1,47 @@
+"""What a list or an export of returns is narrowed to: the query parameters both take, and
+the checked filters the repository reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from returns_api.core.http import FilterText
+from returns_api.core.timestamps import Timestamp
+from returns_api.returns.status import ReturnStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnFilters:
+    """What a list or export of returns is narrowed to (already validated)."""
+
+    status: str | None = None
+    order_id: str | None = None
+    customer_id: str | None = None
+    reason: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+class ReturnFilterQuery(BaseModel):
+    """The filters of `listReturns` and `exportReturns`: one schema, checked before either
+    reads anything."""
+
+    status: ReturnStatus | None = None
+    order_id: FilterText | None = None
+    customer_id: FilterText | None = None
+    reason: FilterText | None = None
+    created_after: Timestamp | None = None
+    created_before: Timestamp | None = None
+
+    def filters(self) -> ReturnFilters:
+        return ReturnFilters(
+            status=self.status.value if self.status else None,
+            order_id=self.order_id,
+            customer_id=self.customer_id,
+            reason=self.reason,
+            created_after=self.created_after,
+            created_before=self.created_before,
+        )

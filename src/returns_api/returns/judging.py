@@ -1,0 +1,160 @@
+"""Judging a candidate return: its context (the order, its lines, what live returns hold of
+each, the policy), the hard checks, the policy's decision, and the items the return would
+have with what they are worth. Quote, create and the policy's dry runs share it; nothing
+here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.auth.caller import Caller
+from returns_api.core.clock import utcnow
+from returns_api.core.driver import Row
+from returns_api.core.errors import FieldError
+from returns_api.core.ids import new_id
+from returns_api.orders.exceptions import OrderNotFound
+from returns_api.orders.repository import OrderRepository
+from returns_api.policies.document import PolicyDocument
+from returns_api.policies.engine import FactValue, evaluate
+from returns_api.policies.facts import facts_to_json
+from returns_api.policies.service import policy_from_latest
+from returns_api.returns import valuation
+from returns_api.returns.assessment import Assessment, assess, gather_facts
+from returns_api.returns.domain import Valuation
+from returns_api.returns.parts import Item
+from returns_api.returns.repository import Held, ReturnRepository
+from returns_api.returns.schemas import ReturnRequest
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything a candidate return is judged with, loaded in a handful of queries."""
+
+    order: Row
+    lines: Sequence[Row]
+    held: dict[str, Held]  # what the live returns hold of each line (all older than a new one)
+    policy_version: int
+    policy: PolicyDocument
+    assessment: Assessment
+    now: datetime
+
+
+async def load_context(
+    session: AsyncSession,
+    caller: Caller,
+    request: ReturnRequest,
+    transit_buffer_days: int,
+    *,
+    lock: bool,
+    policy: tuple[int, PolicyDocument] | None = None,
+) -> Context:
+    if caller.is_customer and caller.order_id != request.order_id:
+        raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
+    # One round trip. Locking the order row serialises returns of one order: two requests
+    # racing for its last unit cannot both see it as returnable.
+    rows = await OrderRepository(session).return_context(request.order_id, lock=lock)
+    if rows is None:
+        raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
+    version, document = policy or await policy_from_latest(session, rows.policy_version)
+    now = utcnow()
+    lines_by_id = {line["id"]: line for line in rows.lines}
+    assessment = assess(
+        request,
+        rows.order,
+        lines_by_id,
+        {line_id: held.units for line_id, held in rows.held.items()},
+        document,
+        now,
+        transit_buffer_days,
+    )
+    return Context(rows.order, rows.lines, rows.held, version, document, assessment, now)
+
+
+async def decide(session: AsyncSession, ctx: Context, transit_buffer_days: int) -> dict[str, Any]:
+    """The policy's decision with its trace and the facts it was taken on (all stored)."""
+    history = await _customer_history(session, ctx)
+    facts = gather_facts(
+        ctx.assessment, ctx.order, ctx.lines, ctx.policy, ctx.now, transit_buffer_days, history
+    )
+    decision = evaluate(ctx.policy.rule_set, facts, policy_version=ctx.policy_version)
+    return {**decision.to_dict(), "facts": facts_to_json(facts)}
+
+
+async def _customer_history(session: AsyncSession, ctx: Context) -> dict[str, FactValue]:
+    """The serial-returner facts; two indexed aggregates, skipped when no rule needs them."""
+    customer_id = ctx.order["customer_id"]
+    if customer_id is None or not ctx.policy.uses_customer_history:
+        return {}
+    since = ctx.now - timedelta(days=ctx.policy.history_window_days)
+    count, value, units = await ReturnRepository(session).customer_history(customer_id, since)
+    sold = await OrderRepository(session).units_sold_to(customer_id, since)
+    return {
+        "customer_returns_count": count,
+        "customer_returned_value": value,
+        "customer_return_rate_bps": min(10_000, units * 10_000 // sold) if sold else 0,
+    }
+
+
+async def judge_request(
+    session: AsyncSession,
+    caller: Caller,
+    request: ReturnRequest,
+    *,
+    transit_buffer_days: int,
+    policy: tuple[int, PolicyDocument] | None = None,
+) -> tuple[list[FieldError], dict[str, Any] | None]:
+    """Hard checks, then the decision a policy would take; writes nothing (dry runs)."""
+    ctx = await load_context(
+        session, caller, request, transit_buffer_days, lock=False, policy=policy
+    )
+    problems = ctx.assessment.all_problems
+    if problems:
+        return problems, None
+    return [], await decide(session, ctx, transit_buffer_days)
+
+
+def new_items(ctx: Context) -> list[Item]:
+    """The items of a new return: what was paid for each line, copied, and nothing yet
+    received or accepted."""
+    found = []
+    for position, line_assessment in enumerate(ctx.assessment.lines):
+        line, item = line_assessment.line, line_assessment.item
+        assert line is not None  # hard checks refused unknown lines
+        found.append(
+            Item(
+                id=new_id(),
+                order_id=ctx.order["id"],
+                line_item_id=line["id"],
+                position=position,
+                sku=line["sku"],
+                title=line["title"],
+                line_quantity=line["quantity"],
+                unit_price=line["unit_price"],
+                line_discount=line["discount"],
+                line_tax=line["tax"],
+                quantity=item.quantity,
+                reason=item.reason,
+                merchant_fault=ctx.policy.reasons_by_code[item.reason].merchant_fault,
+                comment=item.comment,
+                resolution=item.resolution,
+                order_placed_at=ctx.order["placed_at"],
+                order_currency=ctx.order["currency"],
+            )
+        )
+    return found
+
+
+def requested(ctx: Context) -> Valuation:
+    return valuation.requested(
+        currency=ctx.order["currency"],
+        policy=ctx.policy,
+        shipping_paid=int(ctx.order["shipping_paid"]),
+        line_quantities={line["id"]: int(line["quantity"]) for line in ctx.lines},
+        held=ctx.held,
+    )
