@@ -285,25 +285,16 @@ class Lifecycle:
     # --- the request and its simulated decision --------------------------------------------
 
     def _item(self, position: int, wish: Wish) -> Item:
-        line = wish.line
-        return Item(
-            id=uuid7_at(self.requested, self.rng),
-            order_id=self.order["id"],
-            line_item_id=line["id"],
+        return Item.of_line(
+            uuid7_at(self.requested, self.rng),
+            self.order,
+            wish.line,
             position=position,
-            sku=line["sku"],
-            title=line["title"],
-            line_quantity=line["quantity"],
-            unit_price=line["unit_price"],
-            line_discount=line["discount"],
-            line_tax=line["tax"],
             quantity=wish.quantity,
             reason=wish.reason,
             merchant_fault=self.shop.policy.reasons_by_code[wish.reason].merchant_fault,
             comment=None,
             resolution=wish.resolution,
-            order_placed_at=self.order["placed_at"],
-            order_currency=self.order["currency"],
         )
 
     def _value(self) -> int:

@@ -127,24 +127,16 @@ def new_items(ctx: Context) -> list[Item]:
         line, item = line_assessment.line, line_assessment.item
         assert line is not None  # hard checks refused unknown lines
         found.append(
-            Item(
-                id=new_id(),
-                order_id=ctx.order["id"],
-                line_item_id=line["id"],
+            Item.of_line(
+                new_id(),
+                ctx.order,
+                line,
                 position=position,
-                sku=line["sku"],
-                title=line["title"],
-                line_quantity=line["quantity"],
-                unit_price=line["unit_price"],
-                line_discount=line["discount"],
-                line_tax=line["tax"],
                 quantity=item.quantity,
                 reason=item.reason,
                 merchant_fault=ctx.policy.reasons_by_code[item.reason].merchant_fault,
                 comment=item.comment,
                 resolution=item.resolution,
-                order_placed_at=ctx.order["placed_at"],
-                order_currency=ctx.order["currency"],
             )
         )
     return found

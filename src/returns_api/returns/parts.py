@@ -5,7 +5,7 @@ live in `returns.domain`; field names are the tables' columns."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from typing import Any, Final, Protocol
@@ -74,6 +74,42 @@ class Item:
     units_taken: int = 0
     discount_taken: int = 0
     tax_taken: int = 0
+
+    @classmethod
+    def of_line(
+        cls,
+        item_id: uuid.UUID,
+        order: Mapping[str, Any],
+        line: Mapping[str, Any],
+        *,
+        position: int,
+        quantity: int,
+        reason: str,
+        merchant_fault: bool,
+        comment: str | None,
+        resolution: str,
+    ) -> Item:
+        """A new item of an order line: what was paid for the line, copied (later order
+        re-syncs never change the money of an existing return), and nothing happened yet."""
+        return cls(
+            id=item_id,
+            order_id=order["id"],
+            line_item_id=line["id"],
+            position=position,
+            sku=line["sku"],
+            title=line["title"],
+            line_quantity=line["quantity"],
+            unit_price=line["unit_price"],
+            line_discount=line["discount"],
+            line_tax=line["tax"],
+            quantity=quantity,
+            reason=reason,
+            merchant_fault=merchant_fault,
+            comment=comment,
+            resolution=resolution,
+            order_placed_at=order["placed_at"],
+            order_currency=order["currency"],
+        )
 
 
 # What an item of a new return has been through: nothing yet.
