@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.factories import Api, line
+from tests.factories import Api, line, order_body
 
 
 @pytest.fixture
@@ -116,3 +116,40 @@ async def test_units_rejected_at_inspection_keep_no_share(api: Api) -> None:
     # R2 was inspected after R1 accepted one unit fewer: the line is no longer completed.
     assert line_part(r2_refunded) == 1063
     assert line_part(received) + line_part(r2_refunded) <= 3190
+
+
+async def test_a_held_line_keeps_its_amounts_so_it_is_never_paid_back_twice(api: Api) -> None:
+    """R1 took one unit at 1000 with no tax. Had a re-sync re-priced the line to 900 + 200
+    tax, R2 would have got what is left of the new line (1100): 2100 for a line paid 2000.
+    The re-sync is refused and names each amount; the line's other fields may change."""
+    await api.put_order("ord_r", lines=[line("li", quantity=2, unit_price=1000, tax=0)])
+    r1 = await new_return(api, "ord_r", "li", 1)
+    before = expect(await api.get("/v1/orders/ord_r"))
+
+    repriced = order_body(lines=[line("li", quantity=2, unit_price=900, tax=200)])
+    r = await api.client.put("/v1/orders/ord_r", json=repriced, headers=api.headers)
+    assert r.status_code == 409, r.text
+    problem = r.json()
+    assert problem["type"] == "urn:returns-api:problem:line-still-returned"
+    errors = {e["location"]: e["type"] for e in problem["errors"]}
+    assert errors == {
+        "body.line_items.0.unit_price": "line_amounts_held",
+        "body.line_items.0.tax": "line_amounts_held",
+    }
+    assert expect(await api.get("/v1/orders/ord_r")) == before
+
+    renamed = line("li", quantity=3, unit_price=1000, tax=0) | {"title": "Renamed"}
+    order = await api.put_order("ord_r", lines=[renamed])
+    assert order["line_items"][0]["title"] == "Renamed"
+
+    r2 = await new_return(api, "ord_r", "li", 1)
+    refunded = [await refund_in_full(api, ret) for ret in (r1, r2)]
+    assert sum(ret["amounts"]["refunded"] for ret in refunded) == 2000
+
+
+async def test_a_line_nobody_holds_any_more_may_be_re_priced(api: Api) -> None:
+    await api.put_order("ord_f", lines=[line("li", quantity=2, unit_price=1000, tax=0)])
+    r1 = await new_return(api, "ord_f", "li", 1)
+    expect(await api.post(f"/v1/returns/{r1['id']}/cancel"))
+    order = await api.put_order("ord_f", lines=[line("li", quantity=2, unit_price=900, tax=200)])
+    assert (order["line_items"][0]["unit_price"], order["line_items"][0]["tax"]) == (900, 200)

@@ -125,9 +125,9 @@ def expect(response: httpx.Response, status: int = 200) -> dict[str, Any]:
 
 
 @st.composite
-def order_lines(draw: st.DrawFn) -> list[dict[str, Any]]:
+def order_lines(draw: st.DrawFn, count: int | None = None) -> list[dict[str, Any]]:
     lines = []
-    for number in range(draw(st.integers(1, 2))):
+    for number in range(count or draw(st.integers(1, 2))):
         quantity = draw(st.integers(1, 6))
         unit_price = draw(st.integers(1, 5_000))
         value = quantity * unit_price
@@ -150,12 +150,35 @@ class LineRefunds(RuleBasedStateMachine):
 
     # --- the order ---------------------------------------------------------------------
 
+    def put_order(self, lines: list[dict[str, Any]], status: int) -> None:
+        body = order_body(number=f"M-{self.order_id}", customer_id=self.order_id, lines=lines)
+        expect(self.service.call("PUT", f"/v1/orders/{self.order_id}", body), status)
+
     @initialize(lines=order_lines())
     def sell(self, lines: list[dict[str, Any]]) -> None:
         self.order_id = f"ord_m_{uuid.uuid4().hex[:12]}"
-        body = order_body(number=f"M-{self.order_id}", customer_id=self.order_id, lines=lines)
-        expect(self.service.call("PUT", f"/v1/orders/{self.order_id}", body), 201)
+        self.put_order(lines, 201)
         self.lines = {ln["id"]: ln for ln in lines}
+
+    @rule(data=st.data())
+    def resync(self, data: st.DataObject) -> None:
+        """The platform sends the order again with one line changed: more units, or new
+        amounts. A line no return holds takes anything; a held one only grows."""
+        line_id = data.draw(st.sampled_from(sorted(self.lines)), label="line")
+        old = self.lines[line_id]
+        (new,) = data.draw(order_lines(count=1), label="new line")
+        new = {**new, "id": line_id}
+        if data.draw(st.booleans(), label="only more units"):
+            new = {**old, "quantity": old["quantity"] + new["quantity"]}
+        held = old["quantity"] - self.free_units(line_id)
+        allowed = held == 0 or (
+            new["quantity"] >= old["quantity"]
+            and all(new[k] == old[k] for k in ("unit_price", "discount", "tax"))
+        )
+        lines = [new if ln["id"] == line_id else ln for ln in self.lines.values()]
+        self.put_order(lines, 200 if allowed else 409)
+        if allowed:
+            self.lines[line_id] = new
 
     # --- reading ------------------------------------------------------------------------
 

@@ -880,15 +880,18 @@ async def test_put_order_creates_with_201_then_updates_with_200(api: Api) -> Non
 
 
 @pytest.mark.parametrize(
-    "new_lines",
+    ("new_lines", "location"),
     [
-        [line("li_2", quantity=1, unit_price=4999, tax=950)],  # li_1 dropped
-        [line("li_1", quantity=1, unit_price=2500), line("li_2", quantity=1)],  # 2 -> 1
+        ([line("li_2", quantity=1, unit_price=4999, tax=950)], "body.line_items"),  # dropped
+        (
+            [line("li_1", quantity=1, unit_price=2500), line("li_2", quantity=1)],  # 2 -> 1
+            "body.line_items.0.quantity",
+        ),
     ],
     ids=["drop", "shrink"],
 )
 async def test_resync_that_drops_or_shrinks_a_held_line_is_409_and_changes_nothing(
-    api: Api, new_lines: list[dict[str, Any]]
+    api: Api, new_lines: list[dict[str, Any]], location: str
 ) -> None:
     await put_order(api, number="6001")
     expect(await api.create_return(items=[item("li_1", quantity=2)]), 201)
@@ -900,24 +903,37 @@ async def test_resync_that_drops_or_shrinks_a_held_line_is_409_and_changes_nothi
         headers=api.headers,
     )
     errors = errors_of(r, 409)
-    assert errors["body.line_items"]["type"] == "line_still_returned"
-    assert "li_1" in errors["body.line_items"]["message"]
+    assert errors[location]["type"] == "line_still_returned"
+    assert "li_1" in errors[location]["message"]
     assert expect(await api.get("/v1/orders/ord_1")) == before
 
 
-async def test_resync_may_shrink_to_the_held_units_and_drop_released_lines(api: Api) -> None:
+async def test_resync_may_grow_a_held_line_and_drop_released_lines(api: Api) -> None:
     await put_order(api, number="6002", lines=[line("li_1", quantity=3), line("li_2")])
     expect(await api.create_return(items=[item("li_1", quantity=2)]), 201)
     cancelled = expect(await api.create_return(items=[item("li_2")]), 201)
     expect(await api.post(f"/v1/returns/{cancelled['id']}/cancel"))
     r = await api.client.put(
         "/v1/orders/ord_1",
-        json=order_json(number="6002", lines=[line("li_1", quantity=2)]),
+        json=order_json(number="6002", lines=[line("li_1", quantity=4)]),
         headers=api.headers,
     )
     assert r.status_code == 200, r.text
     (only,) = r.json()["line_items"]
-    assert (only["id"], only["returned_quantity"], only["returnable_quantity"]) == ("li_1", 2, 0)
+    assert (only["id"], only["returned_quantity"], only["returnable_quantity"]) == ("li_1", 2, 2)
+
+
+async def test_resync_may_not_shrink_a_held_line_even_to_the_units_held(api: Api) -> None:
+    """3 units with 1800 of discount: the return holding 2 was valued at 2 * (1000 - 600).
+    Shrunk to those 2 units under the same discount, the line would now cost 200."""
+    lines = [line("li_1", quantity=3, unit_price=1000, discount=1800)]
+    await put_order(api, number="6003", lines=lines)
+    expect(await api.create_return(items=[item("li_1", quantity=2)]), 201)
+    shrunk = [line("li_1", quantity=2, unit_price=1000, discount=1800)]
+    r = await api.client.put(
+        "/v1/orders/ord_1", json=order_json(number="6003", lines=shrunk), headers=api.headers
+    )
+    assert errors_of(r, 409)["body.line_items.0.quantity"]["type"] == "line_still_returned"
 
 
 async def test_another_order_with_the_same_order_number_is_409(api: Api) -> None:

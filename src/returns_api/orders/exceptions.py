@@ -14,6 +14,6 @@ class OrderNumberTaken(Conflict):
 
 
 class LineStillReturned(Conflict):
-    """A re-sync would drop or shrink a line below the units that returns still hold."""
+    """A re-sync would drop, shrink or re-price a line that returns hold."""
 
     slug = "line-still-returned"

@@ -39,8 +39,10 @@ async def upsert_order(
     """Create or replace an order (idempotent): 201 when new, 200 when updated.
 
     Send the order whenever it changes (delivery, fulfilment); money is in minor units of its
-    currency. A re-sync may not drop or shrink a line below what open returns hold (409
-    `line-still-returned`), nor reuse another order's number (409 `order-number-taken`).
+    currency. A line that returns hold (refunded ones included) may grow, but a re-sync may
+    not drop it, shrink it or change its `unit_price`, `discount` or `tax` (409
+    `line-still-returned`, each field named); nor may it reuse another order's number (409
+    `order-number-taken`).
     """
     order, created = await service.upsert_order(
         session,

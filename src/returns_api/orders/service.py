@@ -37,7 +37,8 @@ async def upsert_order(
             f"Order number {body.order_number!r} belongs to order {same_number['id']!r}."
         )
     held = await repo.held_quantities(order_id) if existing is not None else {}
-    _refuse_dropping_returned_units(body, held)
+    if any(held.values()):
+        _refuse_changing_held_lines(body, held, await repo.lines(order_id))
 
     now = utcnow()
     values: dict[str, Any] = {
@@ -77,21 +78,58 @@ async def upsert_order(
     return _order_out(order, lines, held, policy, transit_buffer_days, now), existing is None
 
 
-def _refuse_dropping_returned_units(body: OrderUpsert, held: Mapping[str, int]) -> None:
-    incoming = {line.id: line.quantity for line in body.line_items}
-    errors = [
-        FieldError(
-            location="body.line_items",
-            message=f"line {line_id!r} is held by returns for {units} unit(s); it cannot "
-            f"{'disappear' if line_id not in incoming else 'shrink below that'}",
-            type="line_still_returned",
+# What a return pays back is worked out from these, and from what the other returns of the
+# line already took (DESIGN §5). Changed under them, a line could be paid back twice; a line
+# shrunk under the same discount would leave its holders with more than it now cost.
+_HELD_AMOUNTS = ("unit_price", "discount", "tax")
+
+
+def _refuse_changing_held_lines(
+    body: OrderUpsert, held: Mapping[str, int], stored: Sequence[Mapping[Any, Any]]
+) -> None:
+    """A line that returns hold (refunded ones included) stays, may not shrink and keeps its
+    amounts; it may grow, and anything else on the order may change."""
+    incoming = {line.id: (index, line) for index, line in enumerate(body.line_items)}
+    before = {line["id"]: line for line in stored}
+    errors = []
+    for line_id, units in sorted(held.items()):
+        if units < 1:
+            continue
+        index, new = incoming.get(line_id, (-1, None))
+        if new is None:
+            errors.append(
+                FieldError(
+                    location="body.line_items",
+                    message=f"line {line_id!r} is held by returns for {units} unit(s); it "
+                    "cannot disappear",
+                    type="line_still_returned",
+                )
+            )
+            continue
+        old = before[line_id]
+        if new.quantity < old["quantity"]:
+            errors.append(
+                FieldError(
+                    location=f"body.line_items.{index}.quantity",
+                    message=f"line {line_id!r} is held by returns for {units} unit(s); it "
+                    f"may grow but not shrink below its {old['quantity']} unit(s)",
+                    type="line_still_returned",
+                )
+            )
+        errors.extend(
+            FieldError(
+                location=f"body.line_items.{index}.{name}",
+                message=f"line {line_id!r} is held by returns; its {name} stays "
+                f"{old[name]} while they hold it",
+                type="line_amounts_held",
+            )
+            for name in _HELD_AMOUNTS
+            if getattr(new, name) != old[name]
         )
-        for line_id, units in sorted(held.items())
-        if units > 0 and incoming.get(line_id, 0) < units
-    ]
     if errors:
         raise LineStillReturned(
-            "The new order drops or shrinks lines that returns still hold.", errors=errors
+            "The new order drops, shrinks or re-prices lines that returns still hold.",
+            errors=errors,
         )
 
 
