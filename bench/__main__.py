@@ -7,6 +7,13 @@ to the floor measured in the same run. Then: p99 under a fixed rate at 60 % of t
 saturated create rate, get/list p99 at each table size, and webhook dispatch throughput.
 
     python -m bench all [--duration 10] [--concurrency 32] [--sizes 10000,1000000]
+                        [--returns 10000] [--events 10000]
+    python -m bench ratios [--returns 10000]   # the service-vs-floor table alone
+
+Before the service-vs-floor cases, `--returns` returns are made through the API, so that
+create and get run against a table of that size (the cases add a few thousand more).
+Being made over HTTP, they suit any version of the service: a before/after comparison runs
+this same file against each.
 """
 
 from __future__ import annotations
@@ -180,6 +187,35 @@ async def run_all(args: argparse.Namespace) -> None:
             await _cases(args, key, api_port, floor_port, dsn, url, env)
 
 
+def create_body(seq: int) -> bytes:
+    """A return of one unit of one line of a seeded order; lines 1-4 (800-2000) are approved
+    by the bench policy's rule. 2,000 orders x 4 lines x 50 units leave room for 400,000."""
+    order = f"ord_{seq % API_ORDERS}"
+    line = f"li_{1 + (seq // API_ORDERS) % 4}"
+    return json.dumps(
+        {
+            "order_id": order,
+            "return_method": "mail",
+            "items": [{"line_item_id": line, "quantity": 1, "reason": "size_fit"}],
+        }
+    ).encode()
+
+
+async def _prefill(client: httpx.AsyncClient, count: int, *, concurrency: int = 16) -> None:
+    """`count` returns made through the API (sequence numbers no case uses)."""
+    sequence = iter(range(30_000_000, 30_000_000 + count))
+
+    async def worker() -> None:
+        for seq in sequence:
+            r = await client.post("/v1/returns", content=create_body(seq))
+            if r.status_code != 201:
+                raise RuntimeError(f"prefill: {r.status_code} {r.text}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    print(f"prefilled {count:,} returns in {time.perf_counter() - started:.1f} s")
+
+
 async def _cases(
     args: argparse.Namespace,
     key: str,
@@ -190,20 +226,12 @@ async def _cases(
     env: dict[str, str],
 ) -> None:
     auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api}", headers=auth) as client:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{api}", headers=auth, timeout=30
+    ) as client:
         assert (await client.put("/v1/policy", json=POLICY)).status_code == 201
+        await _prefill(client, args.returns)
     d, c = args.duration, args.concurrency
-
-    def create_body(seq: int) -> bytes:
-        order = f"ord_{seq % API_ORDERS}"
-        line = f"li_{1 + (seq // API_ORDERS) % 4}"  # 800-2000: approved by the rule
-        return json.dumps(
-            {
-                "order_id": order,
-                "return_method": "mail",
-                "items": [{"line_item_id": line, "quantity": 1, "reason": "size_fit"}],
-            }
-        ).encode()
 
     floor_post = await closed_loop(
         floor,
@@ -273,6 +301,9 @@ async def _cases(
     print(row("get return", get, floor_get))
     print(row("list returns (status filter, 50)", listing, floor_get))
     print(row("portal session", portal, floor_post))
+    print(f"\nget ran over {len(return_ids):,} returns (the prefill and the cases)")
+    if args.what == "ratios":
+        return
 
     # The machine's capacity drifts between runs (closed-loop create ranged 400-720 req/s
     # within one hour here), so 60 % is taken of a saturated rate measured right before the
@@ -487,13 +518,16 @@ async def _dispatch(args: argparse.Namespace, dsn: str, env: dict[str, str]) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("what", choices=["all"])
+    parser.add_argument("what", choices=["all", "ratios"])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per case (≤ 30)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument(
         "--sizes", default="10000,1000000", type=lambda v: [int(x) for x in v.split(",")]
     )
     parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument(
+        "--returns", type=int, default=10_000, help="returns made before create and get"
+    )
     args = parser.parse_args()
     args.duration = min(args.duration, 30.0)
     asyncio.run(run_all(args))
