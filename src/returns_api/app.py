@@ -14,6 +14,7 @@ from returns_api import __version__
 from returns_api.analytics.router import router as analytics_router
 from returns_api.auth.dependencies import principal_of
 from returns_api.auth.router import router as auth_router
+from returns_api.catalog.router import router as catalog_router
 from returns_api.contract.docs_ui import install_docs
 from returns_api.contract.document import openapi_for
 from returns_api.core.db import make_engine, make_sessionmaker
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         orders_router,
+        catalog_router,
         exports_router,  # before returns_router: /v1/returns/export is not a return id
         returns_router,
         feedback_router,

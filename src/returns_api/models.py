@@ -1,6 +1,7 @@
 """Imports every table so ``Base.metadata`` is complete (Alembic autogenerate, tests)."""
 
 from returns_api.auth.models import ApiKey
+from returns_api.catalog.models import Variant
 from returns_api.core.db import Base
 from returns_api.core.idempotency_repository import IdempotencyKey
 from returns_api.feedback.models import ReturnFeedback
@@ -22,6 +23,7 @@ __all__ = [
     "ReturnChange",
     "ReturnFeedback",
     "ReturnItem",
+    "Variant",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -11,6 +11,7 @@ Scope = TypeAliasType(
     "Scope",
     Literal[
         "orders:write",
+        "catalog:write",
         "returns:read",
         "returns:write",
         "returns:manage",
@@ -24,6 +25,7 @@ ALL_SCOPES: tuple[Scope, ...] = get_args(Scope.__value__)
 # What each scope lets a key do (shown in the OpenAPI document's security scheme).
 SCOPE_DESCRIPTIONS: dict[str, str] = {
     "orders:write": "Sync orders from the commerce platform (and read them).",
+    "catalog:write": "Sync the catalog's variants (what exchanges name) and read them.",
     "returns:read": "Read returns and quote them; read orders.",
     "returns:write": "Request and cancel returns (what a storefront does).",
     "returns:manage": "Approve, reject, track, inspect, refund and complete returns.",

@@ -73,6 +73,7 @@ The integration guide (`{GUIDE}` in the repository) covers each of these in dept
 TAGS: Final[list[dict[str, str]]] = [
     {"name": "Returns", "description": "Return requests, from quote to refund and completion."},
     {"name": "Orders", "description": "Orders synced from the commerce platform."},
+    {"name": "Catalog", "description": "Variants synced from the platform: what exchanges name."},
     {"name": "Policy", "description": "The return policy: terms, reasons and auto-accept rules."},
     {"name": "Webhooks", "description": "Endpoints subscribed to events, their deliveries."},
     {"name": "Portal", "description": "Customer self-service: a short-lived token per order."},

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +20,9 @@ class Order(Base):
     order_number: Mapped[str] = mapped_column(String(64), unique=True)
     customer_id: Mapped[str | None] = mapped_column(String(64), index=True)
     customer_email: Mapped[str] = mapped_column(String(320))
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    # Structured (`orders.schemas.Address`); read whole, never queried inside.
+    shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     currency: Mapped[str] = mapped_column(String(3))
     country: Mapped[str | None] = mapped_column(String(2))
     # The customer's language (BCP 47). The server default gave orders synced before there

@@ -37,6 +37,32 @@ class Customer(BaseModel):
 
     id: ExternalId | None = None
     email: Email
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="As the customer gave it; a replacement order and a label are sent to it.",
+        examples=["Ada Lovelace"],
+    )
+
+
+class Address(BaseModel):
+    """A postal address, structured so that carriers and the platform need not parse it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1,
+        max_length=3,
+        description="Street, number, building: what precedes the city, one entry a line.",
+        examples=[["Hauptstraße 5", "3. OG"]],
+    )
+    city: str = Field(min_length=1, max_length=100, examples=["Berlin"])
+    postal_code: str | None = Field(default=None, min_length=1, max_length=20, examples=["10115"])
+    region: str | None = Field(
+        default=None, min_length=1, max_length=100, description="State, province or county."
+    )
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.", examples=["DE"])
 
 
 class LineItemIn(BaseModel):
@@ -88,7 +114,17 @@ class OrderUpsert(BaseModel):
             "examples": [
                 {
                     "order_number": "1001",
-                    "customer": {"id": "cus_42", "email": "ada@example.com"},
+                    "customer": {
+                        "id": "cus_42",
+                        "email": "ada@example.com",
+                        "name": "Ada Lovelace",
+                    },
+                    "shipping_address": {
+                        "lines": ["Hauptstraße 5"],
+                        "city": "Berlin",
+                        "postal_code": "10115",
+                        "country": "DE",
+                    },
                     "currency": "EUR",
                     "country": "DE",
                     "locale": "de-DE",
@@ -116,6 +152,11 @@ class OrderUpsert(BaseModel):
 
     order_number: str = Field(min_length=1, max_length=64)
     customer: Customer
+    shipping_address: Address | None = Field(
+        default=None,
+        description="Where the order went. Shown to merchant keys and to this order's portal "
+        "token only; replacement orders and labels use it.",
+    )
     currency: Currency
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", examples=["DE"])
     locale: Locale | None = Field(
@@ -176,6 +217,7 @@ class OrderOut(BaseModel):
     id: str
     order_number: str
     customer: Customer
+    shipping_address: Address | None
     currency: str
     country: str | None
     locale: str = Field(description="The customer's language, a BCP 47 tag.", examples=["de-DE"])

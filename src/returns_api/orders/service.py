@@ -13,7 +13,7 @@ from returns_api.core.clock import utcnow
 from returns_api.core.errors import FieldError
 from returns_api.orders.exceptions import LineStillReturned, OrderNotFound, OrderNumberTaken
 from returns_api.orders.repository import OrderRepository
-from returns_api.orders.schemas import Customer, LineItemOut, OrderOut, OrderUpsert
+from returns_api.orders.schemas import Address, Customer, LineItemOut, OrderOut, OrderUpsert
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.service import current_policy
 from returns_api.returns import eligibility
@@ -45,6 +45,10 @@ async def upsert_order(
         "order_number": body.order_number,
         "customer_id": body.customer.id,
         "customer_email": body.customer.email,
+        "customer_name": body.customer.name,
+        "shipping_address": (
+            body.shipping_address.model_dump(exclude_none=True) if body.shipping_address else None
+        ),
         "currency": body.currency,
         "country": body.country,
         "locale": body.locale or default_locale,
@@ -193,7 +197,12 @@ def _order_out(
     return OrderOut(
         id=order["id"],
         order_number=order["order_number"],
-        customer=Customer(id=order["customer_id"], email=order["customer_email"]),
+        customer=Customer(
+            id=order["customer_id"], email=order["customer_email"], name=order["customer_name"]
+        ),
+        shipping_address=(
+            Address.model_validate(order["shipping_address"]) if order["shipping_address"] else None
+        ),
         currency=order["currency"],
         country=order["country"],
         locale=order["locale"],

@@ -65,6 +65,18 @@ DEFAULT_METHODS = (
 )
 
 
+class ExchangeTerms(BaseModel):
+    """How exchanges may be made (grows with the exchange work: bonus, deadlines, holds)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    any_product: bool = Field(
+        default=False,
+        description="An exchange may name a variant of any product, not only of the returned "
+        "item's (a shop-now exchange); customers then see every active variant.",
+    )
+
+
 class PolicyDocument(BaseModel):
     """One version of the return policy. Money amounts are minor units of the order currency."""
 
@@ -95,6 +107,7 @@ class PolicyDocument(BaseModel):
     reasons: list[ReturnReason] = Field(
         default_factory=lambda: list(DEFAULT_REASONS), min_length=1, max_length=100
     )
+    exchanges: ExchangeTerms = Field(default_factory=ExchangeTerms)
     rules: list[Rule] = Field(default_factory=list)
     default_action: Action = "review"
 

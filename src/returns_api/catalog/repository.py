@@ -1,0 +1,65 @@
+"""Every query about variants: Core statements, the frequent ones built once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.catalog.models import Variant
+from returns_api.core.db import table_of
+from returns_api.core.driver import Prepared, Row, fetch_all, fetch_one, run
+from returns_api.orders.models import OrderLine
+
+variants = table_of(Variant)
+_lines = table_of(OrderLine)
+
+_BY_ID = select(variants).where(variants.c.id == bindparam("id"))
+_VARIANT_BY_ID = Prepared(_BY_ID)
+_VARIANT_BY_ID_FOR_UPDATE = Prepared(_BY_ID.with_for_update())
+_PRODUCTS_OF_ORDER = Prepared(
+    select(_lines.c.product_id)
+    .where(_lines.c.order_id == bindparam("order_id"), _lines.c.product_id.is_not(None))
+    .distinct()
+)
+
+
+class VariantRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, variant_id: str, *, lock: bool = False) -> Row | None:
+        statement = _VARIANT_BY_ID_FOR_UPDATE if lock else _VARIANT_BY_ID
+        return await fetch_one(self.session, statement, {"id": variant_id})
+
+    async def insert(self, values: Mapping[str, Any]) -> None:
+        await run(self.session, insert(variants), [values])
+
+    async def update(self, variant_id: str, values: Mapping[str, Any]) -> None:
+        await run(
+            self.session, update(variants).where(variants.c.id == variant_id).values(**values)
+        )
+
+    async def page(
+        self,
+        *,
+        product_ids: Sequence[str] | None,
+        active: bool | None,
+        after: str | None,
+        limit: int,
+    ) -> Sequence[Row]:
+        """Variants by id, after `after`; `product_ids` None means any product."""
+        statement = select(variants).order_by(variants.c.id).limit(limit)
+        if product_ids is not None:
+            statement = statement.where(variants.c.product_id.in_(product_ids))
+        if active is not None:
+            statement = statement.where(variants.c.active.is_(active))
+        if after is not None:
+            statement = statement.where(variants.c.id > after)
+        return await fetch_all(self.session, statement)
+
+    async def products_of_order(self, order_id: str) -> set[str]:
+        rows = await fetch_all(self.session, _PRODUCTS_OF_ORDER, {"order_id": order_id})
+        return {row["product_id"] for row in rows}
