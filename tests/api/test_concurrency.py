@@ -31,7 +31,7 @@ from sqlalchemy import select, update
 from returns_api.core.clock import utcnow
 from returns_api.core.idempotency_repository import IdempotencyKey
 from tests.conftest import new_api_key
-from tests.factories import ALL_STAFF_SCOPES, Api, line
+from tests.factories import ALL_STAFF_SCOPES, Api, line, order_body
 
 ROUNDS = 3
 NOTHING_TO_REFUND = "urn:returns-api:problem:nothing-to-refund"
@@ -446,3 +446,33 @@ async def test_racers_on_a_key_that_keeps_being_released_never_fail(
             async with app.state.sessionmaker() as session:
                 left = (await session.execute(select(IdempotencyKey))).scalars().all()
             assert [row.key for row in left if row.key.startswith("churn")] == []
+
+
+# --- first syncs of the same resource ------------------------------------------------------
+
+
+@pytest.mark.parametrize("resource", ["orders", "variants"])
+async def test_racing_first_syncs_of_one_resource_all_succeed_and_keep_one_row(
+    app: FastAPI, resource: str
+) -> None:
+    """A platform's "created" and "updated" webhooks often arrive together: every racer's
+    PUT of a new id succeeds (one 201, the others 200) and one row is left. (On PostgreSQL
+    the losers once hit the primary key: 500.)"""
+    key = await new_api_key(app, "orders:write", "catalog:write", name="platform")
+    variant = {
+        "product_id": "prod_1",
+        "title": "T-shirt",
+        "prices": [{"currency": "EUR", "unit_price": 1000}],
+        "available_quantity": 3,
+    }
+    for _ in range(ROUNDS):
+        path = f"/v1/{resource}/{_order_id()}"
+        body = order_body(number=f"N-{path[-10:]}") if resource == "orders" else variant
+
+        def put(_: int, api: Api, path: str = path, body: dict[str, Any] = body) -> Any:
+            return api.client.put(path, json=body, headers=api.headers)
+
+        async with racers(app, key, 5) as apis:
+            responses = await race(apis, put)
+            assert statuses(responses) == Counter({201: 1, 200: 4})
+            assert (await apis[0].get(path)).status_code == 200

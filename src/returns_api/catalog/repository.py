@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.catalog.models import Variant
@@ -19,6 +20,10 @@ _lines = table_of(OrderLine)
 _BY_ID = select(variants).where(variants.c.id == bindparam("id"))
 _VARIANT_BY_ID = Prepared(_BY_ID)
 _VARIANT_BY_ID_FOR_UPDATE = Prepared(_BY_ID.with_for_update())
+_INSERT_NEW = Prepared(
+    sqlite.insert(variants).on_conflict_do_nothing(),
+    on_driver=postgresql.insert(variants).on_conflict_do_nothing(),
+)
 _PRODUCTS_OF_ORDER = Prepared(
     select(_lines.c.product_id)
     .where(_lines.c.order_id == bindparam("order_id"), _lines.c.product_id.is_not(None))
@@ -34,8 +39,10 @@ class VariantRepository:
         statement = _VARIANT_BY_ID_FOR_UPDATE if lock else _VARIANT_BY_ID
         return await fetch_one(self.session, statement, {"id": variant_id})
 
-    async def insert(self, values: Mapping[str, Any]) -> None:
-        await run(self.session, insert(variants), [values])
+    async def insert_new(self, values: Mapping[str, Any]) -> bool:
+        """False when the id is taken: a racing first sync committed first. The transaction
+        stays usable (no unique violation is raised)."""
+        return await run(self.session, _INSERT_NEW, values) == 1
 
     async def update(self, variant_id: str, values: Mapping[str, Any]) -> None:
         await run(

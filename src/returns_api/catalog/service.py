@@ -40,13 +40,15 @@ async def upsert_variant(
         "active": body.active,
         "updated_at": now,
     }
-    if existing is None:
-        row: dict[str, Any] = {"id": variant_id, "created_at": now, **values}
-        await repo.insert(row)
-    else:
+    row: dict[str, Any] = {"id": variant_id, "created_at": now, **values}
+    created = existing is None and await repo.insert_new(row)
+    if not created:
+        # A racing first sync may have committed the row since `get`: lock and replace it.
+        existing = existing or await repo.get(variant_id, lock=True)
+        assert existing is not None  # the insert found the id taken
         await repo.update(variant_id, values)
-        row = {"id": variant_id, "created_at": existing["created_at"], **values}
-    return variant_out(row), existing is None
+        row["created_at"] = existing["created_at"]
+    return variant_out(row), created
 
 
 async def get_variant(session: AsyncSession, caller: Caller, variant_id: str) -> VariantOut:

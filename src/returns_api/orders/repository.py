@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.clock import as_utc
@@ -27,6 +28,10 @@ _BY_ID = select(orders).where(orders.c.id == bindparam("id"))
 _ORDER_BY_ID = Prepared(_BY_ID)
 _ORDER_BY_ID_FOR_UPDATE = Prepared(_BY_ID.with_for_update())
 _ORDER_BY_NUMBER = Prepared(select(orders).where(orders.c.order_number == bindparam("number")))
+_INSERT_NEW = Prepared(
+    sqlite.insert(orders).on_conflict_do_nothing(),
+    on_driver=postgresql.insert(orders).on_conflict_do_nothing(),
+)
 _LINES = Prepared(
     select(lines).where(lines.c.order_id == bindparam("order_id")).order_by(lines.c.position)
 )
@@ -163,8 +168,10 @@ class OrderRepository:
         row = await fetch_one(self.session, statement)
         return int(row["units"]) if row is not None else 0
 
-    async def insert(self, values: Mapping[str, Any]) -> None:
-        await run(self.session, insert(orders), [values])
+    async def insert_new(self, values: Mapping[str, Any]) -> bool:
+        """False when the id (or the order number) is already taken: a racing first sync
+        committed first. The transaction stays usable (no unique violation is raised)."""
+        return await run(self.session, _INSERT_NEW, values) == 1
 
     async def update(self, order_id: str, values: Mapping[str, Any]) -> None:
         await run(self.session, update(orders).where(orders.c.id == order_id).values(**values))

@@ -36,10 +36,6 @@ async def upsert_order(
         raise OrderNumberTaken(
             f"Order number {body.order_number!r} belongs to order {same_number['id']!r}."
         )
-    held = await repo.held_quantities(order_id) if existing is not None else {}
-    if any(held.values()):
-        _refuse_changing_held_lines(body, held, await repo.lines(order_id))
-
     now = utcnow()
     values: dict[str, Any] = {
         "order_number": body.order_number,
@@ -58,9 +54,18 @@ async def upsert_order(
         "shipping_paid": body.shipping_paid,
         "updated_at": now,
     }
-    if existing is None:
-        await repo.insert({"id": order_id, "created_at": now, **values})
-    else:
+    created = existing is None and await repo.insert_new(
+        {"id": order_id, "created_at": now, **values}
+    )
+    held: dict[str, int] = {}
+    if not created:
+        if existing is None:  # a racing first sync of this order was committed first
+            existing = await repo.get(order_id, lock=True)
+            if existing is None:  # or of another order with this number
+                raise OrderNumberTaken(f"Order number {body.order_number!r} is taken.")
+        held = await repo.held_quantities(order_id)
+        if any(held.values()):
+            _refuse_changing_held_lines(body, held, await repo.lines(order_id))
         await repo.update(order_id, values)
         if (existing["placed_at"], existing["currency"]) != (body.placed_at, body.currency):
             # Rare (a correction); the returns' items keep copies of both for analytics.
@@ -79,7 +84,7 @@ async def upsert_order(
 
     order = {"id": order_id, "created_at": existing["created_at"] if existing else now, **values}
     _, policy = await current_policy(session)
-    return _order_out(order, lines, held, policy, transit_buffer_days, now), existing is None
+    return _order_out(order, lines, held, policy, transit_buffer_days, now), created
 
 
 # What a return pays back is worked out from these, and from what the other returns of the
