@@ -67,6 +67,11 @@ class VariantRepository:
             statement = statement.where(variants.c.id > after)
         return await fetch_all(self.session, statement)
 
+    async def many(self, variant_ids: Sequence[str]) -> dict[str, Row]:
+        """The variants of these ids that exist, by id (exchanges judge against them)."""
+        statement = select(variants).where(variants.c.id.in_(variant_ids))
+        return {row["id"]: row for row in await fetch_all(self.session, statement)}
+
     async def products_of_order(self, order_id: str) -> set[str]:
         rows = await fetch_all(self.session, _PRODUCTS_OF_ORDER, {"order_id": order_id})
         return {row["product_id"] for row in rows}

@@ -67,6 +67,7 @@ _CONTEXT_LINE = tuple(
     for name in (
         "id",
         "sku",
+        "product_id",
         "title",
         "quantity",
         "unit_price",

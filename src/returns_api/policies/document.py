@@ -75,6 +75,12 @@ class ExchangeTerms(BaseModel):
         description="An exchange may name a variant of any product, not only of the returned "
         "item's (a shop-now exchange); customers then see every active variant.",
     )
+    bonus_bps: BasisPoints = Field(
+        default=0,
+        description="Added to what exchanged items are worth (their credit): basis points of "
+        "their refund totals, rounded half up. Keeps the revenue: the customer gets more by "
+        "exchanging than by a refund.",
+    )
 
 
 class PolicyDocument(BaseModel):

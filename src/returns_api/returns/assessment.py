@@ -17,6 +17,7 @@ from returns_api.core.errors import FieldError
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import FactValue, ItemFacts, ReturnFacts
 from returns_api.returns import eligibility
+from returns_api.returns.parts import Exchange
 from returns_api.returns.refund_math import line_share
 from returns_api.returns.schemas import ReturnItemIn, ReturnRequest
 
@@ -29,6 +30,7 @@ class LineAssessment:
     returnable_quantity: int
     deadline: datetime | None
     problems: list[FieldError] = field(default_factory=list)
+    exchange: Exchange | None = None
 
 
 @dataclass(slots=True)
@@ -49,7 +51,9 @@ def assess(
     policy: PolicyDocument,
     now: datetime,
     transit_buffer_days: int,
+    variants: Mapping[str, Row] | None = None,
 ) -> Assessment:
+    """`variants`: the catalog rows of the variants the request's exchanges name."""
     delivery = eligibility.effective_delivery(
         order["delivered_at"], order["fulfilled_at"], transit_buffer_days
     )
@@ -80,7 +84,50 @@ def assess(
                 )
             )
         first_index.setdefault(line_id, line.index)
+        if line.line is not None and line.item.exchange_variant_id is not None:
+            line.exchange = _exchange(line, (variants or {}), order["currency"], policy)
     return Assessment(lines=lines, problems=problems)
+
+
+def _exchange(
+    assessed: LineAssessment, variants: Mapping[str, Row], currency: str, policy: PolicyDocument
+) -> Exchange | None:
+    """The variant an item is exchanged for, priced from the catalog in the order's
+    currency; None with a problem on the item when it cannot be had."""
+    item, line = assessed.item, assessed.line
+    assert line is not None
+    assert item.exchange_variant_id is not None
+    where = f"body.items.{assessed.index}.exchange_variant_id"
+    variant = variants.get(item.exchange_variant_id)
+    refusal: tuple[str, str] | None = None
+    if variant is None or not variant["active"]:
+        refusal = (f"there is no variant {item.exchange_variant_id!r} to be had", "unknown_variant")
+    elif variant["product_id"] != line["product_id"] and not policy.exchanges.any_product:
+        refusal = (
+            f"variant {variant['id']!r} is not of the returned item's product; the policy "
+            "allows exchanges within a product only",
+            "other_product",
+        )
+    elif currency not in variant["prices"]:
+        refusal = (f"variant {variant['id']!r} has no price in {currency}", "no_price")
+    elif variant["available_quantity"] < item.quantity:
+        refusal = (
+            f"only {variant['available_quantity']} unit(s) of variant {variant['id']!r} are "
+            f"available, {item.quantity} asked",
+            "out_of_stock",
+        )
+    if refusal is not None:
+        assessed.problems.append(_problem(where, *refusal))
+        return None
+    assert variant is not None
+    price = variant["prices"][currency]
+    return Exchange(
+        variant_id=variant["id"],
+        unit_price=int(price["unit_price"]),
+        tax=int(price["tax"]),
+        like_for_like=variant["product_id"] == line["product_id"]
+        and int(price["unit_price"]) == int(line["unit_price"]),
+    )
 
 
 def _assess_line(

@@ -13,10 +13,12 @@ from dataclasses import asdict, replace
 from typing import Any, Literal
 
 from returns_api.policies.document import PolicyDocument
+from returns_api.returns.exchange_math import Replacement, exchange_balance
 from returns_api.returns.refund_math import (
     NOTHING_TAKEN,
     FeeTerms,
     PaidLine,
+    RefundBreakdown,
     RefundItem,
     Taken,
     compute_refund,
@@ -77,6 +79,7 @@ def compute_breakdown(
         "shipping_refund": 0,
         "total": 0,
         "by_method": {},
+        "exchange": None,
     }
     if not refund_items:
         return empty
@@ -97,6 +100,44 @@ def compute_breakdown(
             METHOD_OF_RESOLUTION[resolution]: amount
             for resolution, amount in result.by_method.items()
         },
+        "exchange": _exchange(items, basis, result, policy),
+    }
+
+
+def _exchange(
+    items: Sequence[Mapping[Any, Any]],
+    basis: Basis,
+    result: RefundBreakdown,
+    policy: PolicyDocument,
+) -> dict[str, int] | None:
+    """The exchange balance, when the exchanged items name catalog variants (items made
+    before there was a catalog, and demo data, do not: no balance then)."""
+    exchanged = [
+        item for item in items if item["resolution"] == "exchange" and units_of(item, basis) > 0
+    ]
+    if not exchanged or any(item["exchange_variant_id"] is None for item in exchanged):
+        return None
+    balance = exchange_balance(
+        result,
+        [
+            Replacement(
+                item_id=str(item["id"]),
+                variant_id=item["exchange_variant_id"],
+                quantity=units_of(item, basis),
+                unit_price=int(item["exchange_unit_price"]),
+                tax=int(item["exchange_tax"]),
+                like_for_like=bool(item["exchange_like_for_like"]),
+            )
+            for item in exchanged
+        ],
+        bonus_bps=policy.exchanges.bonus_bps,
+    )
+    return {
+        "credit": balance.credit,
+        "bonus": balance.bonus,
+        "new_value": balance.new_value,
+        "amount_due": balance.amount_due,
+        "refund_due": balance.refund_due,
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.caller import Caller
+from returns_api.catalog.repository import VariantRepository
 from returns_api.core.clock import utcnow
 from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
@@ -62,6 +63,8 @@ async def load_context(
     if rows is None:
         raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
     version, document = policy or await policy_from_latest(session, rows.policy_version)
+    wanted = {item.exchange_variant_id for item in request.items if item.exchange_variant_id}
+    variants = await VariantRepository(session).many(sorted(wanted)) if wanted else {}
     now = utcnow()
     lines_by_id = {line["id"]: line for line in rows.lines}
     assessment = assess(
@@ -72,6 +75,7 @@ async def load_context(
         document,
         now,
         transit_buffer_days,
+        variants,
     )
     return Context(rows.order, rows.lines, rows.held, version, document, assessment, now)
 
@@ -137,6 +141,7 @@ def new_items(ctx: Context) -> list[Item]:
                 merchant_fault=ctx.policy.reasons_by_code[item.reason].merchant_fault,
                 comment=item.comment,
                 resolution=item.resolution,
+                exchange=line_assessment.exchange,
             )
         )
     return found

@@ -122,6 +122,12 @@ class ReturnItem(Base):
     units_taken: Mapped[int] = mapped_column(Integer)
     discount_taken: Mapped[int] = mapped_column(BigInteger)
     tax_taken: Mapped[int] = mapped_column(BigInteger)
+    # An exchange: the catalog variant the units are swapped for, priced when the return
+    # was made (later catalog syncs never change the money of an existing return).
+    exchange_variant_id: Mapped[str | None] = mapped_column(String(64))
+    exchange_unit_price: Mapped[int | None] = mapped_column(BigInteger)
+    exchange_tax: Mapped[int | None] = mapped_column(BigInteger)
+    exchange_like_for_like: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (
         Index("ix_return_items_order_id_line_item_id", "order_id", "line_item_id"),

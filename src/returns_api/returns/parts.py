@@ -39,6 +39,18 @@ class Ask:
     locale: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """The catalog variant an item is exchanged for, with its price in the order's currency
+    as it was when the return was made."""
+
+    variant_id: str
+    unit_price: int
+    tax: int
+    like_for_like: bool
+    """A variant of the returned line's product at the same list price."""
+
+
 @dataclass(slots=True)
 class Item:
     """One returned order line: what was paid for it when the return was made, and the two
@@ -74,6 +86,10 @@ class Item:
     units_taken: int = 0
     discount_taken: int = 0
     tax_taken: int = 0
+    exchange_variant_id: str | None = None
+    exchange_unit_price: int | None = None
+    exchange_tax: int | None = None
+    exchange_like_for_like: bool | None = None
 
     @classmethod
     def of_line(
@@ -88,6 +104,7 @@ class Item:
         merchant_fault: bool,
         comment: str | None,
         resolution: str,
+        exchange: Exchange | None = None,
     ) -> Item:
         """A new item of an order line: what was paid for the line, copied (later order
         re-syncs never change the money of an existing return), and nothing happened yet."""
@@ -109,6 +126,10 @@ class Item:
             resolution=resolution,
             order_placed_at=order["placed_at"],
             order_currency=order["currency"],
+            exchange_variant_id=exchange.variant_id if exchange else None,
+            exchange_unit_price=exchange.unit_price if exchange else None,
+            exchange_tax=exchange.tax if exchange else None,
+            exchange_like_for_like=exchange.like_for_like if exchange else None,
         )
 
 

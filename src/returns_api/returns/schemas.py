@@ -4,7 +4,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import TypeAliasType
 
 from returns_api.core.ids import not_found_unless_uuid
@@ -59,6 +67,26 @@ class ReturnItemIn(_Body):
     reason: Code
     comment: Note | None = None
     resolution: Resolution = "refund"
+    exchange_variant_id: ExternalId | None = Field(
+        default=None,
+        validate_default=True,
+        description="With resolution `exchange` (and only then): the catalog variant the "
+        "units are exchanged for, as many units. Its price comes from the catalog, in the "
+        "order's currency; a variant of another product only when the policy's "
+        "`exchanges.any_product` allows it.",
+    )
+
+    @field_validator("exchange_variant_id")
+    @classmethod
+    def _a_variant_with_exchanges_only(
+        cls, variant_id: str | None, info: ValidationInfo
+    ) -> str | None:
+        resolution = info.data.get("resolution")
+        if resolution == "exchange" and variant_id is None:
+            raise ValueError("an exchange names the variant it is exchanged for")
+        if resolution not in (None, "exchange") and variant_id is not None:
+            raise ValueError("only an item resolved as `exchange` names a variant")
+        return variant_id
 
 
 class ReturnRequest(_Body):
@@ -169,6 +197,18 @@ class Acceptance(BaseModel):
     accepted_quantity: int
 
 
+class ExchangeItemOut(BaseModel):
+    """What an exchanged item is swapped for, priced when the return was made."""
+
+    variant_id: str
+    unit_price: int = Field(description="The catalog's price of one unit, tax excluded.")
+    tax: int = Field(description="The catalog's tax on one unit.")
+    like_for_like: bool = Field(
+        description="Same product at the same list price as the returned line: the new units "
+        "are valued at what was paid for the returned ones."
+    )
+
+
 class ReturnItemOut(BaseModel):
     id: uuid.UUID
     line_item_id: str
@@ -184,12 +224,25 @@ class ReturnItemOut(BaseModel):
     acceptance: Acceptance
     condition: ConditionGrade | None
     disposition: Disposition | None
+    exchange: ExchangeItemOut | None = Field(
+        default=None, description="The variant the item is exchanged for (`exchange` only)."
+    )
 
 
 # The domain's breakdown line under its API name: a field added to ItemBreakdown shows up
 # here (and in the OpenAPI document) by itself. No docstring: it would become a description.
 class ItemRefundLine(ItemBreakdown):
     __slots__ = ()
+
+
+class ExchangeBalanceOut(BaseModel):
+    """The exchanged items' credit against the new items' value (`returns.exchange_math`)."""
+
+    credit: int = Field(description="The `exchange` bucket of this breakdown plus the bonus.")
+    bonus: int = Field(description="The policy's exchange bonus (part of `credit`).")
+    new_value: int = Field(description="What the new items are worth.")
+    amount_due: int = Field(description="What the customer owes: the new items cost more.")
+    refund_due: int = Field(description="What the customer is owed: the credit is worth more.")
 
 
 class RefundBreakdownOut(BaseModel):
@@ -203,6 +256,9 @@ class RefundBreakdownOut(BaseModel):
     shipping_refund: int
     total: int
     by_method: dict[RefundMethod, int]
+    exchange: ExchangeBalanceOut | None = Field(
+        default=None, description="When items are exchanged for catalog variants: the balance."
+    )
 
 
 class MatchedRule(BaseModel):

@@ -49,6 +49,14 @@ def _item(item: Item) -> dict[str, Any]:
         },
         "condition": item.condition,
         "disposition": item.disposition,
+        "exchange": {
+            "variant_id": item.exchange_variant_id,
+            "unit_price": item.exchange_unit_price,
+            "tax": item.exchange_tax,
+            "like_for_like": item.exchange_like_for_like,
+        }
+        if item.exchange_variant_id is not None
+        else None,
     }
 
 

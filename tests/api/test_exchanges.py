@@ -1,0 +1,210 @@
+"""Exchanges for catalog variants (issue 19 §3), through HTTP on SQLite and PostgreSQL.
+
+An exchanged item names a variant; its price comes from the catalog in the order's currency,
+never from the request. The quote and the return show the balance: the exchanged items'
+credit against the new items' value. A same-product swap at the same list price is even,
+whatever discount the order had.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import bearer, new_api_key
+from tests.factories import Api, line
+
+# 2 shirts at 2000 with 400 off and 304 tax: one unit was paid 2000 - 200 + 152 = 1952.
+PAID_FOR_ONE = 1952
+SHIRT = line("li_1", quantity=2, unit_price=2000, discount=400, tax=304) | {
+    "product_id": "prod_shirt"
+}
+
+
+def variant(product: str, unit_price: int, tax: int, **changes: Any) -> dict[str, Any]:
+    return {
+        "product_id": product,
+        "title": f"{product} variant",
+        "options": {"size": "L"},
+        "prices": [{"currency": "EUR", "unit_price": unit_price, "tax": tax}],
+        "available_quantity": 5,
+        **changes,
+    }
+
+
+CATALOG = {
+    "var_shirt_l": variant("prod_shirt", 2000, 380),
+    "var_shirt_gold": variant("prod_shirt", 2600, 494),
+    "var_shirt_sale": variant("prod_shirt", 1000, 190),
+    "var_shoe": variant("prod_shoe", 3000, 570),
+    "var_shirt_usd": variant("prod_shirt", 2000, 0)
+    | {"prices": [{"currency": "USD", "unit_price": 2000, "tax": 0}]},
+    "var_shirt_gone": variant("prod_shirt", 2000, 380, available_quantity=0),
+    "var_shirt_off": variant("prod_shirt", 2000, 380, active=False),
+}
+
+
+@pytest.fixture
+async def api(app: FastAPI, client: httpx.AsyncClient) -> Api:
+    staff = await Api.staff(app, client)
+    platform = bearer(await new_api_key(app, "catalog:write", name="platform"))
+    for variant_id, body in CATALOG.items():
+        r = await client.put(f"/v1/variants/{variant_id}", json=body, headers=platform)
+        assert r.status_code == 201, r.text
+    await staff.put_order("ord_x", number="X-1", lines=[SHIRT])
+    return staff
+
+
+async def customer(api: Api) -> Api:
+    r = await api.client.post(
+        "/v1/portal/sessions", json={"order_number": "X-1", "email": "ada@example.com"}
+    )
+    assert r.status_code == 201, r.text
+    return Api(api.client, r.json()["token"])
+
+
+def exchange(variant_id: str | None, quantity: int = 1, **extra: Any) -> dict[str, Any]:
+    return {
+        "order_id": "ord_x",
+        "items": [
+            {
+                "line_item_id": "li_1",
+                "quantity": quantity,
+                "reason": "size_fit",
+                "resolution": "exchange",
+                "exchange_variant_id": variant_id,
+                **extra,
+            }
+        ],
+    }
+
+
+async def publish(app: FastAPI, api: Api, exchanges: dict[str, Any]) -> None:
+    admin = bearer(await new_api_key(app, "policy:manage", name="policy"))
+    r = await api.client.put("/v1/policy", json={"exchanges": exchanges}, headers=admin)
+    assert r.status_code == 201, r.text
+
+
+async def test_a_customer_swaps_sizes_evenly_despite_the_discount(api: Api) -> None:
+    ada = await customer(api)
+    quote = await ada.post("/v1/returns/quote", exchange("var_shirt_l"))
+    assert quote.status_code == 200, quote.text
+    balance = quote.json()["estimated_refund"]["exchange"]
+    assert balance == {
+        "credit": PAID_FOR_ONE,
+        "bonus": 0,
+        "new_value": PAID_FOR_ONE,
+        "amount_due": 0,
+        "refund_due": 0,
+    }
+    created = await ada.post("/v1/returns", exchange("var_shirt_l"))
+    assert created.status_code == 201, created.text
+    ret = created.json()
+    assert ret["refund_breakdown"]["exchange"] == balance
+    assert ret["items"][0]["exchange"] == {
+        "variant_id": "var_shirt_l",
+        "unit_price": 2000,
+        "tax": 380,
+        "like_for_like": True,
+    }
+    again = await api.get(f"/v1/returns/{ret['id']}")
+    assert again.json()["items"][0]["exchange"] == ret["items"][0]["exchange"]
+
+
+@pytest.mark.parametrize(
+    ("variant_id", "amount_due", "refund_due"),
+    [
+        ("var_shirt_gold", 2600 + 494 - PAID_FOR_ONE, 0),
+        ("var_shirt_sale", 0, PAID_FOR_ONE - 1000 - 190),
+    ],
+    ids=["dearer", "cheaper"],
+)
+async def test_another_price_leaves_a_balance_to_the_cent(
+    api: Api, variant_id: str, amount_due: int, refund_due: int
+) -> None:
+    created = await api.post("/v1/returns", exchange(variant_id))
+    assert created.status_code == 201, created.text
+    balance = created.json()["refund_breakdown"]["exchange"]
+    assert (balance["amount_due"], balance["refund_due"]) == (amount_due, refund_due)
+    assert balance["credit"] - balance["new_value"] == refund_due - amount_due
+
+
+async def test_a_price_sent_by_the_customer_is_refused(api: Api) -> None:
+    ada = await customer(api)
+    r = await ada.post("/v1/returns", exchange("var_shirt_gold", unit_price=1))
+    assert r.status_code == 422, r.text
+    assert "body.items.0.unit_price" in {e["location"] for e in r.json()["errors"]}
+    assert (await api.get("/v1/returns", order_id="ord_x")).json()["data"] == []
+
+
+async def test_another_product_only_when_the_policy_allows_it(app: FastAPI, api: Api) -> None:
+    refused = await api.post("/v1/returns/quote", exchange("var_shoe"))
+    assert refused.status_code == 200, refused.text
+    assert not refused.json()["eligible"]
+    created = await api.post("/v1/returns", exchange("var_shoe"))
+    assert created.status_code == 422, created.text
+    assert {e["type"] for e in created.json()["errors"]} == {"other_product"}
+
+    await publish(app, api, {"any_product": True})
+    allowed = await api.post("/v1/returns", exchange("var_shoe"))
+    assert allowed.status_code == 201, allowed.text
+    balance = allowed.json()["refund_breakdown"]["exchange"]
+    assert (balance["new_value"], balance["amount_due"]) == (3570, 3570 - PAID_FOR_ONE)
+    assert allowed.json()["items"][0]["exchange"]["like_for_like"] is False
+
+
+async def test_the_exchange_bonus_joins_the_credit(app: FastAPI, api: Api) -> None:
+    await publish(app, api, {"bonus_bps": 1000})
+    created = await api.post("/v1/returns", exchange("var_shirt_l"))
+    balance = created.json()["refund_breakdown"]["exchange"]
+    assert balance["bonus"] == 195  # 10 % of 1952, half up
+    assert (balance["credit"], balance["refund_due"]) == (PAID_FOR_ONE + 195, 195)
+
+
+@pytest.mark.parametrize(
+    ("variant_id", "error"),
+    [
+        ("var_nowhere", "unknown_variant"),
+        ("var_shirt_off", "unknown_variant"),
+        ("var_shirt_usd", "no_price"),
+        ("var_shirt_gone", "out_of_stock"),
+    ],
+)
+async def test_a_variant_that_cannot_be_had_is_a_422_naming_it(
+    api: Api, variant_id: str, error: str
+) -> None:
+    r = await api.post("/v1/returns", exchange(variant_id))
+    assert r.status_code == 422, r.text
+    errors = {e["location"]: e["type"] for e in r.json()["errors"]}
+    assert errors == {"body.items.0.exchange_variant_id": error}
+    assert (await api.get("/v1/returns", order_id="ord_x")).json()["data"] == []
+
+
+async def test_an_exchange_names_a_variant_and_only_an_exchange_does(api: Api) -> None:
+    missing = await api.post("/v1/returns", exchange(None))
+    assert missing.status_code == 422
+    assert "body.items.0.exchange_variant_id" in {e["location"] for e in missing.json()["errors"]}
+    body = exchange("var_shirt_l")
+    body["items"][0]["resolution"] = "refund"
+    stray = await api.post("/v1/returns", body)
+    assert stray.status_code == 422
+    assert "body.items.0.exchange_variant_id" in {e["location"] for e in stray.json()["errors"]}
+
+
+async def test_after_inspection_the_balance_counts_the_accepted_units(api: Api) -> None:
+    created = await api.post("/v1/returns", exchange("var_shirt_gold", quantity=2))
+    ret = created.json()
+    assert created.status_code == 201, created.text
+    if ret["status"] == "pending_review":
+        assert (await api.post(f"/v1/returns/{ret['id']}/approve", {})).status_code == 200
+    rid = ret["id"]
+    await api.post(f"/v1/returns/{rid}/tracking-events", {"status": "in_transit"})
+    entry = {"item_id": ret["items"][0]["id"], "received_quantity": 2, "accepted_quantity": 1}
+    received = await api.post(f"/v1/returns/{rid}/receive", {"items": [entry]})
+    assert received.status_code == 200, received.text
+    balance = received.json()["refund_breakdown"]["exchange"]
+    assert balance["new_value"] == 2600 + 494
+    assert balance["credit"] == received.json()["refund_breakdown"]["items"][0]["paid"]
