@@ -25,10 +25,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("exchange_unit_price", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("exchange_tax", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("exchange_like_for_like", sa.Boolean(), nullable=True))
+        batch_op.create_index(
+            "ix_return_items_exchange_variant", ["exchange_variant_id", "return_id"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("return_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_return_items_exchange_variant")
         batch_op.drop_column("exchange_like_for_like")
         batch_op.drop_column("exchange_tax")
         batch_op.drop_column("exchange_unit_price")

@@ -8,12 +8,20 @@ whatever discount the order had.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections import Counter
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from returns_api.returns.expiry import expire_overdue
+from returns_api.returns.models import ReturnChange
 from tests.conftest import bearer, new_api_key
 from tests.factories import Api, line
 
@@ -208,3 +216,108 @@ async def test_after_inspection_the_balance_counts_the_accepted_units(api: Api) 
     balance = received.json()["refund_breakdown"]["exchange"]
     assert balance["new_value"] == 2600 + 494
     assert balance["credit"] == received.json()["refund_breakdown"]["items"][0]["paid"]
+
+
+# --- stock: what open exchanges reserve ---------------------------------------------------
+
+
+async def reserved(api: Api, variant_id: str) -> int:
+    r = await api.get(f"/v1/variants/{variant_id}")
+    assert r.status_code == 200, r.text
+    return int(r.json()["reserved_quantity"])
+
+
+async def expire(app: FastAPI, return_id: str) -> None:
+    """Move the return's approval a year back, then run the expiry sweep."""
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(ReturnChange)
+            .where(
+                ReturnChange.return_id == uuid.UUID(return_id),
+                ReturnChange.to_status == "approved",
+            )
+            .values(created_at=datetime.now(UTC) - timedelta(days=365))
+        )
+    await expire_overdue(app.state.sessionmaker)
+
+
+@pytest.mark.parametrize("ending", ["cancel", "reject", "expire"])
+async def test_an_exchange_reserves_its_units_until_its_return_ends(
+    app: FastAPI, api: Api, ending: str
+) -> None:
+    platform = bearer(await new_api_key(app, "catalog:write", name="stock"))
+    last_two = variant("prod_shirt", 2000, 380, available_quantity=2)
+    await api.client.put("/v1/variants/var_last", json=last_two, headers=platform)
+    first = await api.post("/v1/returns", exchange("var_last", quantity=2))
+    assert first.status_code == 201, first.text
+    ret = first.json()
+    assert await reserved(api, "var_last") == 2
+
+    await api.put_order("ord_y", number="Y-1", lines=[SHIRT])
+    other = exchange("var_last") | {"order_id": "ord_y"}
+    refused = await api.post("/v1/returns", other)
+    assert refused.status_code == 422, refused.text
+    assert {e["type"] for e in refused.json()["errors"]} == {"out_of_stock"}
+
+    if ending == "reject":
+        if ret["status"] != "pending_review":
+            pytest.skip("the default policy approved it")  # pragma: no cover
+        ended = await api.post(f"/v1/returns/{ret['id']}/reject", {})
+    elif ending == "cancel":
+        ended = await api.post(f"/v1/returns/{ret['id']}/cancel", {})
+    else:
+        if ret["status"] == "pending_review":
+            assert (await api.post(f"/v1/returns/{ret['id']}/approve", {})).status_code == 200
+        await expire(app, ret["id"])
+        ended = await api.get(f"/v1/returns/{ret['id']}")
+        assert ended.json()["status"] == "expired"
+    assert ended.status_code == 200, ended.text
+    assert await reserved(api, "var_last") == 0
+    assert (await api.post("/v1/returns", other)).status_code == 201
+
+
+async def test_two_items_of_one_request_share_the_stock(app: FastAPI, api: Api) -> None:
+    platform = bearer(await new_api_key(app, "catalog:write", name="two"))
+    one_left = variant("prod_shirt", 2000, 380, available_quantity=1)
+    await api.client.put("/v1/variants/var_one", json=one_left, headers=platform)
+    pants = line("li_2", unit_price=2000) | {"product_id": "prod_shirt"}
+    await api.put_order("ord_z", number="Z-1", lines=[SHIRT, pants])
+    body = exchange("var_one") | {"order_id": "ord_z"}
+    body["items"].append(body["items"][0] | {"line_item_id": "li_2"})
+    r = await api.post("/v1/returns", body)
+    assert r.status_code == 422, r.text
+    errors = {e["location"]: e["type"] for e in r.json()["errors"]}
+    assert errors == {"body.items.1.exchange_variant_id": "out_of_stock"}
+
+
+async def test_racing_exchanges_for_the_last_unit_have_one_winner(app: FastAPI, api: Api) -> None:
+    """50 orders, one exchange each, for a variant with one unit: one 201, 49 refusals
+    (one after the other on PostgreSQL, by the variant's row lock), and never a 5xx."""
+    platform = bearer(await new_api_key(app, "catalog:write", name="race"))
+    last = variant("prod_shirt", 2000, 380, available_quantity=1)
+    await api.client.put("/v1/variants/var_race", json=last, headers=platform)
+    for n in range(50):
+        await api.put_order(f"ord_r{n}", number=f"R-{n}", lines=[SHIRT])
+    async with AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                    base_url="http://testserver",
+                )
+            )
+            for _ in range(50)
+        ]
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    "/v1/returns",
+                    json=exchange("var_race") | {"order_id": f"ord_r{n}"},
+                    headers=api.headers,
+                )
+                for n, client in enumerate(clients)
+            )
+        )
+    codes = Counter(r.status_code for r in responses)
+    assert codes == Counter({201: 1, 422: 49}), [r.text for r in responses if r.status_code >= 500]
+    assert await reserved(api, "var_race") == 1

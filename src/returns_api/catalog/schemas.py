@@ -74,7 +74,11 @@ class VariantOut(BaseModel):
     title: str
     options: dict[str, str]
     prices: list[VariantPrice]
-    available_quantity: int
+    available_quantity: int = Field(description="Units in stock, as the platform synced them.")
+    reserved_quantity: int = Field(
+        description="Units open exchanges hold (until their return ends). An exchange may take "
+        "what is left: `available_quantity` - `reserved_quantity`."
+    )
     active: bool
     created_at: datetime
     updated_at: datetime

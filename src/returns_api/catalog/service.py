@@ -48,7 +48,7 @@ async def upsert_variant(
         assert existing is not None  # the insert found the id taken
         await repo.update(variant_id, values)
         row["created_at"] = existing["created_at"]
-    return variant_out(row), created
+    return variant_out(row, await repo.reserved([variant_id])), created
 
 
 async def get_variant(session: AsyncSession, caller: Caller, variant_id: str) -> VariantOut:
@@ -56,7 +56,7 @@ async def get_variant(session: AsyncSession, caller: Caller, variant_id: str) ->
     row = await repo.get(variant_id)
     if row is None or not await _visible(session, caller, row):
         raise VariantNotFound(f"Variant {variant_id!r} does not exist.")
-    return variant_out(row)
+    return variant_out(row, await repo.reserved([variant_id]))
 
 
 async def list_variants(
@@ -76,7 +76,9 @@ async def list_variants(
         if choosable is not None:
             wanted = sorted(choosable & set(wanted) if wanted else choosable)
     rows = await repo.page(product_ids=wanted, active=active, after=cursor, limit=limit + 1)
-    page = [variant_out(row) for row in rows[:limit]]
+    shown = rows[:limit]
+    reserved = await repo.reserved([row["id"] for row in shown]) if shown else {}
+    page = [variant_out(row, reserved) for row in shown]
     return VariantPage(data=page, next_cursor=page[-1].id if len(rows) > limit else None)
 
 
@@ -98,7 +100,7 @@ async def _visible(session: AsyncSession, caller: Caller, row: Mapping[Any, Any]
     return products is None or row["product_id"] in products
 
 
-def variant_out(row: Mapping[Any, Any]) -> VariantOut:
+def variant_out(row: Mapping[Any, Any], reserved: Mapping[str, int]) -> VariantOut:
     return VariantOut(
         id=row["id"],
         sku=row["sku"],
@@ -110,6 +112,7 @@ def variant_out(row: Mapping[Any, Any]) -> VariantOut:
             for currency, price in sorted(row["prices"].items())
         ],
         available_quantity=row["available_quantity"],
+        reserved_quantity=reserved.get(row["id"], 0),
         active=row["active"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
@@ -51,7 +52,7 @@ def assess(
     policy: PolicyDocument,
     now: datetime,
     transit_buffer_days: int,
-    variants: Mapping[str, Row] | None = None,
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Assessment:
     """`variants`: the catalog rows of the variants the request's exchanges name."""
     delivery = eligibility.effective_delivery(
@@ -72,6 +73,7 @@ def assess(
         for i, item in enumerate(request.items)
     ]
     first_index: dict[str, int] = {}
+    asked: dict[str, int] = {}  # units of each variant the items before ask for
     for line in lines:
         line_id = line.item.line_item_id
         if line_id in first_index:
@@ -84,16 +86,26 @@ def assess(
                 )
             )
         first_index.setdefault(line_id, line.index)
-        if line.line is not None and line.item.exchange_variant_id is not None:
-            line.exchange = _exchange(line, (variants or {}), order["currency"], policy)
+        variant_id = line.item.exchange_variant_id
+        if line.line is not None and variant_id is not None:
+            line.exchange = _exchange(
+                line, (variants or {}), asked.get(variant_id, 0), order["currency"], policy
+            )
+            asked[variant_id] = asked.get(variant_id, 0) + line.item.quantity
     return Assessment(lines=lines, problems=problems)
 
 
 def _exchange(
-    assessed: LineAssessment, variants: Mapping[str, Row], currency: str, policy: PolicyDocument
+    assessed: LineAssessment,
+    variants: Mapping[str, Mapping[str, Any]],
+    asked_before: int,
+    currency: str,
+    policy: PolicyDocument,
 ) -> Exchange | None:
     """The variant an item is exchanged for, priced from the catalog in the order's
-    currency; None with a problem on the item when it cannot be had."""
+    currency; None with a problem on the item when it cannot be had. In stock means: the
+    synced quantity, less what open exchanges reserve (`reserved`) and what this request's
+    items before this one ask for."""
     item, line = assessed.item, assessed.line
     assert line is not None
     assert item.exchange_variant_id is not None
@@ -110,10 +122,10 @@ def _exchange(
         )
     elif currency not in variant["prices"]:
         refusal = (f"variant {variant['id']!r} has no price in {currency}", "no_price")
-    elif variant["available_quantity"] < item.quantity:
+    elif (available := _available(variant) - asked_before) < item.quantity:
         refusal = (
-            f"only {variant['available_quantity']} unit(s) of variant {variant['id']!r} are "
-            f"available, {item.quantity} asked",
+            f"only {max(0, available)} unit(s) of variant {variant['id']!r} are available, "
+            f"{item.quantity} asked",
             "out_of_stock",
         )
     if refusal is not None:
@@ -218,6 +230,10 @@ def _line_refusal(
             "window_closed",
         )
     return None
+
+
+def _available(variant: Mapping[str, Any]) -> int:
+    return int(variant["available_quantity"]) - int(variant.get("reserved", 0))
 
 
 def _problem(location: str, message: str, type_: str) -> FieldError:

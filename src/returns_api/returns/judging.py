@@ -64,7 +64,7 @@ async def load_context(
         raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
     version, document = policy or await policy_from_latest(session, rows.policy_version)
     wanted = {item.exchange_variant_id for item in request.items if item.exchange_variant_id}
-    variants = await VariantRepository(session).many(sorted(wanted)) if wanted else {}
+    variants = await VariantRepository(session).many(sorted(wanted), lock=lock) if wanted else {}
     now = utcnow()
     lines_by_id = {line["id"]: line for line in rows.lines}
     assessment = assess(

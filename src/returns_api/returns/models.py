@@ -131,6 +131,8 @@ class ReturnItem(Base):
 
     __table_args__ = (
         Index("ix_return_items_order_id_line_item_id", "order_id", "line_item_id"),
+        # The units of a variant that open exchanges reserve (stock checks).
+        Index("ix_return_items_exchange_variant", "exchange_variant_id", "return_id"),
         # Units returned of the orders placed in a period: a range of this index, no join.
         Index(
             "ix_return_items_order_placed_at",
