@@ -23,7 +23,7 @@ from sqlalchemy import update
 from returns_api.returns.expiry import expire_overdue
 from returns_api.returns.models import ReturnChange
 from tests.conftest import bearer, new_api_key
-from tests.factories import Api, line
+from tests.factories import Api, line, order_body
 
 # 2 shirts at 2000 with 400 off and 304 tax: one unit was paid 2000 - 200 + 152 = 1952.
 PAID_FOR_ONE = 1952
@@ -321,3 +321,89 @@ async def test_racing_exchanges_for_the_last_unit_have_one_winner(app: FastAPI, 
     codes = Counter(r.status_code for r in responses)
     assert codes == Counter({201: 1, 422: 49}), [r.text for r in responses if r.status_code >= 500]
     assert await reserved(api, "var_race") == 1
+
+
+# --- the replacement order ------------------------------------------------------------------
+
+
+async def events_of(app: FastAPI, api: Api, return_id: str) -> list[str]:
+    manager = bearer(await new_api_key(app, "webhooks:manage", name="events"))
+    r = await api.client.get(
+        "/v1/events", params={"return_id": return_id, "limit": 100}, headers=manager
+    )
+    assert r.status_code == 200, r.text
+    return [event["type"] for event in r.json()["data"]]
+
+
+async def received(api: Api, body: dict[str, Any], accepted: int = 1) -> dict[str, Any]:
+    """Create, approve, ship and receive an exchange; `accepted` units of its item."""
+    created = await api.post("/v1/returns", body)
+    assert created.status_code == 201, created.text
+    ret = created.json()
+    if ret["status"] == "pending_review":
+        assert (await api.post(f"/v1/returns/{ret['id']}/approve", {})).status_code == 200
+    rid = ret["id"]
+    await api.post(f"/v1/returns/{rid}/tracking-events", {"status": "in_transit"})
+    entry = {
+        "item_id": ret["items"][0]["id"],
+        "received_quantity": ret["items"][0]["quantity"],
+        "accepted_quantity": accepted,
+    }
+    done = await api.post(f"/v1/returns/{rid}/receive", {"items": [entry]})
+    assert done.status_code == 200, done.text
+    return dict(done.json())
+
+
+async def test_an_even_exchange_requests_the_replacement_then_records_its_shipping(
+    app: FastAPI, api: Api
+) -> None:
+    address = {"lines": ["Hauptstraße 5"], "city": "Berlin", "country": "DE"}
+    body = order_body(number="X-1", lines=[SHIRT]) | {"shipping_address": address}
+    body["customer"]["name"] = "Ada Lovelace"
+    assert (
+        await api.client.put("/v1/orders/ord_x", json=body, headers=api.headers)
+    ).status_code == 200
+
+    ret = await received(api, exchange("var_shirt_l"))
+    rid = ret["id"]
+    fulfillment = ret["exchange_fulfillment"]
+    assert fulfillment["ship_to"] == {"name": "Ada Lovelace", "address": address}
+    assert (fulfillment["order_id"], fulfillment["fulfilled_at"]) == (None, None)
+    assert "return.exchange_order_requested" in await events_of(app, api, rid)
+    assert await reserved(api, "var_shirt_l") == 1
+
+    path = f"/v1/returns/{rid}/exchange/fulfillment"
+    created = await api.post(path, {"order_id": "ord_2002"})
+    assert created.status_code == 200, created.text
+    assert created.json()["exchange_fulfillment"]["order_id"] == "ord_2002"
+    assert await reserved(api, "var_shirt_l") == 0  # the platform's order holds it now
+
+    assert (
+        (await api.post(path, {"order_id": "ord_9"}))
+        .json()["type"]
+        .endswith("exchange-order-mismatch")
+    )
+    shipped_body = {"order_id": "ord_2002", "tracking_number": "1Z9", "carrier": "ups"}
+    shipped = await api.post(path, shipped_body)
+    assert shipped.status_code == 200, shipped.text
+    shown = shipped.json()["exchange_fulfillment"]
+    assert (shown["tracking_number"], shown["carrier"]) == ("1Z9", "ups")
+    assert shown["fulfilled_at"] is not None
+    again = await api.post(path, shipped_body)
+    assert again.json()["version"] == shipped.json()["version"]  # nothing new: no change
+    assert (await events_of(app, api, rid)).count("return.exchange_fulfilled") == 1
+
+
+async def test_no_replacement_while_something_is_owed_or_nothing_was_accepted(
+    app: FastAPI, api: Api
+) -> None:
+    owed = await received(api, exchange("var_shirt_gold"))
+    assert owed["refund_breakdown"]["exchange"]["amount_due"] > 0
+    assert owed["exchange_fulfillment"] is None
+    none_accepted = await received(api, exchange("var_shirt_l"), accepted=0)
+    assert none_accepted["exchange_fulfillment"] is None
+    for ret in (owed, none_accepted):
+        assert "return.exchange_order_requested" not in await events_of(app, api, ret["id"])
+        r = await api.post(f"/v1/returns/{ret['id']}/exchange/fulfillment", {"order_id": "o1"})
+        assert r.status_code == 409, r.text
+        assert r.json()["type"] == "urn:returns-api:problem:exchange-not-requested"

@@ -12,6 +12,8 @@ import pytest
 from returns_api.core.clock import rfc3339
 from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import (
+    ExchangeNotRequested,
+    ExchangeOrderMismatch,
     IllegalTransition,
     InvalidInspection,
     NothingToRefund,
@@ -371,3 +373,88 @@ def test_released_returns_no_longer_hold_units() -> None:
     ret.cancel(act(1), note="changed my mind")
     assert not ret.holds_units
     assert ret.pending_events[-1].type == "return.cancelled"
+
+
+# --- exchanges: the replacement order ----------------------------------------------------
+
+
+def with_balance(amount_due: int) -> Any:
+    """A valuation that adds an exchange balance owing `amount_due`."""
+
+    def value(items: Any) -> dict[str, Any]:
+        money = by_accepted_units(items)
+        return {**money, "exchange": {"amount_due": amount_due, "refund_due": 0}}
+
+    return value
+
+
+def exchanging(amount_due: int = 0, accepted: int = 2) -> Return:
+    swap = item("li_1")
+    swap.resolution = "exchange"
+    swap.exchange_variant_id = "var_l"
+    swap.exchange_unit_price, swap.exchange_tax, swap.exchange_like_for_like = 1000, 0, True
+    ret = new_return(S.APPROVED, items=[swap])
+    ship(ret)
+    ret.receive(
+        act(2),
+        [Inspection(received_quantity=2, line_item_id="li_1", accepted_quantity=accepted)],
+        valuation=with_balance(amount_due),
+        note=None,
+        ship_to={"name": "Ada", "address": None},
+    )
+    return ret
+
+
+def test_accepted_exchanged_units_with_nothing_owed_request_the_replacement() -> None:
+    ret = exchanging()
+    assert ret.exchange_order_requested_at == T0 + timedelta(minutes=2)
+    assert ret.exchange_ship_to == {"name": "Ada", "address": None}
+    assert [e.type for e in ret.pending_events][-2:] == [
+        "return.received",
+        "return.exchange_order_requested",
+    ]
+    assert ret.timeline[-1].data == {
+        "variants": [
+            {
+                "item_id": str(ret.items[0].id),
+                "variant_id": "var_l",
+                "quantity": 2,
+                "unit_price": 1000,
+                "tax": 0,
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(("amount_due", "accepted"), [(1, 2), (0, 0)])
+def test_no_replacement_while_owed_or_with_nothing_accepted(amount_due: int, accepted: int) -> None:
+    ret = exchanging(amount_due, accepted)
+    assert ret.exchange_order_requested_at is None
+    assert "return.exchange_order_requested" not in [e.type for e in ret.pending_events]
+    with pytest.raises(ExchangeNotRequested):
+        ret.record_exchange_fulfillment(
+            act(3), order_id="o1", tracking_number=None, carrier=None, note=None
+        )
+
+
+def test_the_replacement_is_created_then_shipped_once() -> None:
+    ret = exchanging()
+    ret.record_exchange_fulfillment(
+        act(3), order_id="o1", tracking_number=None, carrier=None, note=None
+    )
+    assert (ret.exchange_order_id, ret.exchange_fulfilled_at) == ("o1", None)
+    version = ret.version
+    ret.record_exchange_fulfillment(
+        act(4), order_id="o1", tracking_number=None, carrier=None, note=None
+    )
+    assert ret.version == version  # already recorded
+    with pytest.raises(ExchangeOrderMismatch):
+        ret.record_exchange_fulfillment(
+            act(4), order_id="o2", tracking_number="1Z", carrier=None, note=None
+        )
+    for minutes in (5, 6):
+        ret.record_exchange_fulfillment(
+            act(minutes), order_id="o1", tracking_number="1Z", carrier="ups", note=None
+        )
+    assert ret.exchange_fulfilled_at == T0 + timedelta(minutes=5)
+    assert [e.type for e in ret.pending_events].count("return.exchange_fulfilled") == 1

@@ -100,6 +100,8 @@ class VariantRepository:
             .where(
                 _items.c.exchange_variant_id.in_(variant_ids),
                 _returns.c.status.in_([status.value for status in _RESERVING]),
+                # Once the platform created the replacement order, its stock is the platform's.
+                _returns.c.exchange_order_id.is_(None),
             )
             .group_by(_items.c.exchange_variant_id)
         )

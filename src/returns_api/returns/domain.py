@@ -19,6 +19,8 @@ from typing import Any, Final
 from returns_api.core.clock import rfc3339
 from returns_api.returns import refunding
 from returns_api.returns.exceptions import (
+    ExchangeNotRequested,
+    ExchangeOrderMismatch,
     IllegalTransition,
 )
 from returns_api.returns.inspection import Inspection, inspect
@@ -76,6 +78,12 @@ class Return:
     approved_at: datetime | None
     received_at: datetime | None
     first_refunded_at: datetime | None
+    exchange_order_requested_at: datetime | None = None
+    exchange_ship_to: dict[str, Any] | None = None
+    exchange_order_id: str | None = None
+    exchange_tracking_number: str | None = None
+    exchange_carrier: str | None = None
+    exchange_fulfilled_at: datetime | None = None
     items: list[Item] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     timeline: list[Change] = field(default_factory=list)
@@ -229,10 +237,15 @@ class Return:
         *,
         valuation: Valuation,
         note: str | None,
+        ship_to: dict[str, Any] | None = None,
     ) -> None:
         """The warehouse opened the parcel: per item what came, its condition, what to do
         with it and how many units are accepted. Items not in the parcel are missing. Only
-        accepted units are refunded: the breakdown is computed again on them."""
+        accepted units are refunded: the breakdown is computed again on them.
+
+        When accepted units are exchanged for variants and nothing is owed for them, the
+        replacement order is requested of the platform at once, to be sent to `ship_to`
+        (the customer's name and address, as the order has them now)."""
         self._check(S.RECEIVED)
         inspected = inspect(self.items, inspections)
 
@@ -253,6 +266,84 @@ class Return:
             },
             apply=apply,
         )
+        if self._replacement_due():
+            self._change(
+                act,
+                "exchange_order_requested",
+                note=None,
+                data={"variants": self._replacements()},
+                event="return.exchange_order_requested",
+                apply=lambda: self._set(
+                    exchange_order_requested_at=act.at, exchange_ship_to=ship_to
+                ),
+            )
+
+    def record_exchange_fulfillment(
+        self,
+        act: Act,
+        *,
+        order_id: str,
+        tracking_number: str | None,
+        carrier: str | None,
+        note: str | None,
+    ) -> None:
+        """The platform created the replacement order (`order_id`), and later shipped it
+        (`tracking_number`): `return.exchange_fulfilled`, once. Sending what is already
+        recorded changes nothing."""
+        if self.exchange_order_requested_at is None:
+            raise ExchangeNotRequested(
+                "No replacement order was requested for this return: it is requested once "
+                "exchanged units are accepted and nothing is owed for them."
+            )
+        if self.exchange_order_id is not None and order_id != self.exchange_order_id:
+            raise ExchangeOrderMismatch(
+                f"The replacement order is {self.exchange_order_id!r}, not {order_id!r}."
+            )
+        ships = tracking_number is not None and self.exchange_fulfilled_at is None
+        if self.exchange_order_id == order_id and not ships:
+            return
+        self._change(
+            act,
+            "exchange_fulfilled" if ships else "exchange_order_created",
+            note=note,
+            data={"order_id": order_id, "tracking_number": tracking_number, "carrier": carrier},
+            event="return.exchange_fulfilled" if ships else None,
+            apply=lambda: self._set(
+                exchange_order_id=order_id,
+                **(
+                    {
+                        "exchange_tracking_number": tracking_number,
+                        "exchange_carrier": carrier,
+                        "exchange_fulfilled_at": act.at,
+                    }
+                    if ships
+                    else {}
+                ),
+            ),
+        )
+
+    def _replacement_due(self) -> bool:
+        balance = self.refund_breakdown.get("exchange")
+        return (
+            self.exchange_order_requested_at is None
+            and balance is not None
+            and balance["amount_due"] == 0
+            and bool(self._replacements())
+        )
+
+    def _replacements(self) -> list[dict[str, Any]]:
+        """The variants to send, as many units as were accepted of each exchanged item."""
+        return [
+            {
+                "item_id": str(item.id),
+                "variant_id": item.exchange_variant_id,
+                "quantity": item.accepted_quantity,
+                "unit_price": item.exchange_unit_price,
+                "tax": item.exchange_tax,
+            }
+            for item in self.items
+            if item.exchange_variant_id is not None and item.accepted_quantity > 0
+        ]
 
     def refund(
         self,

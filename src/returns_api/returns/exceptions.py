@@ -54,3 +54,15 @@ class InvalidInspection(Unprocessable):
     """The inspection does not fit the return (unknown item, more units than requested …)."""
 
     slug = "invalid-inspection"
+
+
+class ExchangeNotRequested(Conflict):
+    """No replacement order was requested for this return (yet)."""
+
+    slug = "exchange-not-requested"
+
+
+class ExchangeOrderMismatch(Conflict):
+    """Another replacement order is already recorded for this return."""
+
+    slug = "exchange-order-mismatch"

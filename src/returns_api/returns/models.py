@@ -68,6 +68,14 @@ class Return(Base):
     refunded_amount: Mapped[int] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(320))
+    # The replacement order of an exchange: requested of the platform (with who and where to
+    # ship it, copied from the order then), created by it, shipped.
+    exchange_order_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exchange_ship_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    exchange_order_id: Mapped[str | None] = mapped_column(String(64))
+    exchange_tracking_number: Mapped[str | None] = mapped_column(String(128))
+    exchange_carrier: Mapped[str | None] = mapped_column(String(64))
+    exchange_fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The milestones of the timeline and of the refunds, kept on the row by the change that

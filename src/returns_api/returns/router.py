@@ -23,6 +23,8 @@ from returns_api.orders.exceptions import OrderNotFound
 from returns_api.returns import service, transitions
 from returns_api.returns.exceptions import (
     ConcurrentChange,
+    ExchangeNotRequested,
+    ExchangeOrderMismatch,
     IllegalTransition,
     InvalidInspection,
     NothingToRefund,
@@ -34,6 +36,7 @@ from returns_api.returns.exceptions import (
 from returns_api.returns.filters import ReturnFilterQuery
 from returns_api.returns.schemas import (
     ApproveBody,
+    ExchangeFulfillmentIn,
     NoteBody,
     QuoteOut,
     ReceiveBody,
@@ -332,6 +335,38 @@ async def refund_return(
     `external_reference` records the payment provider's id. Emits `return.refunded`.
     """
     result = await transitions.refund(session, caller, return_id, body, if_match)
+    return _with_etag(response, result)
+
+
+@router.post(
+    "/{return_id}/exchange/fulfillment",
+    operation_id="recordExchangeFulfillment",
+    response_model=ReturnOut,
+    responses={
+        **problems(*_CHANGE, ExchangeNotRequested, ExchangeOrderMismatch),
+        **versioned(200),
+    },
+)
+async def record_exchange_fulfillment(
+    return_id: ReturnId,
+    body: ExchangeFulfillmentIn,
+    response: Response,
+    session: SessionDep,
+    if_match: IfMatchHeader = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:manage"),
+) -> ReturnOut:
+    """Report the replacement order of an exchange: created, then shipped.
+
+    After `return.exchange_order_requested`: send the platform's `order_id` once the order
+    exists (the variants' reservation ends), and again with `tracking_number` once it ships
+    (emits `return.exchange_fulfilled`, once). Sending what is recorded changes nothing;
+    another `order_id` is a 409 `exchange-order-mismatch`, and a return with no replacement
+    requested a 409 `exchange-not-requested`.
+    """
+    result = await transitions.record_exchange_fulfillment(
+        session, caller, return_id, body, if_match
+    )
     return _with_etag(response, result)
 
 

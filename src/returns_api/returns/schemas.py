@@ -329,6 +329,44 @@ class Instructions(BaseModel):
     keep_item: bool = False
 
 
+class ShipTo(BaseModel):
+    name: str | None
+    address: dict[str, Any] | None = Field(
+        description="As on the order (`shipping_address`) when the replacement was requested."
+    )
+
+
+class ExchangeFulfillmentOut(BaseModel):
+    """The replacement order of an exchange: requested of the platform, created, shipped."""
+
+    requested_at: datetime
+    ship_to: ShipTo | None
+    order_id: str | None = Field(description="The platform's replacement order, once created.")
+    tracking_number: str | None
+    carrier: str | None
+    fulfilled_at: datetime | None = Field(description="When the platform reported it shipped.")
+
+
+class ExchangeFulfillmentIn(_Body):
+    """The platform created the replacement order, and later shipped it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"order_id": "ord_2002", "tracking_number": "1Z999AA10123456784", "carrier": "ups"}
+            ]
+        },
+    )
+
+    order_id: ExternalId = Field(description="The replacement order's id on the platform.")
+    tracking_number: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        default=None, description="Once it ships: `return.exchange_fulfilled` is emitted."
+    )
+    carrier: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    note: Note | None = None
+
+
 class Money(BaseModel):
     refundable: int = Field(description="What the refund breakdown comes to.")
     refunded: int = Field(description="Sum of the refunds recorded.")
@@ -362,6 +400,11 @@ class ReturnOut(BaseModel):
         "and a message only)."
     )
     refund_breakdown: RefundBreakdownOut
+    exchange_fulfillment: ExchangeFulfillmentOut | None = Field(
+        default=None,
+        description="The replacement order, once requested: when the exchanged units are "
+        "accepted and nothing is owed for them.",
+    )
     amounts: Money
     refunds: list[RefundOut]
     timeline: list[TimelineEntry]

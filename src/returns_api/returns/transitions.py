@@ -17,6 +17,7 @@ from returns_api.auth.caller import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.http import etag, refused_if_match
 from returns_api.core.ids import new_id
+from returns_api.orders.repository import OrderRepository
 from returns_api.policies.service import policy_version
 from returns_api.returns import valuation
 from returns_api.returns.domain import Return
@@ -25,6 +26,7 @@ from returns_api.returns.inspection import Inspection
 from returns_api.returns.parts import Act
 from returns_api.returns.schemas import (
     ApproveBody,
+    ExchangeFulfillmentIn,
     NoteBody,
     ReceiveBody,
     RefundIn,
@@ -169,7 +171,29 @@ async def receive(
 
     async def change(ret: Return, act: Act) -> None:
         value = await valuation.after_inspection(session, ret)
-        ret.receive(act, inspections, valuation=value, note=body.note)
+        order = await OrderRepository(session).get(ret.order_id)
+        assert order is not None  # returns reference their order
+        ship_to = {"name": order["customer_name"], "address": order["shipping_address"]}
+        ret.receive(act, inspections, valuation=value, note=body.note, ship_to=ship_to)
+
+    return await _change(session, caller, return_id, if_match, change)
+
+
+async def record_exchange_fulfillment(
+    session: AsyncSession,
+    caller: Caller,
+    return_id: uuid.UUID,
+    body: ExchangeFulfillmentIn,
+    if_match: str | None,
+) -> ReturnOut:
+    async def change(ret: Return, act: Act) -> None:
+        ret.record_exchange_fulfillment(
+            act,
+            order_id=body.order_id,
+            tracking_number=body.tracking_number,
+            carrier=body.carrier,
+            note=body.note,
+        )
 
     return await _change(session, caller, return_id, if_match, change)
 

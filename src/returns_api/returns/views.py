@@ -107,7 +107,9 @@ def for_customer(result: ReturnOut) -> ReturnOut:
 # The parts of a return that a view shapes; every other field of a view is the field of the
 # same name of the return (or of a list's summary), shown as it is held. A field added to
 # both the aggregate and its view is shown with no line here.
-_SHAPED: Final = frozenset({"items", "amounts", "instructions", "decision", "refunds", "timeline"})
+_SHAPED: Final = frozenset(
+    {"items", "amounts", "instructions", "decision", "refunds", "timeline", "exchange_fulfillment"}
+)
 
 
 def _as_held(view: type[BaseModel], held: type[Any]) -> tuple[str, ...]:
@@ -137,6 +139,7 @@ def return_out(ret: Return) -> ReturnOut:
             "items": [_item(item) for item in ret.items],
             "amounts": _money(ret),
             "instructions": ret.instructions or None,
+            "exchange_fulfillment": _fulfillment(ret),
             "decision": _decision(ret.decision),
             "refunds": [
                 {
@@ -165,6 +168,19 @@ def return_out(ret: Return) -> ReturnOut:
             ],
         }
     )
+
+
+def _fulfillment(ret: Return) -> dict[str, Any] | None:
+    if ret.exchange_order_requested_at is None:
+        return None
+    return {
+        "requested_at": ret.exchange_order_requested_at,
+        "ship_to": ret.exchange_ship_to,
+        "order_id": ret.exchange_order_id,
+        "tracking_number": ret.exchange_tracking_number,
+        "carrier": ret.exchange_carrier,
+        "fulfilled_at": ret.exchange_fulfilled_at,
+    }
 
 
 def page_out(page: Sequence[ReturnSummary], next_cursor: str | None) -> ReturnPage:

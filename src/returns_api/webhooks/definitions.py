@@ -88,6 +88,19 @@ EVENTS: Final[dict[str, EventDefinition]] = {
         "`data.object.amounts`.",
     ),
     "return.completed": EventDefinition(RETURN, "The return was closed."),
+    "return.exchange_order_requested": EventDefinition(
+        RETURN,
+        "Create the replacement order: the exchanged units were accepted and nothing is owed "
+        "for them. `data.object.items[].exchange` names the variants and their prices, "
+        "`data.object.exchange_fulfillment.ship_to` the customer and the address to ship to, "
+        "and `data.object.refund_breakdown.exchange` the balance. Report the order with "
+        "`POST /v1/returns/{id}/exchange/fulfillment`.",
+    ),
+    "return.exchange_fulfilled": EventDefinition(
+        RETURN,
+        "The platform reported the replacement order shipped "
+        "(`data.object.exchange_fulfillment.tracking_number`).",
+    ),
     "return.expired": EventDefinition(
         RETURN, "An approved return was not sent back in time and expired."
     ),
