@@ -19,12 +19,11 @@ from typing import Any, Final
 from returns_api.core.clock import rfc3339
 from returns_api.returns import refunding
 from returns_api.returns.exceptions import (
-    ExchangeNotRequested,
-    ExchangeOrderMismatch,
     IllegalTransition,
 )
 from returns_api.returns.inspection import Inspection, inspect
 from returns_api.returns.parts import Act, Asked, Change, Item, PendingEvent, Refund
+from returns_api.returns.replacement import ReplacementOrder
 from returns_api.returns.status import BIRTH_STATUSES, RELEASED, ReturnStatus, can_transition
 
 S = ReturnStatus
@@ -49,7 +48,7 @@ _EVENT_OF: Final = {
 
 
 @dataclass(slots=True, eq=False)
-class Return:
+class Return(ReplacementOrder):
     """A return (RMA). Field names are the `returns` table's columns; `version` is the
     optimistic-concurrency counter behind ETag/If-Match, one step per change."""
 
@@ -241,11 +240,8 @@ class Return:
     ) -> None:
         """The warehouse opened the parcel: per item what came, its condition, what to do
         with it and how many units are accepted. Items not in the parcel are missing. Only
-        accepted units are refunded: the breakdown is computed again on them.
-
-        When accepted units are exchanged for variants and nothing is owed for them, the
-        replacement order is requested of the platform at once, to be sent to `ship_to`
-        (the customer's name and address, as the order has them now)."""
+        accepted units are refunded: the breakdown is computed again on them. Accepted
+        exchanged units may request their replacement, to `ship_to` (`replacement`)."""
         self._check(S.RECEIVED)
         inspected = inspect(self.items, inspections)
 
@@ -266,84 +262,7 @@ class Return:
             },
             apply=apply,
         )
-        if self._replacement_due():
-            self._change(
-                act,
-                "exchange_order_requested",
-                note=None,
-                data={"variants": self._replacements()},
-                event="return.exchange_order_requested",
-                apply=lambda: self._set(
-                    exchange_order_requested_at=act.at, exchange_ship_to=ship_to
-                ),
-            )
-
-    def record_exchange_fulfillment(
-        self,
-        act: Act,
-        *,
-        order_id: str,
-        tracking_number: str | None,
-        carrier: str | None,
-        note: str | None,
-    ) -> None:
-        """The platform created the replacement order (`order_id`), and later shipped it
-        (`tracking_number`): `return.exchange_fulfilled`, once. Sending what is already
-        recorded changes nothing."""
-        if self.exchange_order_requested_at is None:
-            raise ExchangeNotRequested(
-                "No replacement order was requested for this return: it is requested once "
-                "exchanged units are accepted and nothing is owed for them."
-            )
-        if self.exchange_order_id is not None and order_id != self.exchange_order_id:
-            raise ExchangeOrderMismatch(
-                f"The replacement order is {self.exchange_order_id!r}, not {order_id!r}."
-            )
-        ships = tracking_number is not None and self.exchange_fulfilled_at is None
-        if self.exchange_order_id == order_id and not ships:
-            return
-        self._change(
-            act,
-            "exchange_fulfilled" if ships else "exchange_order_created",
-            note=note,
-            data={"order_id": order_id, "tracking_number": tracking_number, "carrier": carrier},
-            event="return.exchange_fulfilled" if ships else None,
-            apply=lambda: self._set(
-                exchange_order_id=order_id,
-                **(
-                    {
-                        "exchange_tracking_number": tracking_number,
-                        "exchange_carrier": carrier,
-                        "exchange_fulfilled_at": act.at,
-                    }
-                    if ships
-                    else {}
-                ),
-            ),
-        )
-
-    def _replacement_due(self) -> bool:
-        balance = self.refund_breakdown.get("exchange")
-        return (
-            self.exchange_order_requested_at is None
-            and balance is not None
-            and balance["amount_due"] == 0
-            and bool(self._replacements())
-        )
-
-    def _replacements(self) -> list[dict[str, Any]]:
-        """The variants to send, as many units as were accepted of each exchanged item."""
-        return [
-            {
-                "item_id": str(item.id),
-                "variant_id": item.exchange_variant_id,
-                "quantity": item.accepted_quantity,
-                "unit_price": item.exchange_unit_price,
-                "tax": item.exchange_tax,
-            }
-            for item in self.items
-            if item.exchange_variant_id is not None and item.accepted_quantity > 0
-        ]
+        self._request_replacement_if_due(act, ship_to)
 
     def refund(
         self,

@@ -34,11 +34,11 @@ from returns_api.returns.exceptions import (
     StaleVersion,
 )
 from returns_api.returns.filters import ReturnFilterQuery
+from returns_api.returns.quote_schemas import QuoteOut
 from returns_api.returns.schemas import (
     ApproveBody,
     ExchangeFulfillmentIn,
     NoteBody,
-    QuoteOut,
     ReceiveBody,
     RefundIn,
     ReturnId,

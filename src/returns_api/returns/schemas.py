@@ -22,6 +22,11 @@ from returns_api.orders.schemas import ExternalId, Quantity
 from returns_api.policies.resolutions import Resolution
 from returns_api.policies.rules import Action
 from returns_api.returns.exceptions import ReturnNotFound
+from returns_api.returns.exchange_schemas import (
+    ExchangeBalanceOut,
+    ExchangeFulfillmentOut,
+    ExchangeItemOut,
+)
 from returns_api.returns.refund_math import ItemBreakdown
 from returns_api.returns.status import ReturnStatus
 
@@ -197,18 +202,6 @@ class Acceptance(BaseModel):
     accepted_quantity: int
 
 
-class ExchangeItemOut(BaseModel):
-    """What an exchanged item is swapped for, priced when the return was made."""
-
-    variant_id: str
-    unit_price: int = Field(description="The catalog's price of one unit, tax excluded.")
-    tax: int = Field(description="The catalog's tax on one unit.")
-    like_for_like: bool = Field(
-        description="Same product at the same list price as the returned line: the new units "
-        "are valued at what was paid for the returned ones."
-    )
-
-
 class ReturnItemOut(BaseModel):
     id: uuid.UUID
     line_item_id: str
@@ -233,16 +226,6 @@ class ReturnItemOut(BaseModel):
 # here (and in the OpenAPI document) by itself. No docstring: it would become a description.
 class ItemRefundLine(ItemBreakdown):
     __slots__ = ()
-
-
-class ExchangeBalanceOut(BaseModel):
-    """The exchanged items' credit against the new items' value (`returns.exchange_math`)."""
-
-    credit: int = Field(description="The `exchange` bucket of this breakdown plus the bonus.")
-    bonus: int = Field(description="The policy's exchange bonus (part of `credit`).")
-    new_value: int = Field(description="What the new items are worth.")
-    amount_due: int = Field(description="What the customer owes: the new items cost more.")
-    refund_due: int = Field(description="What the customer is owed: the credit is worth more.")
 
 
 class RefundBreakdownOut(BaseModel):
@@ -327,24 +310,6 @@ class Instructions(BaseModel):
     rma_number: str
     label_url: str | None = None
     keep_item: bool = False
-
-
-class ShipTo(BaseModel):
-    name: str | None
-    address: dict[str, Any] | None = Field(
-        description="As on the order (`shipping_address`) when the replacement was requested."
-    )
-
-
-class ExchangeFulfillmentOut(BaseModel):
-    """The replacement order of an exchange: requested of the platform, created, shipped."""
-
-    requested_at: datetime
-    ship_to: ShipTo | None
-    order_id: str | None = Field(description="The platform's replacement order, once created.")
-    tracking_number: str | None
-    carrier: str | None
-    fulfilled_at: datetime | None = Field(description="When the platform reported it shipped.")
 
 
 class ExchangeFulfillmentIn(_Body):
@@ -432,35 +397,3 @@ class ReturnSummary(BaseModel):
 class ReturnPage(BaseModel):
     data: list[ReturnSummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
-
-
-class QuoteLine(BaseModel):
-    line_item_id: str
-    requested_quantity: int
-    returnable_quantity: int
-    return_deadline: datetime | None
-    eligible: bool
-    problems: list[str] = Field(description="Why the line cannot be returned as asked.")
-    allowed_resolutions: list[Resolution]
-    return_methods: list[str]
-
-
-class FeesOut(BaseModel):
-    restocking_fee_bps: int
-    return_shipping_fee: int
-    store_credit_bonus_bps: int
-
-
-class QuoteOut(BaseModel):
-    """What the storefront shows before the customer commits. Nothing is written."""
-
-    order_id: str
-    currency: str
-    eligible: bool
-    lines: list[QuoteLine]
-    fees: FeesOut
-    estimated_refund: RefundBreakdownOut | None
-    decision: Decision | None = Field(
-        description="What the policy would decide; null when the request is not eligible. "
-        "`merchant` for an API key, `customer` for a portal token (as on a return)."
-    )

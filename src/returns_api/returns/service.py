@@ -27,13 +27,11 @@ from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import NotReturnable, ReturnNotFound
 from returns_api.returns.filters import ReturnFilters
 from returns_api.returns.parts import Act
+from returns_api.returns.quote_schemas import FeesOut, QuoteLine, QuoteOut
 from returns_api.returns.repository import ReturnRepository
 from returns_api.returns.schemas import (
     CustomerDecision,
     DecisionOut,
-    FeesOut,
-    QuoteLine,
-    QuoteOut,
     RefundBreakdownOut,
     ReturnOut,
     ReturnPage,
