@@ -153,3 +153,17 @@ async def test_a_line_nobody_holds_any_more_may_be_re_priced(api: Api) -> None:
     expect(await api.post(f"/v1/returns/{r1['id']}/cancel"))
     order = await api.put_order("ord_f", lines=[line("li", quantity=2, unit_price=900, tax=200)])
     assert (order["line_items"][0]["unit_price"], order["line_items"][0]["tax"]) == (900, 200)
+
+
+async def test_the_currency_of_an_order_with_held_lines_stays(api: Api) -> None:
+    """1000 euro cents refunded, then the order re-synced in JPY: the same figures would be
+    worth another amount, and the next return of the line would be paid in yen."""
+    await api.put_order("ord_c", lines=[line("li", quantity=2, unit_price=1000)])
+    await refund_in_full(api, await new_return(api, "ord_c", "li", 1))
+    yen = order_body(currency="JPY", lines=[line("li", quantity=2, unit_price=1000)])
+    r = await api.client.put("/v1/orders/ord_c", json=yen, headers=api.headers)
+    assert r.status_code == 409, r.text
+    assert {e["location"]: e["type"] for e in r.json()["errors"]} == {
+        "body.currency": "line_amounts_held"
+    }
+    assert (await api.get("/v1/orders/ord_c")).json()["currency"] == "EUR"

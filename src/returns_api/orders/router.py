@@ -40,9 +40,9 @@ async def upsert_order(
 
     Send the order whenever it changes (delivery, fulfilment); money is in minor units of its
     currency. A line that returns hold (refunded ones included) may grow, but a re-sync may
-    not drop it, shrink it or change its `unit_price`, `discount` or `tax` (409
-    `line-still-returned`, each field named); nor may it reuse another order's number (409
-    `order-number-taken`).
+    not drop it, shrink it or change its `unit_price`, `discount` or `tax`, nor the order's
+    `currency` (409 `line-still-returned`, each field named); nor may it reuse another
+    order's number (409 `order-number-taken`).
     """
     order, created = await service.upsert_order(
         session,

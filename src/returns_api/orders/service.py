@@ -65,7 +65,9 @@ async def upsert_order(
                 raise OrderNumberTaken(f"Order number {body.order_number!r} is taken.")
         held = await repo.held_quantities(order_id)
         if any(held.values()):
-            _refuse_changing_held_lines(body, held, await repo.lines(order_id))
+            _refuse_changing_held_lines(
+                body, held, await repo.lines(order_id), currency=existing["currency"]
+            )
         await repo.update(order_id, values)
         if (existing["placed_at"], existing["currency"]) != (body.placed_at, body.currency):
             # Rare (a correction); the returns' items keep copies of both for analytics.
@@ -94,13 +96,27 @@ _HELD_AMOUNTS = ("unit_price", "discount", "tax")
 
 
 def _refuse_changing_held_lines(
-    body: OrderUpsert, held: Mapping[str, int], stored: Sequence[Mapping[Any, Any]]
+    body: OrderUpsert,
+    held: Mapping[str, int],
+    stored: Sequence[Mapping[Any, Any]],
+    *,
+    currency: str,
 ) -> None:
     """A line that returns hold (refunded ones included) stays, may not shrink and keeps its
-    amounts; it may grow, and anything else on the order may change."""
+    amounts, in the order's currency; it may grow, and anything else on the order may
+    change."""
     incoming = {line.id: (index, line) for index, line in enumerate(body.line_items)}
     before = {line["id"]: line for line in stored}
     errors = []
+    if body.currency != currency:
+        errors.append(
+            FieldError(
+                location="body.currency",
+                message=f"returns hold lines of this order: its currency stays {currency} "
+                "(their amounts are in it)",
+                type="line_amounts_held",
+            )
+        )
     for line_id, units in sorted(held.items()):
         if units < 1:
             continue

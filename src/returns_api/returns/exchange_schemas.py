@@ -4,9 +4,10 @@ balance of credit against new value, and the replacement order."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
+
+from returns_api.orders.schemas import Address
 
 
 class ExchangeItemOut(BaseModel):
@@ -33,7 +34,7 @@ class ExchangeBalanceOut(BaseModel):
 
 class ShipTo(BaseModel):
     name: str | None
-    address: dict[str, Any] | None = Field(
+    address: Address | None = Field(
         description="As on the order (`shipping_address`) when the replacement was requested."
     )
 
