@@ -473,3 +473,71 @@ def test_shares_taken_are_backfilled_from_the_stored_breakdowns(empty_database_u
     assert not {"units_taken", "discount_taken", "tax_taken"} & _columns(url, "return_items")
     migrate.upgrade(url, SHARES)
     assert asyncio.run(shares()) == expected
+
+
+# --- the shipping each return refunds, from the stored breakdowns ---------------------------
+
+BEFORE_SHIPPING_TAKEN, SHIPPING_TAKEN = "e1a8f3c6b920", "f3b7c9d2a614"
+
+
+def test_shipping_taken_is_backfilled_from_the_stored_breakdowns(empty_database_url: str) -> None:
+    """A return whose breakdown refunds the order's shipping takes it; one whose breakdown
+    names none takes nothing. Goes down and up again."""
+    url = empty_database_url
+    migrate.upgrade(url, BEFORE_SHIPPING_TAKEN)
+    with_shipping, without = uuid.uuid4(), uuid.uuid4()
+
+    async def write() -> None:
+        tables = Base.metadata.tables
+        order = {
+            "id": "ord_sh",
+            "order_number": "SH-1",
+            "customer_id": None,
+            "customer_email": "ada@example.com",
+            "currency": "EUR",
+            "country": None,
+            "placed_at": T0,
+            "fulfilled_at": None,
+            "delivered_at": None,
+            "shipping_paid": 495,
+            "created_at": T0,
+            "updated_at": T0,
+        }
+        rows = [
+            {
+                **_return(return_id, "ord_sh", "received"),
+                "refund_breakdown": breakdown,
+                "auto_approved": True,
+            }
+            for return_id, breakdown in (
+                (with_shipping, {"basis": "accepted", "items": [], "shipping_refund": 495}),
+                (without, {}),
+            )
+        ]
+        for row in rows:
+            row["rma_number"] = f"R-{row['id'].hex[:10]}"
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(insert(tables["orders"]), [order])
+                await conn.execute(insert(tables["returns"]), rows)
+        finally:
+            await engine.dispose()
+
+    async def taken() -> dict[uuid.UUID, int]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(text("SELECT id, shipping_refund_taken FROM returns"))
+                return {uuid.UUID(str(row[0])): int(row[1]) for row in rows}
+        finally:
+            await engine.dispose()
+
+    asyncio.run(write())
+    migrate.upgrade(url, SHIPPING_TAKEN)
+    expected = {with_shipping: 495, without: 0}
+    assert asyncio.run(taken()) == expected
+    migrate.downgrade(url, BEFORE_SHIPPING_TAKEN)
+    assert "shipping_refund_taken" not in _columns(url, "returns")
+    migrate.upgrade(url, SHIPPING_TAKEN)
+    assert asyncio.run(taken()) == expected

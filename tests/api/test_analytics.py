@@ -564,8 +564,9 @@ async def test_milestones_written_by_each_change_make_the_summary(
 async def test_an_order_sync_moving_the_order_moves_its_returned_units(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    """Units returned count by when the order was placed and in which currency *now*: a
-    re-sync that corrects either carries the order's returned units along."""
+    """Units returned count by when the order was placed *now*: a re-sync that corrects it
+    carries the order's returned units along. (Its currency stays while returns hold its
+    lines: their amounts are in it.)"""
     api = Api(client, await new_api_key(app, *ALL_STAFF_SCOPES, "analytics:read"))
     lines = [sold("li_1", "TEE", 3, 1000)]
     await api.put_order("ord_m", number="M1", lines=lines)  # placed 10 days ago
@@ -582,17 +583,20 @@ async def test_an_order_sync_moving_the_order_moves_its_returned_units(
     moved = {**order_body(number="M1", lines=lines), "placed_at": iso(now - timedelta(days=40))}
     expect(await client.put("/v1/orders/ord_m", json=moved, headers=api.headers))
     assert await return_rate() == {"units_sold": 0, "units_returned": 0, "rate_bps": 0}
-    in_usd = {**order_body(number="M1", lines=lines, currency="USD")}
-    expect(await client.put("/v1/orders/ord_m", json=in_usd, headers=api.headers))
+    back = order_body(number="M1", lines=lines)
+    expect(await client.put("/v1/orders/ord_m", json=back, headers=api.headers))
     assert await return_rate(currency="EUR") == {
-        "units_sold": 0,
-        "units_returned": 0,
-        "rate_bps": 0,
-    }
-    assert await return_rate(currency="USD") == {
         "units_sold": 3,
         "units_returned": 2,
         "rate_bps": 6666,
+    }
+    in_usd = {**order_body(number="M1", lines=lines, currency="USD")}
+    refused = await client.put("/v1/orders/ord_m", json=in_usd, headers=api.headers)
+    assert refused.status_code == 409, refused.text
+    assert await return_rate(currency="USD") == {
+        "units_sold": 0,
+        "units_returned": 0,
+        "rate_bps": 0,
     }
 
 

@@ -167,3 +167,58 @@ async def test_the_currency_of_an_order_with_held_lines_stays(api: Api) -> None:
         "body.currency": "line_amounts_held"
     }
     assert (await api.get("/v1/orders/ord_c")).json()["currency"] == "EUR"
+
+
+# --- the order's shipping, refunded once ----------------------------------------------------
+
+
+async def damaged_return(api: Api, order_id: str, line_id: str, quantity: int) -> dict[str, Any]:
+    """A return the merchant is at fault for: shipping is refunded when the order is whole."""
+    ret = expect(
+        await api.create_return(
+            order_id, [{"line_item_id": line_id, "quantity": quantity, "reason": "damaged"}]
+        ),
+        201,
+    )
+    if ret["status"] == "pending_review":
+        ret = expect(await api.post(f"/v1/returns/{ret['id']}/approve"))
+    return ret
+
+
+async def test_the_shipping_is_refunded_once_when_two_returns_bring_the_order_back(
+    api: Api,
+) -> None:
+    """R2 completes the order at its creation and takes the shipping; R1, valued again at
+    inspection, sees the order whole too, and once took it a second time (3990 of 3495)."""
+    await api.put_order(
+        "ord_t",
+        shipping_paid=495,
+        lines=[line("li_1", unit_price=1000), line("li_2", unit_price=2000)],
+    )
+    r1 = await damaged_return(api, "ord_t", "li_1", 1)
+    r2 = await damaged_return(api, "ord_t", "li_2", 1)
+    refunded = [await refund_in_full(api, ret) for ret in (r1, r2)]
+    shipping = [ret["refund_breakdown"]["shipping_refund"] for ret in refunded]
+    assert sorted(shipping) == [0, 495]
+    assert sum(ret["amounts"]["refunded"] for ret in refunded) == 3000 + 495
+
+
+async def test_the_shipping_is_refunded_once_when_the_order_grows_after_a_return(
+    api: Api,
+) -> None:
+    await api.put_order("ord_s", shipping_paid=495, lines=[line("li", unit_price=1000)])
+    r1 = await refund_in_full(api, await damaged_return(api, "ord_s", "li", 1))
+    assert r1["refund_breakdown"]["shipping_refund"] == 495
+    await api.put_order("ord_s", shipping_paid=495, lines=[line("li", quantity=2, unit_price=1000)])
+    r2 = await refund_in_full(api, await damaged_return(api, "ord_s", "li", 1))
+    assert r2["refund_breakdown"]["shipping_refund"] == 0
+    assert r1["amounts"]["refunded"] + r2["amounts"]["refunded"] == 2000 + 495
+
+
+async def test_a_released_return_gives_the_shipping_back(api: Api) -> None:
+    await api.put_order("ord_u", shipping_paid=495, lines=[line("li", unit_price=1000)])
+    r1 = await damaged_return(api, "ord_u", "li", 1)
+    assert r1["refund_breakdown"]["shipping_refund"] == 495
+    expect(await api.post(f"/v1/returns/{r1['id']}/cancel"))
+    r2 = await damaged_return(api, "ord_u", "li", 1)
+    assert r2["refund_breakdown"]["shipping_refund"] == 495

@@ -77,6 +77,7 @@ class Return(ReplacementOrder):
     approved_at: datetime | None
     received_at: datetime | None
     first_refunded_at: datetime | None
+    shipping_refund_taken: int = 0
     exchange_order_requested_at: datetime | None = None
     exchange_ship_to: dict[str, Any] | None = None
     exchange_order_id: str | None = None
@@ -333,7 +334,11 @@ class Return(ReplacementOrder):
             item.units_taken = int(line["quantity"]) if line else 0
             item.discount_taken = int(line["discount"]) if line else 0
             item.tax_taken = int(line["tax"]) if line else 0
-        self._set(refund_breakdown=money, refundable_amount=int(money["total"]))
+        self._set(
+            refund_breakdown=money,
+            refundable_amount=int(money["total"]),
+            shipping_refund_taken=int(money.get("shipping_refund", 0)),
+        )
 
     def _check(self, target: ReturnStatus) -> None:
         if not can_transition(self.status, target):

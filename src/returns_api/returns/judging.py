@@ -44,6 +44,9 @@ class Context:
     policy: PolicyDocument
     assessment: Assessment
     now: datetime
+    # The order's shipping its live returns refund already (only looked up when every
+    # item's reason is the merchant's fault: no shipping is refunded otherwise).
+    shipping_taken: int = 0
 
 
 async def load_context(
@@ -77,7 +80,16 @@ async def load_context(
         transit_buffer_days,
         variants,
     )
-    return Context(rows.order, rows.lines, rows.held, version, document, assessment, now)
+    reasons = document.reasons_by_code
+    merchant_fault = all(
+        item.reason in reasons and reasons[item.reason].merchant_fault for item in request.items
+    )
+    shipping_taken = (
+        await ReturnRepository(session).shipping_taken(request.order_id) if merchant_fault else 0
+    )
+    return Context(
+        rows.order, rows.lines, rows.held, version, document, assessment, now, shipping_taken
+    )
 
 
 async def decide(session: AsyncSession, ctx: Context, transit_buffer_days: int) -> dict[str, Any]:
@@ -151,7 +163,7 @@ def requested(ctx: Context) -> Valuation:
     return valuation.requested(
         currency=ctx.order["currency"],
         policy=ctx.policy,
-        shipping_paid=int(ctx.order["shipping_paid"]),
+        shipping_paid=max(0, int(ctx.order["shipping_paid"]) - ctx.shipping_taken),
         line_quantities={line["id"]: int(line["quantity"]) for line in ctx.lines},
         held=ctx.held,
     )

@@ -66,6 +66,9 @@ class Return(Base):
     refund_breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
     refundable_amount: Mapped[int] = mapped_column(BigInteger)
     refunded_amount: Mapped[int] = mapped_column(BigInteger)
+    # The order's shipping this return's breakdown refunds: the order's other returns are
+    # valued against it, so the shipping is refunded once (DESIGN §5).
+    shipping_refund_taken: Mapped[int] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(320))
     # The replacement order of an exchange: requested of the platform (with who and where to

@@ -157,6 +157,11 @@ HELD_PER_LINE = (
     .where(items.c.order_id == bindparam("order_id"), live(returns))
     .group_by(items.c.line_item_id)
 )
+_SHIPPING_TAKEN = Prepared(
+    select(func.coalesce(func.sum(returns.c.shipping_refund_taken), 0).label("taken")).where(
+        returns.c.order_id == bindparam("order_id"), live(returns)
+    )
+)
 _HELD = Prepared(HELD_PER_LINE)
 _REFUNDED_BY_METHOD = Prepared(
     select(refunds.c.method, func.sum(refunds.c.amount).label("amount"))
@@ -316,6 +321,11 @@ class ReturnRepository:
         """By line id, what the order's live returns hold of each line."""
         rows = await fetch_all(self.session, _HELD, {"order_id": order_id})
         return {row["line_item_id"]: held_of(row) for row in rows}
+
+    async def shipping_taken(self, order_id: str) -> int:
+        """The order's shipping that its live returns' breakdowns refund."""
+        row = await fetch_one(self.session, _SHIPPING_TAKEN, {"order_id": order_id})
+        return int(row["taken"]) if row is not None else 0
 
     async def customer_history(self, customer_id: str, since: datetime) -> tuple[int, int, int]:
         """(returns, value of those returns, units returned) of a customer since a moment.

@@ -33,7 +33,7 @@ def requested(
     *,
     currency: str,
     policy: PolicyDocument,
-    shipping_paid: int,
+    shipping_paid: int,  # less what the order's live returns refund of it
     line_quantities: Mapping[str, int],
     held: Mapping[str, Held],
 ) -> Valuation:
@@ -46,7 +46,7 @@ def accepted(
     *,
     currency: str,
     policy: PolicyDocument,
-    shipping_paid: int,
+    shipping_paid: int,  # less what the order's other live returns refund of it
     line_quantities: Mapping[str, int],
     others: Mapping[str, Held],
 ) -> Valuation:
@@ -96,12 +96,15 @@ async def after_inspection(session: AsyncSession, ret: Return) -> Valuation:
     line_quantities = {
         line["id"]: int(line["quantity"]) for line in await orders.lines(ret.order_id)
     }
+    returns = ReturnRepository(session)
+    # Stored: the return is live while it is inspected, and holds its own share.
+    others_took = await returns.shipping_taken(ret.order_id) - ret.shipping_refund_taken
     return accepted(
         currency=ret.currency,
         policy=policy,
-        shipping_paid=int(order["shipping_paid"]),
+        shipping_paid=max(0, int(order["shipping_paid"]) - others_took),
         line_quantities=line_quantities,
-        others=without(await ReturnRepository(session).held(ret.order_id), ret),
+        others=without(await returns.held(ret.order_id), ret),
     )
 
 
