@@ -334,11 +334,8 @@ class Return(ReplacementOrder):
             item.units_taken = int(line["quantity"]) if line else 0
             item.discount_taken = int(line["discount"]) if line else 0
             item.tax_taken = int(line["tax"]) if line else 0
-        self._set(
-            refund_breakdown=money,
-            refundable_amount=int(money["total"]),
-            shipping_refund_taken=int(money.get("shipping_refund", 0)),
-        )
+        total, shipping = int(money["total"]), int(money.get("shipping_refund", 0))
+        self._set(refund_breakdown=money, refundable_amount=total, shipping_refund_taken=shipping)
 
     def _check(self, target: ReturnStatus) -> None:
         if not can_transition(self.status, target):
