@@ -137,6 +137,26 @@ def _at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
+def _order(
+    order_id: str, *, currency: str = "EUR", placed_at: datetime = T0, shipping_paid: int = 0
+) -> dict[str, Any]:
+    """An order row in the columns every schema since the first has."""
+    return {
+        "id": order_id,
+        "order_number": order_id,
+        "customer_id": None,
+        "customer_email": "ada@example.com",
+        "currency": currency,
+        "country": None,
+        "placed_at": placed_at,
+        "fulfilled_at": None,
+        "delivered_at": None,
+        "shipping_paid": shipping_paid,
+        "created_at": placed_at,
+        "updated_at": placed_at,
+    }
+
+
 def _return(return_id: uuid.UUID, order_id: str, status: str) -> dict[str, Any]:
     return {
         "id": return_id,
@@ -225,20 +245,7 @@ async def _write_rows_of_the_previous_schema(url: str) -> None:
     """Rows as the schema before the migration holds them (its columns only)."""
     tables = Base.metadata.tables
     orders = [
-        {
-            "id": order_id,
-            "order_number": order_id,
-            "customer_id": None,
-            "customer_email": "ada@example.com",
-            "currency": currency,
-            "country": None,
-            "placed_at": placed_at,
-            "fulfilled_at": None,
-            "delivered_at": None,
-            "shipping_paid": 0,
-            "created_at": placed_at,
-            "updated_at": placed_at,
-        }
+        _order(order_id, currency=currency, placed_at=placed_at)
         for order_id, currency, placed_at in (
             ("ord_eur", "EUR", _at(-240)),
             ("ord_usd", "USD", _at(-100)),
@@ -418,20 +425,7 @@ def test_shares_taken_are_backfilled_from_the_stored_breakdowns(empty_database_u
 
     async def write() -> None:
         tables = Base.metadata.tables
-        order = {
-            "id": "ord_s",
-            "order_number": "S-1",
-            "customer_id": None,
-            "customer_email": "ada@example.com",
-            "currency": "EUR",
-            "country": None,
-            "placed_at": T0,
-            "fulfilled_at": None,
-            "delivered_at": None,
-            "shipping_paid": 0,
-            "created_at": T0,
-            "updated_at": T0,
-        }
+        order = _order("ord_s")
         ret = {
             **_return(AUTO, "ord_s", "received"),
             "refund_breakdown": breakdown,
@@ -489,20 +483,7 @@ def test_shipping_taken_is_backfilled_from_the_stored_breakdowns(empty_database_
 
     async def write() -> None:
         tables = Base.metadata.tables
-        order = {
-            "id": "ord_sh",
-            "order_number": "SH-1",
-            "customer_id": None,
-            "customer_email": "ada@example.com",
-            "currency": "EUR",
-            "country": None,
-            "placed_at": T0,
-            "fulfilled_at": None,
-            "delivered_at": None,
-            "shipping_paid": 495,
-            "created_at": T0,
-            "updated_at": T0,
-        }
+        order = _order("ord_sh", shipping_paid=495)
         rows = [
             {
                 **_return(return_id, "ord_sh", "received"),
