@@ -31,6 +31,7 @@ from returns_api.policies.router import router as policies_router
 from returns_api.portal.ratelimit import SlidingWindowLimiter
 from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
+from returns_api.returns.exchange_router import router as exchange_router
 from returns_api.returns.router import router as returns_router
 from returns_api.webhooks.catalog import register_webhooks
 from returns_api.webhooks.router import router as webhooks_router
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog_router,
         exports_router,  # before returns_router: /v1/returns/export is not a return id
         returns_router,
+        exchange_router,
         feedback_router,
         policies_router,
         webhooks_router,

@@ -57,6 +57,11 @@ CATALOG = {
 
 @pytest.fixture
 async def api(app: FastAPI, client: httpx.AsyncClient) -> Api:
+    return await with_catalog(app, client)
+
+
+async def with_catalog(app: FastAPI, client: httpx.AsyncClient) -> Api:
+    """Staff, the catalog above, and order ord_x (X-1) with one line of two shirts."""
     staff = await Api.staff(app, client)
     platform = bearer(await new_api_key(app, "catalog:write", name="platform"))
     for variant_id, body in CATALOG.items():

@@ -14,8 +14,11 @@ from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import (
     ExchangeNotRequested,
     ExchangeOrderMismatch,
+    ExchangePaymentMismatch,
+    ExchangePaymentOutstanding,
     IllegalTransition,
     InvalidInspection,
+    NothingOwed,
     NothingToRefund,
     RefundTooLarge,
 )
@@ -93,6 +96,7 @@ def new_return(status: S = S.PENDING_REVIEW, *, keep_item: bool = False, **kw: A
         instructions={"method": "mail"},
         valuation=by_accepted_units,
         note="judged",
+        payment_days=7,
     )
 
 
@@ -117,6 +121,7 @@ def received(ret: Return | None = None) -> Return:
         [Inspection(received_quantity=2, line_item_id="li_1")],
         valuation=by_accepted_units,
         note=None,
+        payment_days=7,
     )
     return ret
 
@@ -153,12 +158,16 @@ def test_a_return_cannot_be_born_in_transit() -> None:
 def test_every_status_pair_outside_the_table_is_refused() -> None:
     """Each method that moves a return, tried from every status."""
     moves = {
-        S.APPROVED: lambda r: r.approve(act(5), keep_item=False, instructions={}, note=None),
+        S.APPROVED: lambda r: r.approve(
+            act(5), keep_item=False, instructions={}, note=None, payment_days=7
+        ),
         S.REJECTED: lambda r: r.reject(act(5), note=None),
         S.CANCELLED: lambda r: r.cancel(act(5), note=None),
         S.EXPIRED: lambda r: r.expire(act(5), note="late", data={}),
         S.COMPLETED: lambda r: r.complete(act(5), note=None),
-        S.RECEIVED: lambda r: r.receive(act(5), [], valuation=by_accepted_units, note=None),
+        S.RECEIVED: lambda r: r.receive(
+            act(5), [], valuation=by_accepted_units, note=None, payment_days=7
+        ),
     }
     for current in S:
         for target, move in moves.items():
@@ -179,7 +188,9 @@ def test_every_status_pair_outside_the_table_is_refused() -> None:
 
 def test_each_change_steps_the_version_and_records_who_and_when() -> None:
     ret = new_return()
-    ret.approve(act(7, "alice"), keep_item=False, instructions={"method": "mail"}, note="ok")
+    ret.approve(
+        act(7, "alice"), keep_item=False, instructions={"method": "mail"}, note="ok", payment_days=7
+    )
     assert ret.version == 2
     assert ret.updated_at == T0 + timedelta(minutes=7)
     last = ret.timeline[-1]
@@ -196,7 +207,7 @@ def test_each_change_steps_the_version_and_records_who_and_when() -> None:
 
 def test_the_first_approval_is_kept_as_a_milestone() -> None:
     ret = new_return()
-    ret.approve(act(3), keep_item=False, instructions={}, note=None)
+    ret.approve(act(3), keep_item=False, instructions={}, note=None, payment_days=7)
     assert ret.approved_at == T0 + timedelta(minutes=3)
     assert not ret.auto_approved
 
@@ -269,6 +280,7 @@ def test_a_wrong_item_is_never_accepted() -> None:
         ],
         valuation=by_accepted_units,
         note=None,
+        payment_days=7,
     )
     assert (ret.items[1].reception_status, ret.items[1].accepted_quantity) == ("wrong_item", 0)
 
@@ -289,7 +301,7 @@ def test_an_inspection_that_does_not_fit_changes_nothing(inspections: list[Inspe
     ret = new_return(S.APPROVED)
     ship(ret)
     with pytest.raises(InvalidInspection):
-        ret.receive(act(2), inspections, valuation=by_accepted_units, note=None)
+        ret.receive(act(2), inspections, valuation=by_accepted_units, note=None, payment_days=7)
     assert ret.status is S.IN_TRANSIT
     assert all(i.reception_status == "awaiting" for i in ret.items)
 
@@ -305,6 +317,7 @@ def test_each_item_takes_of_its_line_what_its_valuation_gives_it() -> None:
         [Inspection(received_quantity=2, accepted_quantity=1, line_item_id="li_1")],
         valuation=by_accepted_units,
         note=None,
+        payment_days=7,
     )
     assert [(i.units_taken, i.tax_taken) for i in ret.items] == [(1, 1), (0, 0)]
 
@@ -400,6 +413,7 @@ def exchanging(amount_due: int = 0, accepted: int = 2) -> Return:
         [Inspection(received_quantity=2, line_item_id="li_1", accepted_quantity=accepted)],
         valuation=with_balance(amount_due),
         note=None,
+        payment_days=7,
         ship_to={"name": "Ada", "address": None},
     )
     return ret
@@ -458,3 +472,107 @@ def test_the_replacement_is_created_then_shipped_once() -> None:
         )
     assert ret.exchange_fulfilled_at == T0 + timedelta(minutes=5)
     assert [e.type for e in ret.pending_events].count("return.exchange_fulfilled") == 1
+
+
+# --- exchanges: the difference ----------------------------------------------------------
+
+
+def owing(amount_due: int, status: S = S.APPROVED) -> Return:
+    """A return exchanging 2 units of li_1, born `status`, owing `amount_due` for them."""
+    swap = item("li_1")
+    swap.resolution = "exchange"
+    swap.exchange_variant_id = "var_gold"
+    swap.exchange_unit_price, swap.exchange_tax, swap.exchange_like_for_like = 3000, 0, False
+    return Return.create(
+        act(),
+        order={"id": "ord_1", "customer_id": "cus_1", "currency": "EUR", "locale": "de-DE"},
+        request=ReturnRequest.model_validate(
+            {"order_id": "ord_1", "items": [{"line_item_id": "li_1", "quantity": 2, "reason": "x"}]}
+        ),
+        rma_number="R-OWE",
+        items=[swap],
+        decision={"policy_version": 1, "action": "approve"},
+        status=status,
+        keep_item=False,
+        instructions={"method": "mail"},
+        valuation=with_balance(amount_due),
+        note="judged",
+        payment_days=5,
+    )
+
+
+def pay(ret: Return, amount: int, reference: str, minutes: int = 3) -> None:
+    ret.record_exchange_payment(
+        act(minutes), amount=amount, external_reference=reference, note=None, ship_to=None
+    )
+
+
+def test_payment_is_asked_for_at_approval_with_its_deadline() -> None:
+    born = owing(400)
+    assert born.exchange_payment_due_at == T0 + timedelta(days=5)
+    assert [e.type for e in born.pending_events] == [
+        "return.created",
+        "return.exchange_payment_requested",
+    ]
+    waiting = owing(400, S.PENDING_REVIEW)
+    assert waiting.exchange_payment_due_at is None
+    waiting.approve(act(1), keep_item=False, instructions={}, note=None, payment_days=2)
+    assert waiting.exchange_payment_due_at == T0 + timedelta(minutes=1, days=2)
+    assert waiting.pending_events[-1].type == "return.exchange_payment_requested"
+    assert owing(0).exchange_payment_due_at is None
+
+
+def test_a_payment_counts_once_by_its_reference() -> None:
+    ret = owing(400)
+    pay(ret, 150, "p1")
+    pay(ret, 150, "p1")
+    assert (ret.exchange_paid, ret.outstanding) == (150, 250)
+    with pytest.raises(ExchangePaymentMismatch):
+        pay(ret, 100, "p1")
+    with pytest.raises(RefundTooLarge):
+        pay(ret, 251, "p2")
+    pay(ret, 250, "p2")
+    assert (ret.outstanding, ret.exchange_payment_due_at) == (0, None)
+    with pytest.raises(NothingOwed):
+        pay(ret, 1, "p3")
+
+
+def test_an_exchange_falls_back_only_once_overdue() -> None:
+    ret = owing(400)
+    with pytest.raises(NothingOwed):
+        ret.fall_back(act(60), resolution="store_credit", valuation=by_accepted_units, days=5)
+    late = act(60 * 24 * 5)
+    ret.fall_back(late, resolution="store_credit", valuation=by_accepted_units, days=5)
+    assert [(i.resolution, i.exchange_variant_id) for i in ret.items] == [("store_credit", None)]
+    assert (ret.amount_due, ret.exchange_payment_due_at) == (0, None)
+    assert ret.pending_events[-1].type == "return.exchange_payment_expired"
+    with pytest.raises(NothingOwed):
+        ret.fall_back(late, resolution="store_credit", valuation=by_accepted_units, days=5)
+
+
+def test_a_return_called_off_pays_back_only_what_was_paid_for_its_exchange() -> None:
+    ret = owing(400)
+    pay(ret, 120, "p1")
+    ret.cancel(act(4), note=None)
+    assert ret.refundable_by_method() == {"exchange": 120}
+    refund = ret.refund(act(5), amount=None, method=None, external_reference=None, note=None)
+    assert (refund.method, refund.amount) == ("exchange", 120)
+    with pytest.raises(NothingToRefund):
+        ret.refund(act(6), amount=None, method=None, external_reference=None, note=None)
+
+
+def test_an_owed_exchange_cannot_close() -> None:
+    ret = owing(400)
+    ship(ret)
+    ret.receive(
+        act(2),
+        [Inspection(received_quantity=2, line_item_id="li_1")],
+        valuation=with_balance(400),
+        note=None,
+        payment_days=5,
+    )
+    with pytest.raises(ExchangePaymentOutstanding):
+        ret.complete(act(3), note=None)
+    pay(ret, 400, "p1", minutes=4)
+    assert ret.exchange_order_requested_at == T0 + timedelta(minutes=4)
+    ret.complete(act(5), note=None)

@@ -128,6 +128,7 @@ class Lifecycle:
             order=self.order,
             request=Ask(self.method, locale=DEMO_LOCALE),
             rma_number=self.rma_number,
+            payment_days=self.shop.policy.exchanges.payment_deadline_days,
             items=self.items,
             decision=decision,
             status=STATUS_OF_ACTION[action],
@@ -160,7 +161,13 @@ class Lifecycle:
                 self.shop.policy, self.method, self.rma_number, keep_item=False
             )
             act = self._act(decided, ACTOR_STAFF)
-            ret.approve(act, keep_item=False, instructions=instructions, note=None)
+            ret.approve(
+                act,
+                keep_item=False,
+                instructions=instructions,
+                note=None,
+                payment_days=self.shop.policy.exchanges.payment_deadline_days,
+            )
             return decided
         return None
 
@@ -203,6 +210,7 @@ class Lifecycle:
             self._inspections(),
             valuation=self._accepted(ret),
             note=None,
+            payment_days=self.shop.policy.exchanges.payment_deadline_days,
         )
         refunded = self._refund(ret, received, low_hours=1, high_hours=24 * 4)
         if refunded is not None:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from returns_api.policies.resolutions import RESOLUTIONS, Resolution
+from returns_api.policies.resolutions import RESOLUTIONS, FallbackResolution, Resolution
 from returns_api.policies.rules import Action, Rule, RuleSet
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
@@ -80,6 +80,18 @@ class ExchangeTerms(BaseModel):
         description="Added to what exchanged items are worth (their credit): basis points of "
         "their refund totals, rounded half up. Keeps the revenue: the customer gets more by "
         "exchanging than by a refund.",
+    )
+    payment_deadline_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="Days the customer has to pay what an exchange costs more "
+        "(`return.exchange_payment_requested`) before it falls back to `fallback_resolution`.",
+    )
+    fallback_resolution: FallbackResolution = Field(
+        default="store_credit",
+        description="What an exchange left unpaid past its deadline becomes: its items are "
+        "valued again with this resolution and their reserved stock is released.",
     )
 
 

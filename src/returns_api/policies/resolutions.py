@@ -10,6 +10,8 @@ from typing_extensions import TypeAliasType
 
 # A named alias: the OpenAPI document (and generated clients) show it as one enum schema.
 Resolution = TypeAliasType("Resolution", Literal["refund", "store_credit", "exchange"])
+# What an exchange left unpaid becomes (policy `exchanges.fallback_resolution`).
+FallbackResolution = TypeAliasType("FallbackResolution", Literal["store_credit", "refund"])
 
 # Also the order in which the return-shipping fee is taken from the buckets: cash first, so
 # store credit and exchanges shrink only when the cash part cannot cover the fee.

@@ -17,21 +17,18 @@ from datetime import datetime
 from typing import Any, Final
 
 from returns_api.core.clock import rfc3339
-from returns_api.returns import refunding
 from returns_api.returns.exceptions import (
     IllegalTransition,
 )
 from returns_api.returns.inspection import Inspection, inspect
-from returns_api.returns.parts import Act, Asked, Change, Item, PendingEvent, Refund
+from returns_api.returns.parts import Act, Asked, Change, Item, PendingEvent, Refund, Valuation
+from returns_api.returns.refunding import Refunds
 from returns_api.returns.replacement import ReplacementOrder
 from returns_api.returns.status import BIRTH_STATUSES, RELEASED, ReturnStatus, can_transition
 
 S = ReturnStatus
 
-
-# The valuation of a return's items (the refund breakdown as stored): computed by the
-# service from the policy and the order, handed in so that this module stays pure.
-Valuation = Callable[[Sequence[Item]], dict[str, Any]]
+__all__ = ["Return", "Valuation"]
 
 # The statuses whose first reaching is kept on the row as a milestone (analytics).
 _MILESTONES: Final = {S.APPROVED: "approved_at", S.RECEIVED: "received_at"}
@@ -48,7 +45,7 @@ _EVENT_OF: Final = {
 
 
 @dataclass(slots=True, eq=False)
-class Return(ReplacementOrder):
+class Return(Refunds, ReplacementOrder):
     """A return (RMA). Field names are the `returns` table's columns; `version` is the
     optimistic-concurrency counter behind ETag/If-Match, one step per change."""
 
@@ -78,6 +75,8 @@ class Return(ReplacementOrder):
     received_at: datetime | None
     first_refunded_at: datetime | None
     shipping_refund_taken: int = 0
+    exchange_paid: int = 0
+    exchange_payment_due_at: datetime | None = None
     exchange_order_requested_at: datetime | None = None
     exchange_ship_to: dict[str, Any] | None = None
     exchange_order_id: str | None = None
@@ -106,12 +105,14 @@ class Return(ReplacementOrder):
         instructions: dict[str, Any] | None,
         valuation: Valuation,
         note: str,
+        payment_days: int,
         return_id: uuid.UUID | None = None,
     ) -> Return:
         """A new return of `order` (its row, as the return's context reads it), as the
         customer's `request` asks, born with the status the policy's decision gives it
         (DESIGN §3: `requested` is never stored). What it copies from the order and what it
-        takes from the request is decided here, and only here."""
+        takes from the request is decided here, and only here. Born approved and owing for
+        an exchange, it asks for the payment (due in `payment_days`)."""
         if status not in BIRTH_STATUSES:
             raise ValueError(f"a return cannot be born {status.value}")
         approved = status is S.APPROVED
@@ -158,15 +159,22 @@ class Return(ReplacementOrder):
             )
         )
         ret.pending_events.append(PendingEvent("return.created", None))
+        ret._request_payment_if_due(act, payment_days)
         return ret
 
     # --- changes -----------------------------------------------------------------------
 
     def approve(
-        self, act: Act, *, keep_item: bool, instructions: dict[str, Any], note: str | None
+        self,
+        act: Act,
+        *,
+        keep_item: bool,
+        instructions: dict[str, Any],
+        note: str | None,
+        payment_days: int,
     ) -> None:
         """A person approves a return waiting for review; `instructions` tell the customer
-        how to send it back (or to keep it)."""
+        how to send it back (or to keep it). An exchange that costs more is to be paid."""
         self._change(
             act,
             "approved",
@@ -175,6 +183,7 @@ class Return(ReplacementOrder):
             data={"keep_item": keep_item},
             apply=lambda: self._set(keep_item=keep_item, instructions=instructions),
         )
+        self._request_payment_if_due(act, payment_days)
 
     def reject(self, act: Act, *, note: str | None) -> None:
         self._change(act, "rejected", to=S.REJECTED, note=note)
@@ -194,6 +203,7 @@ class Return(ReplacementOrder):
                 "An approved return completes without a parcel only when it is keep-the-item.",
                 current_status=self.status.value,
             )
+        self._refuse_closing_while_owed()
         self._change(act, "completed", to=S.COMPLETED, note=note)
 
     def record_tracking(
@@ -237,12 +247,14 @@ class Return(ReplacementOrder):
         *,
         valuation: Valuation,
         note: str | None,
+        payment_days: int,
         ship_to: dict[str, Any] | None = None,
     ) -> None:
         """The warehouse opened the parcel: per item what came, its condition, what to do
         with it and how many units are accepted. Items not in the parcel are missing. Only
         accepted units are refunded: the breakdown is computed again on them. Accepted
-        exchanged units may request their replacement, to `ship_to` (`replacement`)."""
+        exchanged units request their replacement, to `ship_to` (`replacement`), when
+        nothing is owed for them; otherwise the payment is asked for (`difference`)."""
         self._check(S.RECEIVED)
         inspected = inspect(self.items, inspections)
 
@@ -264,57 +276,9 @@ class Return(ReplacementOrder):
             apply=apply,
         )
         self._request_replacement_if_due(act, ship_to)
-
-    def refund(
-        self,
-        act: Act,
-        *,
-        amount: int | None,
-        method: str | None,
-        external_reference: str | None,
-        note: str | None,
-    ) -> Refund:
-        """Record a refund: by default all that is left of the default method. Never more
-        than what is left of that method's share of the breakdown."""
-        if not (self.status is S.RECEIVED or (self.status is S.APPROVED and self.keep_item)):
-            raise IllegalTransition(
-                f"A return that is {self.status.value} cannot be refunded: refunds follow "
-                "receipt (or approval, for keep-the-item returns).",
-                current_status=self.status.value,
-            )
-        method, amount = refunding.allot(
-            self.refund_breakdown["by_method"], self.refunded_by, amount=amount, method=method
-        )
-        refund = Refund(
-            id=act.new_id(),
-            amount=amount,
-            currency=self.currency,
-            method=method,
-            external_reference=external_reference,
-            note=note,
-            actor=act.actor,
-            created_at=act.at,
-        )
-
-        def apply() -> None:
-            self.refunds.append(refund)
-            self.refunded_amount += amount
-            self.first_refunded_at = self.first_refunded_at or act.at
-
-        self._change(
-            act,
-            "refunded",
-            note=note,
-            data={"refund_id": str(refund.id), "amount": amount, "method": method},
-            event="return.refunded",
-            apply=apply,
-        )
-        return refund
+        self._request_payment_if_due(act, payment_days)
 
     # --- reading -----------------------------------------------------------------------
-
-    def refunded_by(self, method: str) -> int:
-        return sum(refund.amount for refund in self.refunds if refund.method == method)
 
     @property
     def holds_units(self) -> bool:
@@ -334,8 +298,11 @@ class Return(ReplacementOrder):
             item.units_taken = int(line["quantity"]) if line else 0
             item.discount_taken = int(line["discount"]) if line else 0
             item.tax_taken = int(line["tax"]) if line else 0
-        total, shipping = int(money["total"]), int(money.get("shipping_refund", 0))
-        self._set(refund_breakdown=money, refundable_amount=total, shipping_refund_taken=shipping)
+        self._set(refund_breakdown=money, shipping_refund_taken=money.get("shipping_refund", 0))
+        # What is paid back: an exchange's credit buys its new items (`difference`).
+        self.refundable_amount = sum(self.refundable_by_method().values())
+        if self.outstanding == 0:
+            self.exchange_payment_due_at = None
 
     def _check(self, target: ReturnStatus) -> None:
         if not can_transition(self.status, target):

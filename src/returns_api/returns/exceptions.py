@@ -66,3 +66,21 @@ class ExchangeOrderMismatch(Conflict):
     """Another replacement order is already recorded for this return."""
 
     slug = "exchange-order-mismatch"
+
+
+class NothingOwed(Conflict):
+    """The return's exchange owes nothing (or nothing more) to pay."""
+
+    slug = "exchange-payment-not-due"
+
+
+class ExchangePaymentMismatch(Conflict):
+    """A payment with this external reference was recorded with another amount."""
+
+    slug = "exchange-payment-mismatch"
+
+
+class ExchangePaymentOutstanding(Conflict):
+    """The exchange is not paid yet: the return cannot close."""
+
+    slug = "exchange-payment-outstanding"

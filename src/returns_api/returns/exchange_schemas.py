@@ -1,13 +1,17 @@
-"""How a return shows its exchanges: the variant each exchanged item is swapped for, the
-balance of credit against new value, and the replacement order."""
+"""How a return shows its exchanges (the variant each exchanged item is swapped for, the
+balance of credit against new value, the payment of the difference, the replacement order)
+and what the platform reports about them."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from returns_api.orders.schemas import Address
+from returns_api.orders.schemas import Address, ExternalId
+
+Note = Annotated[str, Field(max_length=2000)]
 
 
 class ExchangeItemOut(BaseModel):
@@ -48,3 +52,53 @@ class ExchangeFulfillmentOut(BaseModel):
     tracking_number: str | None
     carrier: str | None
     fulfilled_at: datetime | None = Field(description="When the platform reported it shipped.")
+
+
+class ExchangePaymentOut(BaseModel):
+    """The difference an exchange costs more: asked for at approval, due by `due_at`."""
+
+    amount_due: int = Field(description="What the exchange costs more (the balance).")
+    paid: int = Field(description="What the platform reported collected.")
+    outstanding: int = Field(description="What is still to be paid.")
+    due_at: datetime | None = Field(
+        description="Unpaid by then, the exchange falls back to the policy's "
+        "`exchanges.fallback_resolution`; none once paid (or fallen back)."
+    )
+
+
+class ExchangeFulfillmentIn(BaseModel):
+    """The platform created the replacement order, and later shipped it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"order_id": "ord_2002", "tracking_number": "1Z999AA10123456784", "carrier": "ups"}
+            ]
+        },
+    )
+
+    order_id: ExternalId = Field(description="The replacement order's id on the platform.")
+    tracking_number: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        default=None, description="Once it ships: `return.exchange_fulfilled` is emitted."
+    )
+    carrier: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    note: Note | None = None
+
+
+class ExchangePaymentIn(BaseModel):
+    """The platform collected (part of) what the exchange costs more."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"amount": 1142, "external_reference": "ch_3PxT2a"}]},
+    )
+
+    amount: Annotated[int, Field(strict=True, ge=1, le=10**12)] = Field(
+        description="Minor units of the return's currency; at most what is outstanding."
+    )
+    external_reference: Annotated[str, Field(min_length=1, max_length=128)] = Field(
+        description="The payment's id at the payment provider: sending it again is the same "
+        "payment (nothing changes), with another amount a 409."
+    )
+    note: Note | None = None

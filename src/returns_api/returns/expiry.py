@@ -3,6 +3,9 @@ within the policy's `ship_within_days` of the approval expires, and its units be
 returnable again. "Left" means the return moved on from `approved` (in transit, or
 cancelled); keep-the-item returns have no parcel and never expire.
 
+The same sweep lets exchanges that were not paid by their deadline fall back to the policy's
+fallback resolution (`sweep_unpaid`, `return.exchange_payment_expired`).
+
 `ExpirySweep` runs beside the webhook dispatcher in each worker (`returns-api worker`, or
 the API process in embedded mode; see `returns_api.worker`). It finds due returns in bounded
 batches, each batch in its own transaction, and moves each through the same transition
@@ -23,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from returns_api.core.clock import utcnow
 from returns_api.core.ids import new_id
 from returns_api.policies.service import PolicyVersionNotFound, policy_version
-from returns_api.returns import domain
-from returns_api.returns.exceptions import ConcurrentChange, IllegalTransition
+from returns_api.returns import domain, valuation
+from returns_api.returns.exceptions import ConcurrentChange, IllegalTransition, NothingOwed
 from returns_api.returns.expiry_repository import ExpiryRepository
 from returns_api.returns.parts import Act
 from returns_api.returns.service import save_and_show
@@ -75,6 +78,30 @@ async def sweep_expired(session: AsyncSession, now: datetime, *, limit: int = BA
     return expired
 
 
+async def sweep_unpaid(session: AsyncSession, now: datetime, *, limit: int = BATCH_SIZE) -> int:
+    """Let up to `limit` exchanges unpaid past their deadline fall back to the policy's
+    `fallback_resolution` (`difference`), in the caller's transaction; how many fell back."""
+    store = ReturnStore(session)
+    fell_back = 0
+    for row in await ExpiryRepository(session).unpaid(now, limit):
+        try:
+            ret = await store.load(row["id"])  # locked by `unpaid`
+            assert ret is not None
+            terms = (await policy_version(session, ret.policy_version)).exchanges
+            ret.fall_back(
+                Act(actor=SWEEPER, at=now, new_id=new_id),
+                resolution=terms.fallback_resolution,
+                valuation=await valuation.again(session, ret),
+                days=terms.payment_deadline_days,
+            )
+            await save_and_show(store, ret)
+        except (NothingOwed, ConcurrentChange, PolicyVersionNotFound) as exc:
+            log.info("exchange_fallback_skipped", return_id=str(row["id"]), reason=str(exc))
+            continue
+        fell_back += 1
+    return fell_back
+
+
 async def expire_overdue(
     sessionmaker: async_sessionmaker[AsyncSession],
     now: datetime | None = None,
@@ -90,6 +117,7 @@ async def expire_overdue(
     for _ in range(max_batches):
         async with sessionmaker() as session, session.begin():
             expired = await sweep_expired(session, moment, limit=batch_size)
+            expired += await sweep_unpaid(session, moment, limit=batch_size)
         total += expired
         if expired < batch_size:
             return total, False

@@ -1,7 +1,8 @@
-"""The expiry sweep's queries (the sweep itself is `returns.expiry`).
+"""The sweeps' queries (the sweeps themselves are in `returns.expiry`).
 
 Approved returns are found through `ix_returns_status_id` (status, id), their approval
-through the timeline's `return_id` index.
+through the timeline's `return_id` index; unpaid exchanges through
+`ix_returns_exchange_payment_due_at`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,21 @@ class ExpiryRepository:
                 approved_in_time,
             )
             .order_by(Return.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Return)
+        )
+        return (await self.session.execute(stmt)).mappings().all()
+
+    async def unpaid(self, now: datetime, limit: int) -> Sequence[Row]:
+        """Returns whose exchange was still owed at its deadline, earliest first, locked and
+        skipping rows held elsewhere (as `due`). The aggregate decides (`fall_back`)."""
+        stmt = (
+            select(Return.id)
+            .where(
+                Return.exchange_payment_due_at <= now,
+                Return.status.in_(("approved", "in_transit", "received")),
+            )
+            .order_by(Return.exchange_payment_due_at)
             .limit(limit)
             .with_for_update(skip_locked=True, of=Return)
         )

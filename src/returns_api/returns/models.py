@@ -28,6 +28,7 @@ class Return(Base):
         Index("ix_returns_status_id", "status", "id"),
         Index("ix_returns_customer_id_id", "customer_id", "id"),
         Index("ix_returns_order_id_id", "order_id", "id"),
+        Index("ix_returns_exchange_payment_due_at", "exchange_payment_due_at"),
         # Covers the analytics aggregates over a period, milestones included (index-only:
         # the rows themselves are wide with JSON); leads with created_at, so it also serves
         # plain date ranges.
@@ -79,6 +80,10 @@ class Return(Base):
     exchange_tracking_number: Mapped[str | None] = mapped_column(String(128))
     exchange_carrier: Mapped[str | None] = mapped_column(String(64))
     exchange_fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The difference an exchange costs more: what the platform reported paid, and the
+    # deadline while some is outstanding (the payment sweep reads it).
+    exchange_paid: Mapped[int] = mapped_column(BigInteger)
+    exchange_payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The milestones of the timeline and of the refunds, kept on the row by the change that

@@ -5,7 +5,7 @@ live in `returns.domain`; field names are the tables' columns."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from typing import Any, Final, Protocol
@@ -222,3 +222,8 @@ class ReturnSummary:
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+# The valuation of a return's items (the refund breakdown as stored): computed by the
+# service from the policy and the order, handed in so that the aggregate stays pure.
+Valuation = Callable[[Sequence[Item]], dict[str, Any]]

@@ -2,8 +2,8 @@
 takes it in) that asks the platform for the new items and records what it reports.
 
 Pure, like the rest of the aggregate. Requested once the return's exchanged units are
-accepted and nothing is owed for them; then the platform reports the order it created, and
-later its shipment (`return.exchange_fulfilled`, once).
+accepted and what they cost more is paid (`difference`); then the platform reports the
+order it created, and later its shipment (`return.exchange_fulfilled`, once).
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from returns_api.returns.difference import ExchangeDifference
 from returns_api.returns.exceptions import ExchangeNotRequested, ExchangeOrderMismatch
 from returns_api.returns.parts import Act, Item
 from returns_api.returns.status import ReturnStatus
 
 
-class ReplacementOrder:
+class ReplacementOrder(ExchangeDifference):
     """What `Return` does about the replacement order; the fields are the return's."""
 
     __slots__ = ()
@@ -69,13 +70,14 @@ class ReplacementOrder:
         )
 
     def _request_replacement_if_due(self, act: Act, ship_to: dict[str, Any] | None) -> None:
-        """After an inspection: ask for the replacement when exchanged units were accepted,
-        nothing is owed for them, and it was not asked for before."""
+        """Once received (and after each payment): ask for the replacement when exchanged
+        units were accepted, nothing is owed for them any more, and it was not asked for
+        before."""
         balance = self.refund_breakdown.get("exchange")
         variants = self._replacements()
         if self.exchange_order_requested_at is not None or balance is None:
             return
-        if balance["amount_due"] > 0 or not variants:
+        if self.outstanding > 0 or self.status is not ReturnStatus.RECEIVED or not variants:
             return
         self._change(
             act,
@@ -99,20 +101,3 @@ class ReplacementOrder:
             for item in self.items
             if item.exchange_variant_id is not None and item.accepted_quantity > 0
         ]
-
-    # The aggregate's own ways to make a change (`domain.Return` has them).
-    def _change(
-        self,
-        act: Act,
-        kind: str,
-        *,
-        to: ReturnStatus | None = None,
-        note: str | None,
-        data: dict[str, Any] | None = None,
-        event: str | None = None,
-        apply: Any = None,
-    ) -> None:
-        raise NotImplementedError
-
-    def _set(self, **values: Any) -> None:
-        raise NotImplementedError

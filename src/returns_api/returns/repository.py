@@ -119,7 +119,7 @@ _INSERT_RETURN = Prepared(
         index_elements=[returns.c.rma_number]
     ),
 )
-# PostgreSQL: the return, its items, its first change and its outbox event in one statement
+# PostgreSQL: the return, its items, its changes and its outbox events in one statement
 # (three round trips fewer on the create path). Each row travels as one JSON parameter,
 # which json_populate_record(set) turns into the table's own row type, so the statement
 # lists no columns; the others are written only if the return was (same RMA rule as above).
@@ -133,11 +133,14 @@ _INSERT_WHOLE = Prepared(
         " i AS (INSERT INTO return_items SELECT p.* FROM"
         " json_populate_recordset(NULL::return_items, :items) AS p WHERE EXISTS (SELECT FROM r)),"
         " c AS (INSERT INTO return_changes SELECT p.* FROM"
-        " json_populate_record(NULL::return_changes, :change) AS p WHERE EXISTS (SELECT FROM r)),"
+        " json_populate_recordset(NULL::return_changes, :changes) AS p"
+        " WHERE EXISTS (SELECT FROM r)),"
         " e AS (INSERT INTO events SELECT p.* FROM"
-        " json_populate_record(NULL::events, :event) AS p WHERE EXISTS (SELECT FROM r))"
+        " json_populate_recordset(NULL::events, :events) AS p WHERE EXISTS (SELECT FROM r))"
         " SELECT id FROM r"
-    ).bindparams(*(bindparam(name, type_=JSON) for name in ("parent", "items", "change", "event")))
+    ).bindparams(
+        *(bindparam(name, type_=JSON) for name in ("parent", "items", "changes", "events"))
+    )
 )
 _INSERT_ITEMS = Prepared(insert(items))
 _INSERT_CHANGE = Prepared(insert(changes))
@@ -224,20 +227,25 @@ class ReturnRepository:
         self,
         values: Mapping[str, Any],
         item_rows: Sequence[Mapping[str, Any]],
-        change: Mapping[str, Any],
-        event: Mapping[str, Any],
+        change_rows: Sequence[Mapping[str, Any]],
+        events: Sequence[Mapping[str, Any]],
     ) -> bool:
-        """Writes a new return, its items, its first change and the event announcing it
+        """Writes a new return, its items, its timeline and the events announcing it
         (`webhooks.events.event_row`); False, writing nothing, when another return already
         has this RMA number."""
         if self.session.get_bind().dialect.name == "postgresql":
-            whole = {"parent": values, "items": list(item_rows), "change": change, "event": event}
+            whole = {
+                "parent": values,
+                "items": list(item_rows),
+                "changes": list(change_rows),
+                "events": list(events),
+            }
             return await run(self.session, _INSERT_WHOLE, [whole]) == 1
         if await run(self.session, _INSERT_RETURN, [values]) != 1:
             return False
         await run(self.session, _INSERT_ITEMS, list(item_rows))
-        await run(self.session, _INSERT_CHANGE, [change])
-        await write_events(self.session, [event])
+        await run(self.session, _INSERT_CHANGE, list(change_rows))
+        await write_events(self.session, events)
         return True
 
     async def get(self, return_id: uuid.UUID, *, lock: bool = False) -> Row | None:

@@ -23,8 +23,7 @@ from returns_api.orders.exceptions import OrderNotFound
 from returns_api.returns import service, transitions
 from returns_api.returns.exceptions import (
     ConcurrentChange,
-    ExchangeNotRequested,
-    ExchangeOrderMismatch,
+    ExchangePaymentOutstanding,
     IllegalTransition,
     InvalidInspection,
     NothingToRefund,
@@ -37,7 +36,6 @@ from returns_api.returns.filters import ReturnFilterQuery
 from returns_api.returns.quote_schemas import QuoteOut
 from returns_api.returns.schemas import (
     ApproveBody,
-    ExchangeFulfillmentIn,
     NoteBody,
     ReceiveBody,
     RefundIn,
@@ -70,7 +68,7 @@ router = APIRouter(prefix="/v1/returns", tags=["Returns"], route_class=UnitOfWor
 _AUTH = (Unauthorized, Forbidden)
 # What every change to a return can answer with (one `problems()` call per route, so that
 # problems sharing a status are all listed).
-_CHANGE = (*_AUTH, ReturnNotFound, IllegalTransition, StaleVersion, KeyInFlight, KeyReused, 422)
+CHANGE = (*_AUTH, ReturnNotFound, IllegalTransition, StaleVersion, KeyInFlight, KeyReused, 422)
 # An opaque cursor from `next_cursor` (the base64url form of a return id).
 Cursor = Annotated[
     str | None,
@@ -94,7 +92,7 @@ OptionalApproveBody = Annotated[
 ]
 
 
-def _with_etag(response: Response, result: ReturnOut) -> ReturnOut:
+def with_etag(response: Response, result: ReturnOut) -> ReturnOut:
     response.headers["ETag"] = etag(result.version)
     return result
 
@@ -161,7 +159,7 @@ async def create_return(
         accept_language=accept_language,
     )
     response.headers["Location"] = f"/v1/returns/{result.id}"
-    return _with_etag(response, result)
+    return with_etag(response, result)
 
 
 @router.get(
@@ -198,14 +196,14 @@ async def get_return(
     caller: Caller = require("returns:read"),
 ) -> ReturnOut:
     """Read one return with its items, decision, refunds and timeline (with its ETag)."""
-    return _with_etag(response, await service.get_return(session, caller, return_id))
+    return with_etag(response, await service.get_return(session, caller, return_id))
 
 
 @router.post(
     "/{return_id}/approve",
     operation_id="approveReturn",
     response_model=ReturnOut,
-    responses={**problems(*_CHANGE), **versioned(200)},
+    responses={**problems(*CHANGE), **versioned(200)},
 )
 async def approve_return(
     return_id: ReturnId,
@@ -222,14 +220,14 @@ async def approve_return(
     completed at once. Emits `return.approved`.
     """
     result = await transitions.approve(session, caller, return_id, body, if_match)
-    return _with_etag(response, result)
+    return with_etag(response, result)
 
 
 @router.post(
     "/{return_id}/reject",
     operation_id="rejectReturn",
     response_model=ReturnOut,
-    responses={**problems(*_CHANGE), **versioned(200)},
+    responses={**problems(*CHANGE), **versioned(200)},
 )
 async def reject_return(
     return_id: ReturnId,
@@ -242,14 +240,14 @@ async def reject_return(
 ) -> ReturnOut:
     """Reject a return waiting for review, with a note for the customer."""
     result = await transitions.reject(session, caller, return_id, body, if_match)
-    return _with_etag(response, result)
+    return with_etag(response, result)
 
 
 @router.post(
     "/{return_id}/cancel",
     operation_id="cancelReturn",
     response_model=ReturnOut,
-    responses={**problems(*_CHANGE), **versioned(200)},
+    responses={**problems(*CHANGE), **versioned(200)},
 )
 async def cancel_return(
     return_id: ReturnId,
@@ -262,14 +260,14 @@ async def cancel_return(
 ) -> ReturnOut:
     """Cancel a return before it ships (the customer, or the merchant)."""
     result = await transitions.cancel(session, caller, return_id, body, if_match)
-    return _with_etag(response, result)
+    return with_etag(response, result)
 
 
 @router.post(
     "/{return_id}/tracking-events",
     operation_id="recordTrackingEvent",
     response_model=ReturnOut,
-    responses={**problems(*_CHANGE), **versioned(200)},
+    responses={**problems(*CHANGE), **versioned(200)},
 )
 async def record_tracking_event(
     return_id: ReturnId,
@@ -282,14 +280,14 @@ async def record_tracking_event(
 ) -> ReturnOut:
     """Record a carrier event; the first one puts an approved return in transit."""
     result = await transitions.record_tracking(session, caller, return_id, body, if_match)
-    return _with_etag(response, result)
+    return with_etag(response, result)
 
 
 @router.post(
     "/{return_id}/receive",
     operation_id="receiveReturn",
     response_model=ReturnOut,
-    responses={**problems(*_CHANGE, InvalidInspection), **versioned(200)},
+    responses={**problems(*CHANGE, InvalidInspection), **versioned(200)},
 )
 async def receive_return(
     return_id: ReturnId,
@@ -306,7 +304,7 @@ async def receive_return(
     accepted units are refunded (`amounts.refundable` is recomputed). Emits `return.received`.
     """
     result = await transitions.receive(session, caller, return_id, body, if_match)
-    return _with_etag(response, result)
+    return with_etag(response, result)
 
 
 @router.post(
@@ -315,7 +313,7 @@ async def receive_return(
     status_code=201,
     response_model=ReturnOut,
     responses={
-        **problems(*_CHANGE, NothingToRefund, RefundTooLarge, ConcurrentChange),
+        **problems(*CHANGE, NothingToRefund, RefundTooLarge, ConcurrentChange),
         **versioned(201),
     },
 )
@@ -335,46 +333,14 @@ async def refund_return(
     `external_reference` records the payment provider's id. Emits `return.refunded`.
     """
     result = await transitions.refund(session, caller, return_id, body, if_match)
-    return _with_etag(response, result)
-
-
-@router.post(
-    "/{return_id}/exchange/fulfillment",
-    operation_id="recordExchangeFulfillment",
-    response_model=ReturnOut,
-    responses={
-        **problems(*_CHANGE, ExchangeNotRequested, ExchangeOrderMismatch),
-        **versioned(200),
-    },
-)
-async def record_exchange_fulfillment(
-    return_id: ReturnId,
-    body: ExchangeFulfillmentIn,
-    response: Response,
-    session: SessionDep,
-    if_match: IfMatchHeader = None,
-    idempotency_key: IdempotencyKeyHeader = None,
-    caller: Caller = require("returns:manage"),
-) -> ReturnOut:
-    """Report the replacement order of an exchange: created, then shipped.
-
-    After `return.exchange_order_requested`: send the platform's `order_id` once the order
-    exists (the variants' reservation ends), and again with `tracking_number` once it ships
-    (emits `return.exchange_fulfilled`, once). Sending what is recorded changes nothing;
-    another `order_id` is a 409 `exchange-order-mismatch`, and a return with no replacement
-    requested a 409 `exchange-not-requested`.
-    """
-    result = await transitions.record_exchange_fulfillment(
-        session, caller, return_id, body, if_match
-    )
-    return _with_etag(response, result)
+    return with_etag(response, result)
 
 
 @router.post(
     "/{return_id}/complete",
     operation_id="completeReturn",
     response_model=ReturnOut,
-    responses={**problems(*_CHANGE), **versioned(200)},
+    responses={**problems(*CHANGE, ExchangePaymentOutstanding), **versioned(200)},
 )
 async def complete_return(
     return_id: ReturnId,
@@ -385,6 +351,9 @@ async def complete_return(
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
 ) -> ReturnOut:
-    """Close a received (or keep-the-item) return."""
+    """Close a received (or keep-the-item) return.
+
+    Not while an exchange's difference is owed (409 `exchange-payment-outstanding`).
+    """
     result = await transitions.complete(session, caller, return_id, body, if_match)
-    return _with_etag(response, result)
+    return with_etag(response, result)

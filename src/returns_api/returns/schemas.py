@@ -26,6 +26,7 @@ from returns_api.returns.exchange_schemas import (
     ExchangeBalanceOut,
     ExchangeFulfillmentOut,
     ExchangeItemOut,
+    ExchangePaymentOut,
 )
 from returns_api.returns.refund_math import ItemBreakdown
 from returns_api.returns.status import ReturnStatus
@@ -312,28 +313,12 @@ class Instructions(BaseModel):
     keep_item: bool = False
 
 
-class ExchangeFulfillmentIn(_Body):
-    """The platform created the replacement order, and later shipped it."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"order_id": "ord_2002", "tracking_number": "1Z999AA10123456784", "carrier": "ups"}
-            ]
-        },
-    )
-
-    order_id: ExternalId = Field(description="The replacement order's id on the platform.")
-    tracking_number: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
-        default=None, description="Once it ships: `return.exchange_fulfilled` is emitted."
-    )
-    carrier: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    note: Note | None = None
-
-
 class Money(BaseModel):
-    refundable: int = Field(description="What the refund breakdown comes to.")
+    refundable: int = Field(
+        description="What is paid back: the refund breakdown's total, except that an exchange "
+        "for catalog variants pays back only its `refund_due` (and what was paid for it and is "
+        "no longer owed)."
+    )
     refunded: int = Field(description="Sum of the refunds recorded.")
     remaining: int = Field(description="What can still be refunded.")
 
@@ -369,6 +354,11 @@ class ReturnOut(BaseModel):
         default=None,
         description="The replacement order, once requested: when the exchanged units are "
         "accepted and nothing is owed for them.",
+    )
+    exchange_payment: ExchangePaymentOut | None = Field(
+        default=None,
+        description="When the exchange costs more than the returned items' credit: what is "
+        "owed, paid, and by when.",
     )
     amounts: Money
     refunds: list[RefundOut]

@@ -118,11 +118,11 @@ async def create_return(
             ),
             valuation=value,
             note=decision_note(decision),
+            payment_days=ctx.policy.exchanges.payment_deadline_days,
         )
         # Shown from what is written: no read-back round trip on the hot path.
         result = views.return_out(ret)
-        (event,) = event_rows(ret, result)
-        if await store.add(ret, event):
+        if await store.add(ret, event_rows(ret, result)):
             return shown_to(caller, result)
     # 1e12 numbers: five clashes in a row means something else is wrong
     raise RuntimeError(f"no free RMA number in {_RMA_ATTEMPTS} attempts")

@@ -116,12 +116,11 @@ class ReturnStore:
         self._remember(ret)
         return ret
 
-    async def add(self, ret: Return, event: Mapping[str, Any]) -> bool:
-        """Write a new return with its items, first timeline entry and the outbox row
-        announcing it; False, writing nothing, when its RMA number is taken."""
+    async def add(self, ret: Return, events: Sequence[Mapping[str, Any]]) -> bool:
+        """Write a new return with its items, timeline and the outbox rows announcing it;
+        False, writing nothing, when its RMA number is taken."""
         rows = rows_of(ret)
-        (change,) = rows.changes
-        written = await self.rows.insert(rows.returns, rows.items, change, event)
+        written = await self.rows.insert(rows.returns, rows.items, rows.changes, events)
         if written:
             ret.pending_events.clear()
             self._remember(ret)

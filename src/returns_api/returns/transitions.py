@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,11 +23,11 @@ from returns_api.policies.service import policy_version
 from returns_api.returns import valuation
 from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import ReturnNotFound, StaleVersion
+from returns_api.returns.exchange_schemas import ExchangeFulfillmentIn, ExchangePaymentIn
 from returns_api.returns.inspection import Inspection
 from returns_api.returns.parts import Act
 from returns_api.returns.schemas import (
     ApproveBody,
-    ExchangeFulfillmentIn,
     NoteBody,
     ReceiveBody,
     RefundIn,
@@ -83,7 +84,13 @@ async def approve(
             keep_item=body.keep_item,
             label_url=body.label_url,
         )
-        ret.approve(act, keep_item=body.keep_item, instructions=instructions, note=body.note)
+        ret.approve(
+            act,
+            keep_item=body.keep_item,
+            instructions=instructions,
+            note=body.note,
+            payment_days=policy.exchanges.payment_deadline_days,
+        )
 
     return await _change(session, caller, return_id, if_match, change)
 
@@ -171,10 +178,15 @@ async def receive(
 
     async def change(ret: Return, act: Act) -> None:
         value = await valuation.after_inspection(session, ret)
-        order = await OrderRepository(session).get(ret.order_id)
-        assert order is not None  # returns reference their order
-        ship_to = {"name": order["customer_name"], "address": order["shipping_address"]}
-        ret.receive(act, inspections, valuation=value, note=body.note, ship_to=ship_to)
+        terms = (await policy_version(session, ret.policy_version)).exchanges
+        ret.receive(
+            act,
+            inspections,
+            valuation=value,
+            note=body.note,
+            payment_days=terms.payment_deadline_days,
+            ship_to=await _ship_to(session, ret),
+        )
 
     return await _change(session, caller, return_id, if_match, change)
 
@@ -196,6 +208,32 @@ async def record_exchange_fulfillment(
         )
 
     return await _change(session, caller, return_id, if_match, change)
+
+
+async def record_exchange_payment(
+    session: AsyncSession,
+    caller: Caller,
+    return_id: uuid.UUID,
+    body: ExchangePaymentIn,
+    if_match: str | None,
+) -> ReturnOut:
+    async def change(ret: Return, act: Act) -> None:
+        ret.record_exchange_payment(
+            act,
+            amount=body.amount,
+            external_reference=body.external_reference,
+            note=body.note,
+            ship_to=await _ship_to(session, ret),
+        )
+
+    return await _change(session, caller, return_id, if_match, change)
+
+
+async def _ship_to(session: AsyncSession, ret: Return) -> dict[str, Any]:
+    """Who the replacement goes to, and where: the order's customer and address now."""
+    order = await OrderRepository(session).get(ret.order_id)
+    assert order is not None  # returns reference their order
+    return {"name": order["customer_name"], "address": order["shipping_address"]}
 
 
 async def refund(

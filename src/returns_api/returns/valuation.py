@@ -89,6 +89,17 @@ async def after_inspection(session: AsyncSession, ret: Return) -> Valuation:
     Takes the order's row lock, as creating a return does: valuations of one order's lines
     are made one at a time, each against what the others have stored.
     """
+    return await _stored(session, ret, "accepted")
+
+
+async def again(session: AsyncSession, ret: Return) -> Valuation:
+    """The items of a stored, live `ret` valued again as they stand (by the units accepted
+    once received, else by those requested): for a change of their resolution."""
+    received = ret.received_at is not None
+    return await _stored(session, ret, "accepted" if received else "requested")
+
+
+async def _stored(session: AsyncSession, ret: Return, basis: breakdown.Basis) -> Valuation:
     policy = await policy_version(session, ret.policy_version)
     orders = OrderRepository(session)
     order = await orders.get(ret.order_id, lock=True)
@@ -99,12 +110,13 @@ async def after_inspection(session: AsyncSession, ret: Return) -> Valuation:
     returns = ReturnRepository(session)
     # Stored: the return is live while it is inspected, and holds its own share.
     others_took = await returns.shipping_taken(ret.order_id) - ret.shipping_refund_taken
-    return accepted(
-        currency=ret.currency,
-        policy=policy,
-        shipping_paid=max(0, int(order["shipping_paid"]) - others_took),
-        line_quantities=line_quantities,
-        others=without(await returns.held(ret.order_id), ret),
+    return _valuation(
+        basis,
+        ret.currency,
+        policy,
+        max(0, int(order["shipping_paid"]) - others_took),
+        line_quantities,
+        without(await returns.held(ret.order_id), ret),
     )
 
 

@@ -108,7 +108,16 @@ def for_customer(result: ReturnOut) -> ReturnOut:
 # same name of the return (or of a list's summary), shown as it is held. A field added to
 # both the aggregate and its view is shown with no line here.
 _SHAPED: Final = frozenset(
-    {"items", "amounts", "instructions", "decision", "refunds", "timeline", "exchange_fulfillment"}
+    {
+        "items",
+        "amounts",
+        "instructions",
+        "decision",
+        "refunds",
+        "timeline",
+        "exchange_fulfillment",
+        "exchange_payment",
+    }
 )
 
 
@@ -140,6 +149,7 @@ def return_out(ret: Return) -> ReturnOut:
             "amounts": _money(ret),
             "instructions": ret.instructions or None,
             "exchange_fulfillment": _fulfillment(ret),
+            "exchange_payment": _payment(ret),
             "decision": _decision(ret.decision),
             "refunds": [
                 {
@@ -180,6 +190,17 @@ def _fulfillment(ret: Return) -> dict[str, Any] | None:
         "tracking_number": ret.exchange_tracking_number,
         "carrier": ret.exchange_carrier,
         "fulfilled_at": ret.exchange_fulfilled_at,
+    }
+
+
+def _payment(ret: Return) -> dict[str, Any] | None:
+    if ret.amount_due == 0 and ret.exchange_paid == 0:
+        return None
+    return {
+        "amount_due": ret.amount_due,
+        "paid": ret.exchange_paid,
+        "outstanding": ret.outstanding,
+        "due_at": ret.exchange_payment_due_at,
     }
 
 

@@ -88,13 +88,25 @@ EVENTS: Final[dict[str, EventDefinition]] = {
         "`data.object.amounts`.",
     ),
     "return.completed": EventDefinition(RETURN, "The return was closed."),
+    "return.exchange_payment_requested": EventDefinition(
+        RETURN,
+        "Collect what the exchange costs more: `data.object.exchange_payment.outstanding` by "
+        "`due_at`, then report it with `POST /v1/returns/{id}/exchange/payments`. Unpaid by "
+        "then, the exchange falls back to the policy's `exchanges.fallback_resolution`.",
+    ),
+    "return.exchange_payment_expired": EventDefinition(
+        RETURN,
+        "The exchange was not paid by its deadline: its items now have the policy's fallback "
+        "resolution (`data.object.items[].resolution`), are valued again, and their variants "
+        "are no longer reserved. Whatever was paid is refunded through the `exchange` method.",
+    ),
     "return.exchange_order_requested": EventDefinition(
         RETURN,
-        "Create the replacement order: the exchanged units were accepted and nothing is owed "
-        "for them. `data.object.items[].exchange` names the variants and their prices, "
-        "`data.object.exchange_fulfillment.ship_to` the customer and the address to ship to, "
-        "and `data.object.refund_breakdown.exchange` the balance. Report the order with "
-        "`POST /v1/returns/{id}/exchange/fulfillment`.",
+        "Create the replacement order: the exchanged units were accepted and what they cost "
+        "more, if anything, is paid. `data.object.items[].exchange` names the variants and "
+        "their prices, `data.object.exchange_fulfillment.ship_to` the customer and the "
+        "address to ship to, and `data.object.refund_breakdown.exchange` the balance. Report "
+        "the order with `POST /v1/returns/{id}/exchange/fulfillment`.",
     ),
     "return.exchange_fulfilled": EventDefinition(
         RETURN,
