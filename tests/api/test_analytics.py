@@ -339,6 +339,25 @@ async def test_summary_figures_match_the_hand_built_data_set(data_set: DataSet) 
         {"currency": "EUR", "method": "original_payment", "amount": 7000, "refunds": 3},
         {"currency": "EUR", "method": "store_credit", "amount": 1000, "refunds": 1},
     ]
+    # Returns of the period that count, valued as their breakdowns are: R1 2 x 1000, R2 5000,
+    # R4 nothing accepted, R8 1000 (not inspected yet) to refund; R5 2 x 500 in store credit;
+    # R6 in dollars. Not R3 (rejected), R7 (cancelled), R9 (before the period). No exchange.
+    assert body["resolutions"] == [
+        {
+            "currency": "EUR",
+            "returns": 5,
+            "exchange_returns": 0,
+            "exchange_share_bps": 0,
+            "value_by_resolution": {"refund": 8000, "store_credit": 1000, "exchange": 0},
+        },
+        {
+            "currency": "USD",
+            "returns": 1,
+            "exchange_returns": 0,
+            "exchange_share_bps": 0,
+            "value_by_resolution": {"refund": 1200, "store_credit": 0, "exchange": 0},
+        },
+    ]
     # Sold (orders placed in the period, not ord_old): 4 + 3 + 1 + 2 + 2 = 12 units.
     # Returned units of those orders in returns that count: R1 2, R2 1, R4 1, R5 2, R6 1 and
     # R9 1 (requested before the period, but its order was placed in it); not R3, R7.

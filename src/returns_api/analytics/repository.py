@@ -93,7 +93,7 @@ def items_of_orders_placed_in(window: Window) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _of_returns(
+def of_returns(
     return_id: InstrumentedAttribute[uuid.UUID], ids: ReturnIds | None
 ) -> ColumnElement[bool]:
     """Rows of (a superset of) the returns of `ids`: a range of the `return_id` index."""
@@ -170,7 +170,7 @@ class AnalyticsRepository:
             )
             .join(Return, Return.id == ReturnItem.return_id)
             .where(
-                _of_returns(ReturnItem.return_id, ids),
+                of_returns(ReturnItem.return_id, ids),
                 *requested_in(window),
                 Return.status.in_(COUNTED_STATUSES),
             )

@@ -67,7 +67,8 @@ PeriodDep = Annotated[PeriodQuery, Depends(period_query)]
 async def get_analytics_summary(
     period: PeriodDep, session: SessionDep, caller: Caller = require("analytics:read")
 ) -> AnalyticsSummary:
-    """Returns by status, auto-approval rate, backlog, timings, refunds, return rate, ratings."""
+    """Returns by status, auto-approval rate, backlog, timings, refunds, exchanges, return rate,
+    ratings."""
     return await service.summary(session, period.window())
 
 

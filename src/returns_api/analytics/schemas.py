@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from typing_extensions import TypeAliasType
 
+from returns_api.policies.resolutions import Resolution
 from returns_api.returns.schemas import RefundMethod
 from returns_api.returns.status import ReturnStatus
 
@@ -77,6 +78,23 @@ class RefundedAmount(BaseModel):
     refunds: int = Field(description="How many refunds.")
 
 
+class ResolutionMix(BaseModel):
+    """How the returns of the period that still count (not rejected, cancelled or expired)
+    are resolved, in one currency: the revenue exchanges keep against what goes back as
+    money or store credit."""
+
+    currency: str = Field(examples=["EUR"])
+    returns: int = Field(description="Returns requested in the period that still count.")
+    exchange_returns: int = Field(description="Of those, returns with an item to exchange.")
+    exchange_share_bps: int = Field(description="exchange_returns / returns.")
+    value_by_resolution: dict[Resolution, int] = Field(
+        description="Minor units, per resolution the items ask for: what was paid for the "
+        "units the return's breakdown values (the accepted ones once inspected), discount "
+        "and tax shares included, before fees and bonuses. `exchange` is revenue kept; "
+        "`refund` goes back to the original payment; `store_credit` stays as credit."
+    )
+
+
 class ReturnRate(BaseModel):
     units_sold: int = Field(description="Units of the orders placed in the period.")
     units_returned: int = Field(
@@ -101,6 +119,10 @@ class AnalyticsSummary(BaseModel):
     timings: Timings
     review_backlog: ReviewBacklog
     refunded: list[RefundedAmount] = Field(description="Refunds recorded in the period.")
+    resolutions: list[ResolutionMix] = Field(
+        description="Per currency: the value of the period's returns by resolution and the "
+        "share of returns resolved by exchange."
+    )
     return_rate: ReturnRate
     feedback: FeedbackSummary
 

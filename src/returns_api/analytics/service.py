@@ -27,6 +27,7 @@ from returns_api.analytics.schemas import (
     ReasonTotals,
     ReasonUnits,
     RefundedAmount,
+    ResolutionMix,
     ReturnCounts,
     ReturnRate,
     ReviewBacklog,
@@ -116,6 +117,16 @@ async def summary(session: AsyncSession, window: Window) -> AnalyticsSummary:
         refunded=[
             RefundedAmount(currency=currency, method=method, amount=int(amount), refunds=int(n))
             for currency, method, amount, n in await repo.refunded(window)
+        ],
+        resolutions=[
+            ResolutionMix(
+                currency=row.currency,
+                returns=row.returns,
+                exchange_returns=row.exchange_returns,
+                exchange_share_bps=basis_points(row.exchange_returns, row.returns),
+                value_by_resolution=row.value,
+            )
+            for row in await repo.resolutions(window, requested.ids)
         ],
         return_rate=ReturnRate(
             units_sold=units_sold,

@@ -1,5 +1,6 @@
 """The queries of the summary report: how the period's returns were decided and how long
-each step took, what was refunded, the return rate and the ratings.
+each step took, what was refunded, how the returns are resolved (refund, store credit,
+exchange), the return rate and the ratings.
 
 Time facts are the milestones each return keeps on its row, written by the change that
 makes them at the moment of its timeline entry or refund: born approved by the policy
@@ -31,11 +32,14 @@ from sqlalchemy import (
 )
 
 from returns_api.analytics.repository import (
+    COUNTED_STATUSES,
     AnalyticsRepository,
     AnyRow,
+    ReturnIds,
     Window,
     items_of_orders_placed_in,
     lines_placed_in,
+    of_returns,
     requested_in,
     still_counts,
 )
@@ -43,6 +47,7 @@ from returns_api.analytics.sql import percentiles, seconds_between
 from returns_api.core.db import UTCDateTime
 from returns_api.feedback.models import ReturnFeedback
 from returns_api.orders.models import OrderLine
+from returns_api.policies.resolutions import RESOLUTIONS, Resolution
 from returns_api.returns.models import Refund, Return, ReturnItem
 from returns_api.returns.status import ReturnStatus
 
@@ -53,6 +58,14 @@ class DurationRow:
     median: int | None
     p90: int | None
     max: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionRow:
+    currency: str
+    returns: int
+    exchange_returns: int
+    value: dict[Resolution, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +137,56 @@ class SummaryRepository(AnalyticsRepository):
         if window.currency is not None:
             stmt = stmt.where(Refund.currency == window.currency)
         return (await self.session.execute(stmt)).all()
+
+    async def resolutions(self, window: Window, ids: ReturnIds | None) -> list[ResolutionRow]:
+        """Per currency, the returns requested in the window that still count, those with an
+        item to exchange, and their items' value per resolution, in one statement. The items
+        are read through the id range of the window's returns, as for the reasons report.
+
+        An item is worth what the return's breakdown takes of its line, before fees: the units
+        it values (accepted ones once inspected) at the unit price, less their discount share,
+        plus their tax share — the same figure whatever the resolution, so the three add up.
+        """
+        value = (
+            ReturnItem.units_taken * ReturnItem.unit_price
+            - ReturnItem.discount_taken
+            + ReturnItem.tax_taken
+        )
+        exchanged = ReturnItem.resolution == "exchange"
+        stmt = (
+            select(
+                Return.currency,
+                func.count(Return.id.distinct()),
+                func.count(case((exchanged, Return.id)).distinct()),
+                *(
+                    func.coalesce(
+                        func.sum(case((ReturnItem.resolution == resolution, value), else_=0)), 0
+                    )
+                    for resolution in RESOLUTIONS
+                ),
+            )
+            .select_from(ReturnItem)
+            .join(Return, Return.id == ReturnItem.return_id)
+            .where(
+                of_returns(ReturnItem.return_id, ids),
+                *requested_in(window),
+                Return.status.in_(COUNTED_STATUSES),
+            )
+            .group_by(Return.currency)
+            .order_by(Return.currency)
+        )
+        return [
+            ResolutionRow(
+                currency=currency,
+                returns=int(returns),
+                exchange_returns=int(exchange_returns),
+                # PostgreSQL sums bigints as numeric: back to int, exactly.
+                value={r: int(amount) for r, amount in zip(RESOLUTIONS, amounts, strict=True)},
+            )
+            for currency, returns, exchange_returns, *amounts in (
+                await self.session.execute(stmt)
+            ).all()
+        ]
 
     async def units_sold_and_returned(self, window: Window) -> tuple[int, int]:
         # The lines carry their order's placed_at: a range of `ix_order_lines_placed_at`.
