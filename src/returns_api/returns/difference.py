@@ -63,11 +63,16 @@ class ExchangeDifference:
         catalog variants pays back only its `refund_due` (the rest of its credit buys the
         new items), and whatever the customer paid that is no longer owed. Once the return
         is called off, only that payment."""
+        if self.status in RELEASED:
+            return {"exchange": self.exchange_paid} if self.exchange_paid else {}
+        return self.paid_back_by_method()
+
+    def paid_back_by_method(self) -> dict[str, int]:
+        """`refundable_by_method` of the return as valued, whatever its status: what
+        `amounts.refundable` adds up."""
         by_method = dict(self.refund_breakdown.get("by_method", {}))
         balance = self.refund_breakdown.get("exchange")
         overpaid = max(0, self.exchange_paid - self.amount_due)
-        if self.status in RELEASED:
-            return {"exchange": self.exchange_paid} if self.exchange_paid else {}
         if balance is not None:
             by_method["exchange"] = int(balance["refund_due"]) + overpaid
         elif overpaid:

@@ -300,7 +300,7 @@ class Return(Refunds, ReplacementOrder):
             item.tax_taken = int(line["tax"]) if line else 0
         self._set(refund_breakdown=money, shipping_refund_taken=money.get("shipping_refund", 0))
         # What is paid back: an exchange's credit buys its new items (`difference`).
-        self.refundable_amount = sum(self.refundable_by_method().values())
+        self.refundable_amount = sum(self.paid_back_by_method().values())
         if self.outstanding == 0:
             self.exchange_payment_due_at = None
 

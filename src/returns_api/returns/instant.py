@@ -1,0 +1,166 @@
+"""Instant exchanges: the part of the return aggregate (`domain.Return` takes it in) that
+ships the new items before the old ones are back, against a hold on the customer's card.
+
+Pure, like the rest of the aggregate. When the policy allows it and the customer asks for it,
+an exchange is *instant*: at approval (once what it costs more is paid) the replacement order
+is requested at once, and the return records a **hold**: the value at risk (what the returned
+items' credit pays of the new ones) and a deadline for the parcel to be on its way. The
+platform holds that amount on the customer's card. Then:
+
+- the parcel is not in transit by the deadline (the worker's sweep), or the returned items
+  are refused at inspection: `return.exchange_hold_capture_requested`, once, with the amount
+  to charge (at inspection: the value of the units not accepted);
+- every returned unit is accepted: `return.exchange_hold_release_requested`;
+- the platform reports what it did (`captured`, with the amount, or `released`).
+
+A return whose replacement was requested is never called off, rejected or expired: its units
+would become returnable again while the customer already has the new items.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Final, Literal
+
+from returns_api.returns.exceptions import HoldNotPending
+from returns_api.returns.parts import Act
+from returns_api.returns.replacement import ReplacementOrder
+from returns_api.returns.status import ReturnStatus
+
+S = ReturnStatus
+HoldOutcome = Literal["captured", "released"]
+# What the platform may report, by the hold's status.
+_REPORTABLE: Final[dict[str, frozenset[str]]] = {
+    "capture_requested": frozenset({"captured", "released"}),
+    "release_requested": frozenset({"released"}),
+}
+
+
+class InstantExchange(ReplacementOrder):
+    """What `Return` does about an instant exchange's hold; the fields are the return's."""
+
+    __slots__ = ()
+
+    instant_exchange: bool
+    exchange_hold_amount: int | None
+    exchange_hold_due_at: datetime | None
+    exchange_hold_status: str | None
+    exchange_hold_capture_amount: int | None
+    exchange_hold_captured: int | None
+    exchange_hold_reference: str | None
+
+    def request_hold_capture(self, act: Act) -> None:
+        """The parcel was not in transit by the hold's deadline: charge the hold."""
+        due = self.exchange_hold_due_at
+        if self.exchange_hold_status != "held" or self.status is not S.APPROVED:
+            raise HoldNotPending("The hold is not waiting for the parcel.")
+        if due is None or act.at < due:
+            raise HoldNotPending("The hold's deadline has not passed.")
+        self._ask_capture(act, int(self.exchange_hold_amount or 0), reason="not_shipped")
+
+    def report_hold(
+        self,
+        act: Act,
+        *,
+        outcome: HoldOutcome,
+        amount: int | None,
+        external_reference: str | None,
+        note: str | None,
+    ) -> None:
+        """The platform charged (`captured`, by default the amount asked) or let go of the
+        hold. Reporting the outcome already recorded changes nothing."""
+        status = self.exchange_hold_status
+        if status == outcome:
+            return
+        if outcome not in _REPORTABLE.get(status or "", frozenset()):
+            raise HoldNotPending(
+                f"The hold is {status or 'absent'}: it cannot be reported {outcome}."
+            )
+        captured = None
+        if outcome == "captured":
+            captured = self.exchange_hold_capture_amount if amount is None else amount
+        self._change(
+            act,
+            f"exchange_hold_{outcome}",
+            note=note,
+            data={"amount": captured, "external_reference": external_reference},
+            apply=lambda: self._set(
+                exchange_hold_status=outcome,
+                exchange_hold_captured=captured,
+                exchange_hold_reference=external_reference,
+            ),
+        )
+
+    @property
+    def hold_refund(self) -> int:
+        """What was charged of the hold and is no longer at risk once the parcel came back
+        (its units accepted after all): paid back through the `exchange` method."""
+        if self.exchange_hold_captured is None or self.received_at is None:
+            return 0
+        return max(0, self.exchange_hold_captured - self._at_risk())
+
+    def _start_instant_exchange(
+        self, act: Act, *, hold_days: int, ship_to: dict[str, Any] | None
+    ) -> None:
+        """At approval, and at the payment that completes it: once nothing is owed, request
+        the replacement and record the hold, due `hold_days` from now."""
+        if not self.instant_exchange or self.exchange_hold_status is not None:
+            return
+        if self.outstanding > 0 or self.status is not S.APPROVED:
+            return
+        self._request_replacement_if_due(act, ship_to)
+        if self.exchange_order_requested_at is None:
+            return
+        amount, due_at = self._credit_applied(), act.at + timedelta(days=hold_days)
+        self._change(
+            act,
+            "exchange_hold_placed",
+            note=None,
+            data={"amount": amount, "due_at": due_at.isoformat()},
+            apply=lambda: self._set(
+                exchange_hold_amount=amount,
+                exchange_hold_due_at=due_at,
+                exchange_hold_status="held",
+            ),
+        )
+
+    def _settle_hold_at_receipt(self, act: Act) -> None:
+        """After the inspection: charge what the refused units leave at risk, else let go."""
+        if self.exchange_hold_status != "held":
+            return
+        at_risk = self._at_risk()
+        if at_risk > 0:
+            self._ask_capture(act, at_risk, reason="not_accepted")
+            return
+        self._change(
+            act,
+            "exchange_hold_release_requested",
+            note=None,
+            event="return.exchange_hold_release_requested",
+            apply=lambda: self._set(exchange_hold_status="release_requested"),
+        )
+
+    def _ask_capture(self, act: Act, amount: int, *, reason: str) -> None:
+        self._change(
+            act,
+            "exchange_hold_capture_requested",
+            note=None,
+            data={"amount": amount, "reason": reason},
+            event="return.exchange_hold_capture_requested",
+            apply=lambda: self._set(
+                exchange_hold_status="capture_requested", exchange_hold_capture_amount=amount
+            ),
+        )
+
+    def _credit_applied(self) -> int:
+        """What the exchanged items' credit pays of the new ones, by the current breakdown."""
+        balance = self.refund_breakdown.get("exchange")
+        if balance is None:
+            return 0
+        return min(int(balance["credit"]), int(balance["new_value"]))
+
+    def _at_risk(self) -> int:
+        """What of the hold the accepted units do not cover (after the inspection)."""
+        return max(0, int(self.exchange_hold_amount or 0) - self._credit_applied())
+
+    received_at: datetime | None
