@@ -155,7 +155,7 @@ def _seeded(n: int, rng: random.Random, now: datetime) -> tuple[dict[str, Any], 
             held={},
         ),
         note=decision_note(decision),
-        payment_days=DEFAULT_POLICY.exchanges.payment_deadline_days,
+        terms=DEFAULT_POLICY.exchanges,
     )
     ret.pending_events.clear()  # seeds wake no webhooks
     return order, rows_of(ret)

@@ -264,7 +264,7 @@ def walked_return(
         instructions=instructions_for(DEFAULT_POLICY, "mail", rma_number, keep_item=False),
         valuation=_requested(order, others),
         note=decision_note(decision),
-        payment_days=DEFAULT_POLICY.exchanges.payment_deadline_days,
+        terms=DEFAULT_POLICY.exchanges,
     )
     if ret.holds_units:
         others.append(ret)
@@ -282,7 +282,9 @@ def walked_return(
             item_id=item.id, received_quantity=1, condition="as_new", disposition="restock"
         )
         value = _accepted(order, [other for other in others if other.id != ret.id])
-        ret.receive(act(2), [inspection], valuation=value, note=None, payment_days=7)
+        ret.receive(
+            act(2), [inspection], valuation=value, note=None, terms=DEFAULT_POLICY.exchanges
+        )
     if status == "completed":
         ret.refund(act(3), amount=None, method=None, external_reference=None, note=None)
         ret.complete(act(4), note=None)

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 
 from returns_api.core.clock import rfc3339
+from returns_api.policies.document import ExchangeTerms
 from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import (
     ExchangeNotRequested,
     ExchangeOrderMismatch,
     ExchangePaymentMismatch,
     ExchangePaymentOutstanding,
+    HoldNotPending,
     IllegalTransition,
     InvalidInspection,
     NothingOwed,
@@ -28,6 +30,7 @@ from returns_api.returns.schemas import ReturnRequest
 from returns_api.returns.status import TRANSITIONS, ReturnStatus
 
 S = ReturnStatus
+TERMS = ExchangeTerms()  # the policy's default deadlines
 T0 = datetime.now(UTC).replace(microsecond=0)
 _ids = (uuid.UUID(int=n) for n in itertools.count(1))
 
@@ -96,7 +99,7 @@ def new_return(status: S = S.PENDING_REVIEW, *, keep_item: bool = False, **kw: A
         instructions={"method": "mail"},
         valuation=by_accepted_units,
         note="judged",
-        payment_days=7,
+        terms=TERMS,
     )
 
 
@@ -121,7 +124,7 @@ def received(ret: Return | None = None) -> Return:
         [Inspection(received_quantity=2, line_item_id="li_1")],
         valuation=by_accepted_units,
         note=None,
-        payment_days=7,
+        terms=TERMS,
     )
     return ret
 
@@ -159,14 +162,14 @@ def test_every_status_pair_outside_the_table_is_refused() -> None:
     """Each method that moves a return, tried from every status."""
     moves = {
         S.APPROVED: lambda r: r.approve(
-            act(5), keep_item=False, instructions={}, note=None, payment_days=7
+            act(5), keep_item=False, instructions={}, note=None, terms=TERMS
         ),
         S.REJECTED: lambda r: r.reject(act(5), note=None),
         S.CANCELLED: lambda r: r.cancel(act(5), note=None),
         S.EXPIRED: lambda r: r.expire(act(5), note="late", data={}),
         S.COMPLETED: lambda r: r.complete(act(5), note=None),
         S.RECEIVED: lambda r: r.receive(
-            act(5), [], valuation=by_accepted_units, note=None, payment_days=7
+            act(5), [], valuation=by_accepted_units, note=None, terms=TERMS
         ),
     }
     for current in S:
@@ -189,7 +192,7 @@ def test_every_status_pair_outside_the_table_is_refused() -> None:
 def test_each_change_steps_the_version_and_records_who_and_when() -> None:
     ret = new_return()
     ret.approve(
-        act(7, "alice"), keep_item=False, instructions={"method": "mail"}, note="ok", payment_days=7
+        act(7, "alice"), keep_item=False, instructions={"method": "mail"}, note="ok", terms=TERMS
     )
     assert ret.version == 2
     assert ret.updated_at == T0 + timedelta(minutes=7)
@@ -207,7 +210,7 @@ def test_each_change_steps_the_version_and_records_who_and_when() -> None:
 
 def test_the_first_approval_is_kept_as_a_milestone() -> None:
     ret = new_return()
-    ret.approve(act(3), keep_item=False, instructions={}, note=None, payment_days=7)
+    ret.approve(act(3), keep_item=False, instructions={}, note=None, terms=TERMS)
     assert ret.approved_at == T0 + timedelta(minutes=3)
     assert not ret.auto_approved
 
@@ -280,7 +283,7 @@ def test_a_wrong_item_is_never_accepted() -> None:
         ],
         valuation=by_accepted_units,
         note=None,
-        payment_days=7,
+        terms=TERMS,
     )
     assert (ret.items[1].reception_status, ret.items[1].accepted_quantity) == ("wrong_item", 0)
 
@@ -301,7 +304,7 @@ def test_an_inspection_that_does_not_fit_changes_nothing(inspections: list[Inspe
     ret = new_return(S.APPROVED)
     ship(ret)
     with pytest.raises(InvalidInspection):
-        ret.receive(act(2), inspections, valuation=by_accepted_units, note=None, payment_days=7)
+        ret.receive(act(2), inspections, valuation=by_accepted_units, note=None, terms=TERMS)
     assert ret.status is S.IN_TRANSIT
     assert all(i.reception_status == "awaiting" for i in ret.items)
 
@@ -317,7 +320,7 @@ def test_each_item_takes_of_its_line_what_its_valuation_gives_it() -> None:
         [Inspection(received_quantity=2, accepted_quantity=1, line_item_id="li_1")],
         valuation=by_accepted_units,
         note=None,
-        payment_days=7,
+        terms=TERMS,
     )
     assert [(i.units_taken, i.tax_taken) for i in ret.items] == [(1, 1), (0, 0)]
 
@@ -413,7 +416,7 @@ def exchanging(amount_due: int = 0, accepted: int = 2) -> Return:
         [Inspection(received_quantity=2, line_item_id="li_1", accepted_quantity=accepted)],
         valuation=with_balance(amount_due),
         note=None,
-        payment_days=7,
+        terms=TERMS,
         ship_to={"name": "Ada", "address": None},
     )
     return ret
@@ -497,7 +500,7 @@ def owing(amount_due: int, status: S = S.APPROVED) -> Return:
         instructions={"method": "mail"},
         valuation=with_balance(amount_due),
         note="judged",
-        payment_days=5,
+        terms=ExchangeTerms(payment_deadline_days=5),
     )
 
 
@@ -516,7 +519,13 @@ def test_payment_is_asked_for_at_approval_with_its_deadline() -> None:
     ]
     waiting = owing(400, S.PENDING_REVIEW)
     assert waiting.exchange_payment_due_at is None
-    waiting.approve(act(1), keep_item=False, instructions={}, note=None, payment_days=2)
+    waiting.approve(
+        act(1),
+        keep_item=False,
+        instructions={},
+        note=None,
+        terms=ExchangeTerms(payment_deadline_days=2),
+    )
     assert waiting.exchange_payment_due_at == T0 + timedelta(minutes=1, days=2)
     assert waiting.pending_events[-1].type == "return.exchange_payment_requested"
     assert owing(0).exchange_payment_due_at is None
@@ -569,10 +578,96 @@ def test_an_owed_exchange_cannot_close() -> None:
         [Inspection(received_quantity=2, line_item_id="li_1")],
         valuation=with_balance(400),
         note=None,
-        payment_days=5,
+        terms=ExchangeTerms(payment_deadline_days=5),
     )
     with pytest.raises(ExchangePaymentOutstanding):
         ret.complete(act(3), note=None)
     pay(ret, 400, "p1", minutes=4)
     assert ret.exchange_order_requested_at == T0 + timedelta(minutes=4)
     ret.complete(act(5), note=None)
+
+
+# --- exchanges: instant ------------------------------------------------------------------
+
+
+def instant_return(amount_due: int = 0) -> Return:
+    """An approved instant exchange of 2 units whose credit is 2000 (`with_balance`)."""
+    swap = item("li_1")
+    swap.resolution = "exchange"
+    swap.exchange_variant_id = "var_l"
+    swap.exchange_unit_price, swap.exchange_tax, swap.exchange_like_for_like = 1000, 0, True
+
+    def value(items: Any) -> dict[str, Any]:
+        money = by_accepted_units(items)
+        credit = money["total"]
+        balance = {"credit": credit, "new_value": 2000 + amount_due}
+        return money | {"exchange": balance | {"amount_due": amount_due, "refund_due": 0}}
+
+    return Return.create(
+        act(),
+        order={"id": "ord_1", "customer_id": "cus_1", "currency": "EUR", "locale": "de-DE"},
+        request=ReturnRequest.model_validate(
+            {
+                "order_id": "ord_1",
+                "items": [{"line_item_id": "li_1", "quantity": 2, "reason": "x"}],
+                "instant_exchange": True,
+            }
+        ),
+        rma_number="R-NOW",
+        items=[swap],
+        decision={"policy_version": 1, "action": "approve"},
+        status=S.APPROVED,
+        keep_item=False,
+        instructions={"method": "mail"},
+        valuation=value,
+        note="judged",
+        terms=ExchangeTerms(hold_deadline_days=3),
+        ship_to={"name": "Ada", "address": None},
+    )
+
+
+def test_an_instant_exchange_orders_at_approval_and_holds_the_credit() -> None:
+    ret = instant_return()
+    assert ret.exchange_order_requested_at == T0
+    assert ret.timeline[-2].data == {
+        "variants": [
+            {
+                "item_id": str(ret.items[0].id),
+                "variant_id": "var_l",
+                "quantity": 2,
+                "unit_price": 1000,
+                "tax": 0,
+            }
+        ]
+    }
+    assert (ret.exchange_hold_amount, ret.exchange_hold_status) == (2000, "held")
+    assert ret.exchange_hold_due_at == T0 + timedelta(days=3)
+    with pytest.raises(IllegalTransition):
+        ret.cancel(act(1), note=None)
+
+
+def test_an_owed_instant_exchange_waits_for_its_payment() -> None:
+    ret = instant_return(amount_due=300)
+    assert (ret.exchange_order_requested_at, ret.exchange_hold_status) == (None, None)
+    pay(ret, 300, "p1")
+    assert ret.exchange_order_requested_at == T0 + timedelta(minutes=3)
+    assert ret.exchange_hold_status == "held"
+
+
+def test_the_hold_is_charged_once_after_its_deadline() -> None:
+    ret = instant_return()
+    with pytest.raises(HoldNotPending):
+        ret.request_hold_capture(act(60))
+    late = act(60 * 24 * 3)
+    ret.request_hold_capture(late)
+    assert (ret.exchange_hold_status, ret.exchange_hold_capture_amount) == (
+        "capture_requested",
+        2000,
+    )
+    assert ret.pending_events[-1].type == "return.exchange_hold_capture_requested"
+    with pytest.raises(HoldNotPending):
+        ret.request_hold_capture(late)
+    ret.report_hold(act(5), outcome="captured", amount=None, external_reference="pi", note=None)
+    assert ret.exchange_hold_captured == 2000
+    with pytest.raises(HoldNotPending):
+        ret.report_hold(act(6), outcome="released", amount=None, external_reference=None, note=None)

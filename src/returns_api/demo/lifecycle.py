@@ -128,7 +128,7 @@ class Lifecycle:
             order=self.order,
             request=Ask(self.method, locale=DEMO_LOCALE),
             rma_number=self.rma_number,
-            payment_days=self.shop.policy.exchanges.payment_deadline_days,
+            terms=self.shop.policy.exchanges,
             items=self.items,
             decision=decision,
             status=STATUS_OF_ACTION[action],
@@ -166,7 +166,7 @@ class Lifecycle:
                 keep_item=False,
                 instructions=instructions,
                 note=None,
-                payment_days=self.shop.policy.exchanges.payment_deadline_days,
+                terms=self.shop.policy.exchanges,
             )
             return decided
         return None
@@ -210,7 +210,7 @@ class Lifecycle:
             self._inspections(),
             valuation=self._accepted(ret),
             note=None,
-            payment_days=self.shop.policy.exchanges.payment_deadline_days,
+            terms=self.shop.policy.exchanges,
         )
         refunded = self._refund(ret, received, low_hours=1, high_hours=24 * 4)
         if refunded is not None:

@@ -126,6 +126,13 @@ class OrderRepository:
         statement = _ORDER_BY_ID_FOR_UPDATE if lock else _ORDER_BY_ID
         return await fetch_one(self.session, statement, {"id": order_id})
 
+    async def ship_to(self, order_id: str) -> dict[str, Any]:
+        """Who an exchange's replacement goes to, and where: the order's customer and
+        shipping address as they are now."""
+        order = await self.get(order_id)
+        assert order is not None  # returns reference their order
+        return {"name": order["customer_name"], "address": order["shipping_address"]}
+
     async def find_by_number(self, order_number: str) -> Row | None:
         return await fetch_one(self.session, _ORDER_BY_NUMBER, {"number": order_number})
 

@@ -88,6 +88,19 @@ class ExchangeTerms(BaseModel):
         description="Days the customer has to pay what an exchange costs more "
         "(`return.exchange_payment_requested`) before it falls back to `fallback_resolution`.",
     )
+    instant: bool = Field(
+        default=False,
+        description="Customers may ask for an instant exchange (`instant_exchange` on the "
+        "request): the new items are ordered at approval, before the old ones are back, "
+        "against a hold on the customer's card (`exchange_hold` on the return).",
+    )
+    hold_deadline_days: int = Field(
+        default=14,
+        ge=1,
+        le=90,
+        description="Days from approval for an instant exchange's parcel to be in transit; "
+        "after that the hold is to be charged (`return.exchange_hold_capture_requested`).",
+    )
     fallback_resolution: FallbackResolution = Field(
         default="store_credit",
         description="What an exchange left unpaid past its deadline becomes: its items are "

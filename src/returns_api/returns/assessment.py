@@ -68,6 +68,7 @@ def assess(
                 "unknown_return_method",
             )
         )
+    problems += _instant_problems(request, policy)
     lines = [
         _assess_line(i, item, lines_by_id.get(item.line_item_id), held, policy, now, delivery)
         for i, item in enumerate(request.items)
@@ -93,6 +94,19 @@ def assess(
             )
             asked[variant_id] = asked.get(variant_id, 0) + line.item.quantity
     return Assessment(lines=lines, problems=problems)
+
+
+def _instant_problems(request: ReturnRequest, policy: PolicyDocument) -> list[FieldError]:
+    """An instant exchange needs an exchanged item and a policy that offers it."""
+    if not request.instant_exchange:
+        return []
+    if not any(item.exchange_variant_id is not None for item in request.items):
+        refusal = ("only a return exchanging an item can be instant", "not_an_exchange")
+    elif not policy.exchanges.instant:
+        refusal = ("the policy offers no instant exchanges", "instant_not_offered")
+    else:
+        return []
+    return [_problem("body.instant_exchange", *refusal)]
 
 
 def _exchange(

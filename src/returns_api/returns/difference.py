@@ -7,8 +7,9 @@ Pure, like the rest of the aggregate. Once the return is approved and owes somet
 (`return.exchange_payment_requested`); the platform collects it and reports each payment,
 named by its external reference (the same reference again changes nothing). Unpaid by the
 deadline, the exchanged items take the policy's fallback resolution and are valued again
-(`return.exchange_payment_expired`). What was paid and is no longer owed (fewer units
-accepted, a fallback, a return called off) is refunded through the `exchange` method.
+(`return.exchange_payment_expired`; an instant exchange is one no more). What was paid and
+is no longer owed (fewer units accepted, a fallback, a return called off) is refunded
+through the `exchange` method.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class ExchangeDifference:
         `amounts.refundable` adds up."""
         by_method = dict(self.refund_breakdown.get("by_method", {}))
         balance = self.refund_breakdown.get("exchange")
-        overpaid = max(0, self.exchange_paid - self.amount_due)
+        overpaid = 0 if self._keeps_payment() else max(0, self.exchange_paid - self.amount_due)
+        overpaid += self._hold_refund()
         if balance is not None:
             by_method["exchange"] = int(balance["refund_due"]) + overpaid
         elif overpaid:
@@ -134,8 +136,8 @@ class ExchangeDifference:
                 else None,
             ),
         )
-        if self.status is S.RECEIVED:
-            self._request_replacement_if_due(act, ship_to)
+        self._start_instant_exchange(act, ship_to)
+        self._request_replacement_if_due(act, ship_to)
 
     def fall_back(self, act: Act, *, resolution: str, valuation: Any, days: int) -> None:
         """Unpaid past the deadline: the exchanged items become `resolution` (their variants
@@ -151,7 +153,10 @@ class ExchangeDifference:
                 item.exchange_variant_id = item.exchange_unit_price = None
                 item.exchange_tax = item.exchange_like_for_like = None
             self._value(valuation)
-            self._set(exchange_payment_due_at=None)
+            # No exchange is left to pay for, or to ship at once.
+            self._set(
+                exchange_payment_due_at=None, instant_exchange=False, exchange_hold_due_at=None
+            )
 
         self._change(
             act,
@@ -197,8 +202,20 @@ class ExchangeDifference:
                 "(`POST /v1/returns/{id}/exchange/payments`) or wait for its deadline."
             )
 
-    # The aggregate's own ways to make a change (`domain.Return` has them).
-    def _request_replacement_if_due(self, act: Act, ship_to: dict[str, Any] | None) -> None:
+    # What the other parts of the aggregate (`replacement`, `instant`) and `domain.Return`
+    # itself answer.
+    def _request_replacement_if_due(
+        self, act: Act, ship_to: dict[str, Any] | None, *, before_receipt: bool = False
+    ) -> None:
+        raise NotImplementedError
+
+    def _start_instant_exchange(self, act: Act, ship_to: dict[str, Any] | None) -> None:
+        raise NotImplementedError
+
+    def _hold_refund(self) -> int:
+        raise NotImplementedError
+
+    def _keeps_payment(self) -> bool:
         raise NotImplementedError
 
     def _value(self, valuation: Any) -> None:

@@ -21,9 +21,18 @@ from returns_api.returns.exceptions import (
     IllegalTransition,
 )
 from returns_api.returns.inspection import Inspection, inspect
-from returns_api.returns.parts import Act, Asked, Change, Item, PendingEvent, Refund, Valuation
+from returns_api.returns.instant import InstantExchange
+from returns_api.returns.parts import (
+    Act,
+    Asked,
+    Change,
+    ExchangeDeadlines,
+    Item,
+    PendingEvent,
+    Refund,
+    Valuation,
+)
 from returns_api.returns.refunding import Refunds
-from returns_api.returns.replacement import ReplacementOrder
 from returns_api.returns.status import BIRTH_STATUSES, RELEASED, ReturnStatus, can_transition
 
 S = ReturnStatus
@@ -45,7 +54,7 @@ _EVENT_OF: Final = {
 
 
 @dataclass(slots=True, eq=False)
-class Return(Refunds, ReplacementOrder):
+class Return(Refunds, InstantExchange):
     """A return (RMA). Field names are the `returns` table's columns; `version` is the
     optimistic-concurrency counter behind ETag/If-Match, one step per change."""
 
@@ -77,6 +86,13 @@ class Return(Refunds, ReplacementOrder):
     shipping_refund_taken: int = 0
     exchange_paid: int = 0
     exchange_payment_due_at: datetime | None = None
+    instant_exchange: bool = False
+    exchange_hold_amount: int | None = None
+    exchange_hold_due_at: datetime | None = None
+    exchange_hold_status: str | None = None
+    exchange_hold_capture_amount: int | None = None
+    exchange_hold_captured: int | None = None
+    exchange_hold_reference: str | None = None
     exchange_order_requested_at: datetime | None = None
     exchange_ship_to: dict[str, Any] | None = None
     exchange_order_id: str | None = None
@@ -105,14 +121,15 @@ class Return(Refunds, ReplacementOrder):
         instructions: dict[str, Any] | None,
         valuation: Valuation,
         note: str,
-        payment_days: int,
+        terms: ExchangeDeadlines,
+        ship_to: dict[str, Any] | None = None,
         return_id: uuid.UUID | None = None,
     ) -> Return:
         """A new return of `order` (its row, as the return's context reads it), as the
         customer's `request` asks, born with the status the policy's decision gives it
         (DESIGN §3: `requested` is never stored). What it copies from the order and what it
-        takes from the request is decided here, and only here. Born approved and owing for
-        an exchange, it asks for the payment (due in `payment_days`)."""
+        takes from the request is decided here, and only here. Born approved, its exchange
+        asks for what it costs more, and an instant one goes ahead (`_exchange_at_approval`)."""
         if status not in BIRTH_STATUSES:
             raise ValueError(f"a return cannot be born {status.value}")
         approved = status is S.APPROVED
@@ -143,6 +160,7 @@ class Return(Refunds, ReplacementOrder):
             approved_at=act.at if approved else None,
             received_at=None,
             first_refunded_at=None,
+            instant_exchange=request.instant_exchange,
             items=items,
         )
         ret._value(valuation)
@@ -159,7 +177,8 @@ class Return(Refunds, ReplacementOrder):
             )
         )
         ret.pending_events.append(PendingEvent("return.created", None))
-        ret._request_payment_if_due(act, payment_days)
+        if approved:
+            ret._exchange_at_approval(act, terms, ship_to)
         return ret
 
     # --- changes -----------------------------------------------------------------------
@@ -171,7 +190,8 @@ class Return(Refunds, ReplacementOrder):
         keep_item: bool,
         instructions: dict[str, Any],
         note: str | None,
-        payment_days: int,
+        terms: ExchangeDeadlines,
+        ship_to: dict[str, Any] | None = None,
     ) -> None:
         """A person approves a return waiting for review; `instructions` tell the customer
         how to send it back (or to keep it). An exchange that costs more is to be paid."""
@@ -183,7 +203,7 @@ class Return(Refunds, ReplacementOrder):
             data={"keep_item": keep_item},
             apply=lambda: self._set(keep_item=keep_item, instructions=instructions),
         )
-        self._request_payment_if_due(act, payment_days)
+        self._exchange_at_approval(act, terms, ship_to)
 
     def reject(self, act: Act, *, note: str | None) -> None:
         self._change(act, "rejected", to=S.REJECTED, note=note)
@@ -247,7 +267,7 @@ class Return(Refunds, ReplacementOrder):
         *,
         valuation: Valuation,
         note: str | None,
-        payment_days: int,
+        terms: ExchangeDeadlines,
         ship_to: dict[str, Any] | None = None,
     ) -> None:
         """The warehouse opened the parcel: per item what came, its condition, what to do
@@ -276,7 +296,8 @@ class Return(Refunds, ReplacementOrder):
             apply=apply,
         )
         self._request_replacement_if_due(act, ship_to)
-        self._request_payment_if_due(act, payment_days)
+        self._request_payment_if_due(act, terms.payment_deadline_days)
+        self._settle_hold_at_receipt(act)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -308,6 +329,12 @@ class Return(Refunds, ReplacementOrder):
         if not can_transition(self.status, target):
             raise IllegalTransition(
                 f"A return that is {self.status.value} cannot become {target.value}.",
+                current_status=self.status.value,
+            )
+        if target in RELEASED and self.exchange_order_requested_at is not None:
+            # The customer has (or is about to get) the new items: their units stay taken.
+            raise IllegalTransition(
+                f"A return whose replacement order was requested cannot become {target.value}.",
                 current_status=self.status.value,
             )
         if target in RELEASED and self.refunded_amount > 0:

@@ -84,3 +84,9 @@ class ExchangePaymentOutstanding(Conflict):
     """The exchange is not paid yet: the return cannot close."""
 
     slug = "exchange-payment-outstanding"
+
+
+class HoldNotPending(Conflict):
+    """The instant exchange's hold is not in a state this change applies to."""
+
+    slug = "exchange-hold-not-pending"

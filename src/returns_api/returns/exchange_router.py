@@ -1,5 +1,6 @@
-"""What the platform reports about a return's exchange: the payment of the difference and
-the replacement order. Routes of `/v1/returns`, like the return's other changes."""
+"""What the platform reports about a return's exchange: the payment of the difference, the
+replacement order, and an instant exchange's hold. Routes of `/v1/returns`, like the
+return's other changes."""
 
 from __future__ import annotations
 
@@ -15,9 +16,14 @@ from returns_api.returns.exceptions import (
     ExchangeNotRequested,
     ExchangeOrderMismatch,
     ExchangePaymentMismatch,
+    HoldNotPending,
     NothingOwed,
 )
-from returns_api.returns.exchange_schemas import ExchangeFulfillmentIn, ExchangePaymentIn
+from returns_api.returns.exchange_schemas import (
+    ExchangeFulfillmentIn,
+    ExchangeHoldIn,
+    ExchangePaymentIn,
+)
 from returns_api.returns.router import CHANGE, with_etag
 from returns_api.returns.schemas import (
     ReturnId,
@@ -83,4 +89,31 @@ async def record_exchange_fulfillment(
     result = await transitions.record_exchange_fulfillment(
         session, caller, return_id, body, if_match
     )
+    return with_etag(response, result)
+
+
+@router.post(
+    "/{return_id}/exchange/hold",
+    operation_id="reportExchangeHold",
+    response_model=ReturnOut,
+    responses={**problems(*CHANGE, HoldNotPending), **versioned(200)},
+)
+async def report_exchange_hold(
+    return_id: ReturnId,
+    body: ExchangeHoldIn,
+    response: Response,
+    session: SessionDep,
+    if_match: IfMatchHeader = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:manage"),
+) -> ReturnOut:
+    """Report what the platform did with an instant exchange's hold: captured or released.
+
+    After `return.exchange_hold_capture_requested` (`captured`, by default the amount asked,
+    or `released`) or `return.exchange_hold_release_requested` (`released`). The outcome
+    already recorded again changes nothing; anything else is a 409 `exchange-hold-not-pending`.
+    What was captured and is no longer at risk (the units were accepted after all) is
+    refunded through the `exchange` method.
+    """
+    result = await transitions.report_exchange_hold(session, caller, return_id, body, if_match)
     return with_etag(response, result)

@@ -5,9 +5,10 @@ and what the platform reports about them."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 from returns_api.orders.schemas import Address, ExternalId
 
@@ -101,4 +102,45 @@ class ExchangePaymentIn(BaseModel):
         description="The payment's id at the payment provider: sending it again is the same "
         "payment (nothing changes), with another amount a 409."
     )
+    note: Note | None = None
+
+
+HoldOutcome = TypeAliasType("HoldOutcome", Literal["captured", "released"])
+HoldStatus = TypeAliasType(
+    "HoldStatus",
+    Literal["held", "capture_requested", "release_requested", "captured", "released"],
+)
+
+
+class ExchangeHoldOut(BaseModel):
+    """An instant exchange's hold on the customer's card: the new items went out before the
+    returned ones came back."""
+
+    amount: int = Field(description="The value at risk: what the returned items' credit pays.")
+    due_at: datetime = Field(description="When the parcel must be in transit.")
+    status: HoldStatus = Field(
+        description="`held` until the parcel is in; `capture_requested` when it is late or "
+        "items are refused at inspection (`capture_amount`); `release_requested` when every "
+        "unit is accepted; then `captured` or `released` as the platform reports."
+    )
+    capture_amount: int | None = Field(description="What to charge, once asked.")
+    captured: int | None = Field(description="What the platform reported charged.")
+    external_reference: str | None
+
+
+class ExchangeHoldIn(BaseModel):
+    """What the platform did with an instant exchange's hold."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"outcome": "captured", "amount": 1952, "external_reference": "pi_3Q"}]
+        },
+    )
+
+    outcome: HoldOutcome
+    amount: Annotated[int, Field(strict=True, ge=0, le=10**12)] | None = Field(
+        default=None, description="`captured` only: what was charged (default: as asked)."
+    )
+    external_reference: Annotated[str, Field(min_length=1, max_length=128)] | None = None
     note: Note | None = None

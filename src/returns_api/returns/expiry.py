@@ -4,7 +4,9 @@ returnable again. "Left" means the return moved on from `approved` (in transit, 
 cancelled); keep-the-item returns have no parcel and never expire.
 
 The same sweep lets exchanges that were not paid by their deadline fall back to the policy's
-fallback resolution (`sweep_unpaid`, `return.exchange_payment_expired`).
+fallback resolution (`sweep_unpaid`, `return.exchange_payment_expired`), and asks for the
+holds of instant exchanges whose parcel is late to be charged (`sweep_holds`; an instant
+exchange never expires: the customer has the new items).
 
 `ExpirySweep` runs beside the webhook dispatcher in each worker (`returns-api worker`, or
 the API process in embedded mode; see `returns_api.worker`). It finds due returns in bounded
@@ -27,7 +29,12 @@ from returns_api.core.clock import utcnow
 from returns_api.core.ids import new_id
 from returns_api.policies.service import PolicyVersionNotFound, policy_version
 from returns_api.returns import domain, valuation
-from returns_api.returns.exceptions import ConcurrentChange, IllegalTransition, NothingOwed
+from returns_api.returns.exceptions import (
+    ConcurrentChange,
+    HoldNotPending,
+    IllegalTransition,
+    NothingOwed,
+)
 from returns_api.returns.expiry_repository import ExpiryRepository
 from returns_api.returns.parts import Act
 from returns_api.returns.service import save_and_show
@@ -102,6 +109,24 @@ async def sweep_unpaid(session: AsyncSession, now: datetime, *, limit: int = BAT
     return fell_back
 
 
+async def sweep_holds(session: AsyncSession, now: datetime, *, limit: int = BATCH_SIZE) -> int:
+    """Ask for up to `limit` instant exchanges' holds to be charged, their parcel not on its
+    way by the deadline (`instant`), in the caller's transaction; how many were asked."""
+    store = ReturnStore(session)
+    asked = 0
+    for row in await ExpiryRepository(session).holds_due(now, limit):
+        try:
+            ret = await store.load(row["id"])  # locked by `holds_due`
+            assert ret is not None
+            ret.request_hold_capture(Act(actor=SWEEPER, at=now, new_id=new_id))
+            await save_and_show(store, ret)
+        except (HoldNotPending, ConcurrentChange) as exc:
+            log.info("hold_capture_skipped", return_id=str(row["id"]), reason=exc.detail)
+            continue
+        asked += 1
+    return asked
+
+
 async def expire_overdue(
     sessionmaker: async_sessionmaker[AsyncSession],
     now: datetime | None = None,
@@ -118,6 +143,7 @@ async def expire_overdue(
         async with sessionmaker() as session, session.begin():
             expired = await sweep_expired(session, moment, limit=batch_size)
             expired += await sweep_unpaid(session, moment, limit=batch_size)
+            expired += await sweep_holds(session, moment, limit=batch_size)
         total += expired
         if expired < batch_size:
             return total, False

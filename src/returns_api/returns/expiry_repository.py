@@ -24,7 +24,11 @@ class ExpiryRepository:
     async def policy_versions_awaiting_parcels(self) -> list[int]:
         stmt = (
             select(Return.policy_version)
-            .where(Return.status == "approved", Return.keep_item.is_(False))
+            .where(
+                Return.status == "approved",
+                Return.keep_item.is_(False),
+                Return.instant_exchange.is_(False),
+            )
             .distinct()
             .order_by(Return.policy_version)
         )
@@ -47,10 +51,28 @@ class ExpiryRepository:
             .where(
                 Return.status == "approved",
                 Return.keep_item.is_(False),
+                # An instant exchange's hold is charged instead (`holds_due`).
+                Return.instant_exchange.is_(False),
                 Return.policy_version == policy_version,
                 approved_in_time,
             )
             .order_by(Return.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Return)
+        )
+        return (await self.session.execute(stmt)).mappings().all()
+
+    async def holds_due(self, now: datetime, limit: int) -> Sequence[Row]:
+        """Instant exchanges still approved (no parcel on its way) past their hold's
+        deadline, earliest first, locked and skipping rows held elsewhere (as `due`)."""
+        stmt = (
+            select(Return.id)
+            .where(
+                Return.exchange_hold_status == "held",
+                Return.exchange_hold_due_at <= now,
+                Return.status == "approved",
+            )
+            .order_by(Return.exchange_hold_due_at)
             .limit(limit)
             .with_for_update(skip_locked=True, of=Return)
         )

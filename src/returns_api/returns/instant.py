@@ -22,8 +22,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
+from returns_api.core.clock import rfc3339
 from returns_api.returns.exceptions import HoldNotPending
-from returns_api.returns.parts import Act
+from returns_api.returns.parts import Act, ExchangeDeadlines
 from returns_api.returns.replacement import ReplacementOrder
 from returns_api.returns.status import ReturnStatus
 
@@ -91,32 +92,46 @@ class InstantExchange(ReplacementOrder):
             ),
         )
 
-    @property
-    def hold_refund(self) -> int:
+    def _hold_refund(self) -> int:
         """What was charged of the hold and is no longer at risk once the parcel came back
         (its units accepted after all): paid back through the `exchange` method."""
-        if self.exchange_hold_captured is None or self.received_at is None:
+        inspected = self.refund_breakdown.get("basis") == "accepted"
+        if self.exchange_hold_captured is None or not inspected:
             return 0
         return max(0, self.exchange_hold_captured - self._at_risk())
 
-    def _start_instant_exchange(
-        self, act: Act, *, hold_days: int, ship_to: dict[str, Any] | None
+    def _keeps_payment(self) -> bool:
+        """An instant exchange's new items went out before inspection: what was paid for
+        them stays paid whatever is accepted (the hold covers the rest)."""
+        return self.instant_exchange and self.exchange_order_requested_at is not None
+
+    def _exchange_at_approval(
+        self, act: Act, terms: ExchangeDeadlines, ship_to: dict[str, Any] | None
     ) -> None:
-        """At approval, and at the payment that completes it: once nothing is owed, request
-        the replacement and record the hold, due `hold_days` from now."""
+        """Approved: ask for what the exchange costs more; an instant one's parcel is due
+        on its way within the hold's deadline, and it goes ahead if nothing is owed."""
+        self._request_payment_if_due(act, terms.payment_deadline_days)
+        if self.instant_exchange:
+            self._set(exchange_hold_due_at=act.at + timedelta(days=terms.hold_deadline_days))
+            self._start_instant_exchange(act, ship_to)
+
+    def _start_instant_exchange(self, act: Act, ship_to: dict[str, Any] | None) -> None:
+        """At approval, or at the payment that completes it: once nothing is owed, request
+        the replacement before the parcel is back, and record the hold."""
         if not self.instant_exchange or self.exchange_hold_status is not None:
             return
         if self.outstanding > 0 or self.status is not S.APPROVED:
             return
-        self._request_replacement_if_due(act, ship_to)
+        self._request_replacement_if_due(act, ship_to, before_receipt=True)
         if self.exchange_order_requested_at is None:
             return
-        amount, due_at = self._credit_applied(), act.at + timedelta(days=hold_days)
+        amount, due_at = self._credit_applied(), self.exchange_hold_due_at
+        assert due_at is not None  # set at approval
         self._change(
             act,
             "exchange_hold_placed",
             note=None,
-            data={"amount": amount, "due_at": due_at.isoformat()},
+            data={"amount": amount, "due_at": rfc3339(due_at)},
             apply=lambda: self._set(
                 exchange_hold_amount=amount,
                 exchange_hold_due_at=due_at,
@@ -162,5 +177,3 @@ class InstantExchange(ReplacementOrder):
     def _at_risk(self) -> int:
         """What of the hold the accepted units do not cover (after the inspection)."""
         return max(0, int(self.exchange_hold_amount or 0) - self._credit_applied())
-
-    received_at: datetime | None

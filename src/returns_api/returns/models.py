@@ -29,6 +29,7 @@ class Return(Base):
         Index("ix_returns_customer_id_id", "customer_id", "id"),
         Index("ix_returns_order_id_id", "order_id", "id"),
         Index("ix_returns_exchange_payment_due_at", "exchange_payment_due_at"),
+        Index("ix_returns_exchange_hold_due", "exchange_hold_status", "exchange_hold_due_at"),
         # Covers the analytics aggregates over a period, milestones included (index-only:
         # the rows themselves are wide with JSON); leads with created_at, so it also serves
         # plain date ranges.
@@ -84,6 +85,15 @@ class Return(Base):
     # deadline while some is outstanding (the payment sweep reads it).
     exchange_paid: Mapped[int] = mapped_column(BigInteger)
     exchange_payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An instant exchange ships before the parcel is back, against a hold on the customer's
+    # card: its value at risk, the parcel's deadline, and what became of it (`instant`).
+    instant_exchange: Mapped[bool] = mapped_column(Boolean)
+    exchange_hold_amount: Mapped[int | None] = mapped_column(BigInteger)
+    exchange_hold_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exchange_hold_status: Mapped[str | None] = mapped_column(String(32))
+    exchange_hold_capture_amount: Mapped[int | None] = mapped_column(BigInteger)
+    exchange_hold_captured: Mapped[int | None] = mapped_column(BigInteger)
+    exchange_hold_reference: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The milestones of the timeline and of the refunds, kept on the row by the change that

@@ -22,6 +22,15 @@ class Act:
     new_id: Callable[[], uuid.UUID]
 
 
+class ExchangeDeadlines(Protocol):
+    """The policy's deadlines for exchanges (`policies.document.ExchangeTerms` has them)."""
+
+    @property
+    def payment_deadline_days(self) -> int: ...
+    @property
+    def hold_deadline_days(self) -> int: ...
+
+
 class Asked(Protocol):
     """What a return request says beside its items (`schemas.ReturnRequest` has it)."""
 
@@ -29,6 +38,8 @@ class Asked(Protocol):
     def return_method(self) -> str: ...
     @property
     def locale(self) -> str | None: ...
+    @property
+    def instant_exchange(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +48,7 @@ class Ask:
 
     return_method: str
     locale: str | None = None
+    instant_exchange: bool = False
 
 
 @dataclass(frozen=True, slots=True)

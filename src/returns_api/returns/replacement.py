@@ -30,6 +30,7 @@ class ReplacementOrder(ExchangeDifference):
     exchange_tracking_number: str | None
     exchange_carrier: str | None
     exchange_fulfilled_at: datetime | None
+    received_at: datetime | None
 
     def record_exchange_fulfillment(
         self,
@@ -69,15 +70,19 @@ class ReplacementOrder(ExchangeDifference):
             apply=lambda: self._set(exchange_order_id=order_id, **(shipped if ships else {})),
         )
 
-    def _request_replacement_if_due(self, act: Act, ship_to: dict[str, Any] | None) -> None:
+    def _request_replacement_if_due(
+        self, act: Act, ship_to: dict[str, Any] | None, *, before_receipt: bool = False
+    ) -> None:
         """Once received (and after each payment): ask for the replacement when exchanged
         units were accepted, nothing is owed for them any more, and it was not asked for
-        before."""
+        before; `before_receipt`: an instant exchange's, for every unit asked for."""
         balance = self.refund_breakdown.get("exchange")
         variants = self._replacements()
         if self.exchange_order_requested_at is not None or balance is None:
             return
-        if self.outstanding > 0 or self.status is not ReturnStatus.RECEIVED or not variants:
+        if self.outstanding > 0 or not variants:
+            return
+        if self.status is not ReturnStatus.RECEIVED and not before_receipt:
             return
         self._change(
             act,
@@ -89,15 +94,17 @@ class ReplacementOrder(ExchangeDifference):
         )
 
     def _replacements(self) -> list[dict[str, Any]]:
-        """The variants to send: as many units as were accepted of each exchanged item."""
+        """The variants to send: as many units as were accepted of each exchanged item (as
+        were asked for, before the parcel is received)."""
         return [
             {
                 "item_id": str(item.id),
                 "variant_id": item.exchange_variant_id,
-                "quantity": item.accepted_quantity,
+                "quantity": item.accepted_quantity if self.received_at else item.quantity,
                 "unit_price": item.exchange_unit_price,
                 "tax": item.exchange_tax,
             }
             for item in self.items
-            if item.exchange_variant_id is not None and item.accepted_quantity > 0
+            if item.exchange_variant_id is not None
+            and (item.accepted_quantity if self.received_at else item.quantity) > 0
         ]

@@ -25,6 +25,7 @@ from returns_api.returns.exceptions import ReturnNotFound
 from returns_api.returns.exchange_schemas import (
     ExchangeBalanceOut,
     ExchangeFulfillmentOut,
+    ExchangeHoldOut,
     ExchangeItemOut,
     ExchangePaymentOut,
 )
@@ -126,6 +127,11 @@ class ReturnRequest(_Body):
         description="The customer's language for this return, a BCP 47 tag (`fr-FR`), when "
         "it is not the order's. Left out, a portal token's `Accept-Language` decides (its "
         "preferred well-formed tag), and otherwise the order's `locale`.",
+    )
+    instant_exchange: StrictBool = Field(
+        default=False,
+        description="Ship the exchanged items' replacements at approval, before the old ones "
+        "are back, against a hold on the customer's card (policy `exchanges.instant`).",
     )
 
 
@@ -355,6 +361,10 @@ class ReturnOut(BaseModel):
         description="The replacement order, once requested: when the exchanged units are "
         "accepted and nothing is owed for them.",
     )
+    instant_exchange: bool = Field(
+        default=False, description="Its replacements ship at approval (`exchange_hold`)."
+    )
+    exchange_hold: ExchangeHoldOut | None = Field(default=None, description="Once placed.")
     exchange_payment: ExchangePaymentOut | None = Field(
         default=None,
         description="When the exchange costs more than the returned items' credit: what is "

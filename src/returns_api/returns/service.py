@@ -20,6 +20,7 @@ from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError, Unprocessable
 from returns_api.core.ids import new_id, new_rma_number
 from returns_api.core.locale import preferred_locale
+from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
 from returns_api.returns import judging, views
 from returns_api.returns.assessment import Assessment
@@ -102,6 +103,9 @@ async def create_return(
     items = judging.new_items(ctx)
     value = judging.requested(ctx)
     store = ReturnStore(session)
+    # Only an instant exchange may order its replacement at birth.
+    orders = OrderRepository(session)
+    ship_to = await orders.ship_to(ctx.order["id"]) if request.instant_exchange else None
     for _ in range(_RMA_ATTEMPTS):
         rma_number = new_rma_number()
         ret = Return.create(
@@ -118,7 +122,8 @@ async def create_return(
             ),
             valuation=value,
             note=decision_note(decision),
-            payment_days=ctx.policy.exchanges.payment_deadline_days,
+            terms=ctx.policy.exchanges,
+            ship_to=ship_to,
         )
         # Shown from what is written: no read-back round trip on the hot path.
         result = views.return_out(ret)

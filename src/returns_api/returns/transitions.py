@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +22,11 @@ from returns_api.policies.service import policy_version
 from returns_api.returns import valuation
 from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import ReturnNotFound, StaleVersion
-from returns_api.returns.exchange_schemas import ExchangeFulfillmentIn, ExchangePaymentIn
+from returns_api.returns.exchange_schemas import (
+    ExchangeFulfillmentIn,
+    ExchangeHoldIn,
+    ExchangePaymentIn,
+)
 from returns_api.returns.inspection import Inspection
 from returns_api.returns.parts import Act
 from returns_api.returns.schemas import (
@@ -89,7 +92,8 @@ async def approve(
             keep_item=body.keep_item,
             instructions=instructions,
             note=body.note,
-            payment_days=policy.exchanges.payment_deadline_days,
+            terms=policy.exchanges,
+            ship_to=await OrderRepository(session).ship_to(ret.order_id),
         )
 
     return await _change(session, caller, return_id, if_match, change)
@@ -184,8 +188,8 @@ async def receive(
             inspections,
             valuation=value,
             note=body.note,
-            payment_days=terms.payment_deadline_days,
-            ship_to=await _ship_to(session, ret),
+            terms=terms,
+            ship_to=await OrderRepository(session).ship_to(ret.order_id),
         )
 
     return await _change(session, caller, return_id, if_match, change)
@@ -223,17 +227,29 @@ async def record_exchange_payment(
             amount=body.amount,
             external_reference=body.external_reference,
             note=body.note,
-            ship_to=await _ship_to(session, ret),
+            ship_to=await OrderRepository(session).ship_to(ret.order_id),
         )
 
     return await _change(session, caller, return_id, if_match, change)
 
 
-async def _ship_to(session: AsyncSession, ret: Return) -> dict[str, Any]:
-    """Who the replacement goes to, and where: the order's customer and address now."""
-    order = await OrderRepository(session).get(ret.order_id)
-    assert order is not None  # returns reference their order
-    return {"name": order["customer_name"], "address": order["shipping_address"]}
+async def report_exchange_hold(
+    session: AsyncSession,
+    caller: Caller,
+    return_id: uuid.UUID,
+    body: ExchangeHoldIn,
+    if_match: str | None,
+) -> ReturnOut:
+    async def change(ret: Return, act: Act) -> None:
+        ret.report_hold(
+            act,
+            outcome=body.outcome,
+            amount=body.amount,
+            external_reference=body.external_reference,
+            note=body.note,
+        )
+
+    return await _change(session, caller, return_id, if_match, change)
 
 
 async def refund(

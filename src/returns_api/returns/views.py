@@ -117,6 +117,7 @@ _SHAPED: Final = frozenset(
         "timeline",
         "exchange_fulfillment",
         "exchange_payment",
+        "exchange_hold",
     }
 )
 
@@ -150,6 +151,7 @@ def return_out(ret: Return) -> ReturnOut:
             "instructions": ret.instructions or None,
             "exchange_fulfillment": _fulfillment(ret),
             "exchange_payment": _payment(ret),
+            "exchange_hold": _hold(ret),
             "decision": _decision(ret.decision),
             "refunds": [
                 {
@@ -201,6 +203,19 @@ def _payment(ret: Return) -> dict[str, Any] | None:
         "paid": ret.exchange_paid,
         "outstanding": ret.outstanding,
         "due_at": ret.exchange_payment_due_at,
+    }
+
+
+def _hold(ret: Return) -> dict[str, Any] | None:
+    if ret.exchange_hold_status is None:
+        return None
+    return {
+        "amount": ret.exchange_hold_amount,
+        "due_at": ret.exchange_hold_due_at,
+        "status": ret.exchange_hold_status,
+        "capture_amount": ret.exchange_hold_capture_amount,
+        "captured": ret.exchange_hold_captured,
+        "external_reference": ret.exchange_hold_reference,
     }
 
 

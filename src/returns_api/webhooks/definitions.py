@@ -113,6 +113,18 @@ EVENTS: Final[dict[str, EventDefinition]] = {
         "The platform reported the replacement order shipped "
         "(`data.object.exchange_fulfillment.tracking_number`).",
     ),
+    "return.exchange_hold_capture_requested": EventDefinition(
+        RETURN,
+        "Charge an instant exchange's hold: its parcel was not in transit by "
+        "`data.object.exchange_hold.due_at`, or returned units were refused at inspection. "
+        "Charge `exchange_hold.capture_amount`, then report it with "
+        "`POST /v1/returns/{id}/exchange/hold`. Sent once.",
+    ),
+    "return.exchange_hold_release_requested": EventDefinition(
+        RETURN,
+        "Let go of an instant exchange's hold: every returned unit was accepted. Report it "
+        "with `POST /v1/returns/{id}/exchange/hold` (`released`).",
+    ),
     "return.expired": EventDefinition(
         RETURN, "An approved return was not sent back in time and expired."
     ),
