@@ -60,8 +60,9 @@ LINES = {
     "dear": ("reject", "rejected"),
 }
 # Facts that share their name with a field every return shows (the item's own reason,
-# resolution and merchant-fault flag): finding those names proves nothing.
-RETURN_ITEM_FIELDS = frozenset(ReturnItemOut.model_fields)
+# resolution and merchant-fault flag; the return's own `instant_exchange`, which the
+# customer asked for): finding those names proves nothing.
+RETURN_ITEM_FIELDS = frozenset(ReturnItemOut.model_fields) | {"instant_exchange"}
 SECRET_FACTS = sorted(set(FACTS) - RETURN_ITEM_FIELDS)
 SECRET_WORDS = sorted(
     {rule["id"] for rule in RULES}
@@ -73,7 +74,12 @@ _THRESHOLD_WORD = re.compile(r"\b(?:" + "|".join(str(t) for t in THRESHOLDS) + r
 
 
 def test_the_secret_words_are_the_facts_a_return_does_not_show() -> None:
-    assert set(FACTS) & RETURN_ITEM_FIELDS == {"reason", "resolution", "reason_is_merchant_fault"}
+    assert set(FACTS) & RETURN_ITEM_FIELDS == {
+        "reason",
+        "resolution",
+        "reason_is_merchant_fault",
+        "instant_exchange",
+    }
     assert {"customer_returns_count", "item_unit_price", "item_value"} <= set(SECRET_FACTS)
 
 

@@ -7,8 +7,9 @@ waive fees, every return goes to a person for review.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -107,6 +108,16 @@ class ExchangeTerms(BaseModel):
         "valued again with this resolution and their reserved stock is released.",
     )
 
+    def granted(self, grant: Mapping[str, Any] | None) -> ExchangeTerms:
+        """These terms as a rule's `exchange` grant (`rules.ExchangeGrant`, stored on the
+        decision as `exchange_grant`) sets them for one return."""
+        if not grant:
+            return self
+        update = {name: value for name, value in grant.items() if name != "same_product_only"}
+        if grant.get("same_product_only") is not None:
+            update["any_product"] = not grant["same_product_only"]
+        return self.model_copy(update=update)
+
 
 class PolicyDocument(BaseModel):
     """One version of the return policy. Money amounts are minor units of the order currency."""
@@ -160,6 +171,26 @@ class PolicyDocument(BaseModel):
             condition.fact.startswith("customer_")
             for rule in self.rules
             for condition in rule.conditions
+        )
+
+    def for_decision(self, decision: Mapping[str, Any]) -> PolicyDocument:
+        """This policy with the exchange terms a return's decision was granted (§ rules)."""
+        grant = decision.get("exchange_grant")
+        if not grant:
+            return self
+        return self.model_copy(update={"exchanges": self.exchanges.granted(grant)})
+
+    @cached_property
+    def exchange_ceiling(self) -> ExchangeTerms:
+        """The most any rule may grant: what a request is checked against before the rules
+        decide (and against the terms granted after)."""
+        grants = [rule.exchange for rule in self.rules if rule.exchange is not None]
+        return self.exchanges.model_copy(
+            update={
+                "instant": self.exchanges.instant or any(g.instant for g in grants),
+                "any_product": self.exchanges.any_product
+                or any(g.same_product_only is False for g in grants),
+            }
         )
 
     @cached_property

@@ -123,6 +123,19 @@ _FACT_LIST: Final = (
         "Requested resolution: refund, store_credit or exchange.",
         choices=frozenset(RESOLUTIONS),
     ),
+    Fact(
+        "exchange_same_product",
+        "bool",
+        "item",
+        "Exchanged for a variant of the returned item's own product (exchanged items only).",
+    ),
+    Fact(
+        "exchange_new_value",
+        "money",
+        "item",
+        "Catalog price of the new units with their tax (exchanged items only), minor units.",
+    ),
+    Fact("instant_exchange", "bool", "return", "The customer asks for an instant exchange."),
 )
 
 FACTS: Final[Mapping[str, Fact]] = MappingProxyType({fact.name: fact for fact in _FACT_LIST})
@@ -259,8 +272,26 @@ class Condition(BaseModel):
         return value
 
 
+class ExchangeGrant(BaseModel):
+    """What a matching rule sets of the policy's exchange terms for this return (unset:
+    the policy's). The first matching rule with a grant gives it, the deciding item's first."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    instant: StrictBool | None = Field(default=None, description="Instant exchange allowed.")
+    bonus_bps: Annotated[StrictInt, Field(ge=0, le=10_000)] | None = Field(
+        default=None, description="The exchange bonus, in basis points."
+    )
+    same_product_only: StrictBool | None = Field(
+        default=None, description="Exchanges within the returned item's product only."
+    )
+    payment_deadline_days: Annotated[StrictInt, Field(ge=1, le=90)] | None = None
+    hold_deadline_days: Annotated[StrictInt, Field(ge=1, le=90)] | None = None
+
+
 class Rule(BaseModel):
-    """All `conditions` hold (an empty list always holds) → `action` decides."""
+    """All `conditions` hold (an empty list always holds) → `action` decides, and
+    `exchange`, when set, adjusts the exchange terms of the return."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -268,6 +299,7 @@ class Rule(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     conditions: Annotated[list[Condition], Field(max_length=MAX_CONDITIONS_PER_RULE)] = []
     action: Action
+    exchange: ExchangeGrant | None = None
 
     @model_validator(mode="wrap")
     @classmethod

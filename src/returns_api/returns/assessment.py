@@ -9,13 +9,13 @@ policy rules look at are gathered for the engine.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
-from returns_api.policies.document import PolicyDocument
+from returns_api.policies.document import ExchangeTerms, PolicyDocument
 from returns_api.policies.engine import FactValue, ItemFacts, ReturnFacts
 from returns_api.returns import eligibility
 from returns_api.returns.parts import Exchange
@@ -38,6 +38,7 @@ class LineAssessment:
 class Assessment:
     lines: list[LineAssessment]
     problems: list[FieldError]  # about the request as a whole
+    instant_exchange: bool = False  # asked for (and, so far, not refused)
 
     @property
     def all_problems(self) -> list[FieldError]:
@@ -93,7 +94,7 @@ def assess(
                 line, (variants or {}), asked.get(variant_id, 0), order["currency"], policy
             )
             asked[variant_id] = asked.get(variant_id, 0) + line.item.quantity
-    return Assessment(lines=lines, problems=problems)
+    return Assessment(lines=lines, problems=problems, instant_exchange=request.instant_exchange)
 
 
 def _instant_problems(request: ReturnRequest, policy: PolicyDocument) -> list[FieldError]:
@@ -102,11 +103,40 @@ def _instant_problems(request: ReturnRequest, policy: PolicyDocument) -> list[Fi
         return []
     if not any(item.exchange_variant_id is not None for item in request.items):
         refusal = ("only a return exchanging an item can be instant", "not_an_exchange")
-    elif not policy.exchanges.instant:
+    elif not policy.exchange_ceiling.instant:
         refusal = ("the policy offers no instant exchanges", "instant_not_offered")
     else:
         return []
     return [_problem("body.instant_exchange", *refusal)]
+
+
+def within_terms(assessment: Assessment, terms: ExchangeTerms) -> Assessment:
+    """The assessment under the exchange terms the rules granted (`assess` checked against
+    the most they may grant): an instant exchange or another product they did not grant is
+    refused as `assess` would refuse it."""
+    problems = list(assessment.problems)
+    if assessment.instant_exchange and not terms.instant:
+        problems.append(
+            _problem(
+                "body.instant_exchange",
+                "no instant exchange is offered for this return",
+                "instant_not_offered",
+            )
+        )
+    lines = []
+    for line in assessment.lines:
+        swap = line.exchange
+        if swap is not None and not swap.same_product and not terms.any_product:
+            where = f"body.items.{line.index}.exchange_variant_id"
+            refusal = _problem(
+                where,
+                f"variant {swap.variant_id!r} is not of the returned item's product; "
+                "exchanges within a product only for this return",
+                "other_product",
+            )
+            line = replace(line, problems=[*line.problems, refusal])
+        lines.append(line)
+    return Assessment(lines, problems, assessment.instant_exchange)
 
 
 def _exchange(
@@ -128,7 +158,7 @@ def _exchange(
     refusal: tuple[str, str] | None = None
     if variant is None or not variant["active"]:
         refusal = (f"there is no variant {item.exchange_variant_id!r} to be had", "unknown_variant")
-    elif variant["product_id"] != line["product_id"] and not policy.exchanges.any_product:
+    elif variant["product_id"] != line["product_id"] and not policy.exchange_ceiling.any_product:
         refusal = (
             f"variant {variant['id']!r} is not of the returned item's product; the policy "
             "allows exchanges within a product only",
@@ -153,6 +183,7 @@ def _exchange(
         tax=int(price["tax"]),
         like_for_like=variant["product_id"] == line["product_id"]
         and int(price["unit_price"]) == int(line["unit_price"]),
+        same_product=variant["product_id"] == line["product_id"],
     )
 
 
@@ -284,6 +315,9 @@ def gather_facts(
         }
         if line["category"] is not None:
             item_values["item_category"] = line["category"]
+        if (swap := line_assessment.exchange) is not None:
+            item_values["exchange_same_product"] = swap.same_product
+            item_values["exchange_new_value"] = item.quantity * (swap.unit_price + swap.tax)
         items.append(ItemFacts(key=item.line_item_id, values=item_values))
     delivery = eligibility.effective_delivery(
         order["delivered_at"], order["fulfilled_at"], transit_buffer_days
@@ -293,6 +327,7 @@ def gather_facts(
         "order_total": order["shipping_paid"]
         + sum(_paid_share(line, line["quantity"]) for line in all_lines),
         "days_since_delivery": eligibility.days_since(delivery, now),
+        "instant_exchange": assessment.instant_exchange,
         **(customer_history or {}),
     }
     if order["country"] is not None:

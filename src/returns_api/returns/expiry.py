@@ -94,7 +94,8 @@ async def sweep_unpaid(session: AsyncSession, now: datetime, *, limit: int = BAT
         try:
             ret = await store.load(row["id"])  # locked by `unpaid`
             assert ret is not None
-            terms = (await policy_version(session, ret.policy_version)).exchanges
+            policy = await policy_version(session, ret.policy_version)
+            terms = policy.for_decision(ret.decision).exchanges
             ret.fall_back(
                 Act(actor=SWEEPER, at=now, new_id=new_id),
                 resolution=terms.fallback_resolution,

@@ -7,7 +7,7 @@ here writes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,11 +22,11 @@ from returns_api.core.ids import new_id
 from returns_api.orders.exceptions import OrderNotFound
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
-from returns_api.policies.engine import FactValue, evaluate
+from returns_api.policies.engine import Decision, FactValue, evaluate
 from returns_api.policies.facts import facts_to_json
 from returns_api.policies.service import policy_from_latest
 from returns_api.returns import valuation
-from returns_api.returns.assessment import Assessment, assess, gather_facts
+from returns_api.returns.assessment import Assessment, assess, gather_facts, within_terms
 from returns_api.returns.domain import Valuation
 from returns_api.returns.parts import Item
 from returns_api.returns.repository import Held, ReturnRepository
@@ -99,7 +99,28 @@ async def decide(session: AsyncSession, ctx: Context, transit_buffer_days: int) 
         ctx.assessment, ctx.order, ctx.lines, ctx.policy, ctx.now, transit_buffer_days, history
     )
     decision = evaluate(ctx.policy.rule_set, facts, policy_version=ctx.policy_version)
-    return {**decision.to_dict(), "facts": facts_to_json(facts)}
+    judged = {**decision.to_dict(), "facts": facts_to_json(facts)}
+    grant = _exchange_grant(ctx.policy, decision)
+    return judged | {"exchange_grant": grant} if grant else judged
+
+
+def granted(ctx: Context, decision: dict[str, Any]) -> Context:
+    """`ctx` under the exchange terms `decision` was granted; what the request asks beyond
+    them (an instant exchange, another product) becomes a problem, as in `assess`."""
+    policy = ctx.policy.for_decision(decision)
+    return replace(ctx, policy=policy, assessment=within_terms(ctx.assessment, policy.exchanges))
+
+
+def _exchange_grant(policy: PolicyDocument, decision: Decision) -> dict[str, Any] | None:
+    """The exchange terms the first matching rule with a grant sets (the deciding item's
+    rule first, then the others' in order), as stored on the decision."""
+    rules = {rule.id: rule for rule in policy.rules}
+    deciding = [t for t in decision.trace if t.item_key == decision.deciding_item_key]
+    for trace in deciding + [t for t in decision.trace if t not in deciding]:
+        rule = rules.get(trace.matched_rule_id or "")
+        if rule is not None and rule.exchange is not None:
+            return rule.exchange.model_dump(exclude_none=True)
+    return None
 
 
 async def _customer_history(session: AsyncSession, ctx: Context) -> dict[str, FactValue]:

@@ -61,6 +61,8 @@ class Exchange:
     tax: int
     like_for_like: bool
     """A variant of the returned line's product at the same list price."""
+    same_product: bool = True
+    """A variant of the returned line's product (the rules' `exchange_same_product`)."""
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from returns_api.policies.document import ExchangeTerms
 from returns_api.policies.resolutions import Resolution
 from returns_api.returns.schemas import Decision, RefundBreakdownOut
 
@@ -40,4 +41,10 @@ class QuoteOut(BaseModel):
     decision: Decision | None = Field(
         description="What the policy would decide; null when the request is not eligible. "
         "`merchant` for an API key, `customer` for a portal token (as on a return)."
+    )
+    exchange_terms: ExchangeTerms | None = Field(
+        default=None,
+        description="The exchange terms this return would get: the policy's `exchanges` as "
+        "the deciding rules set them (instant allowed, bonus, same product only, deadlines); "
+        "null when the request is not eligible.",
     )

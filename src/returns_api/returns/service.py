@@ -97,6 +97,10 @@ async def create_return(
         raise NotReturnable(_summary(problems), errors=problems)
 
     decision = await judging.decide(session, ctx, transit_buffer_days)
+    ctx = judging.granted(ctx, decision)
+    problems = ctx.assessment.all_problems
+    if problems:  # the rules did not grant what the request asks of its exchange
+        raise NotReturnable(_summary(problems), errors=problems)
     status = STATUS_OF_ACTION[str(decision["action"])]
     keep_item = decision["action"] == "approve_keep_item"
     act = Act(actor=caller.actor, at=ctx.now, new_id=new_id)
@@ -184,25 +188,29 @@ def _summary(problems: Sequence[FieldError]) -> str:
 async def quote_return(
     session: AsyncSession, caller: Caller, request: ReturnRequest, *, transit_buffer_days: int
 ) -> QuoteOut:
-    """What `create` would do, without writing anything; per-line problems instead of 422."""
+    """What `create` would do, without writing anything; per-line problems instead of 422.
+    The estimate follows the exchange terms the rules grant, once they decide."""
     ctx = await judging.load_context(session, caller, request, transit_buffer_days, lock=False)
-    policy = ctx.policy
-    eligible_lines = [la for la in ctx.assessment.lines if not la.problems and la.line]
-    all_eligible = not ctx.assessment.all_problems
-    estimate = None
     decision: DecisionOut | CustomerDecision | None = None
-    if eligible_lines:
-        sub_ctx = replace(ctx, assessment=Assessment(lines=eligible_lines, problems=[]))
-        estimate = RefundBreakdownOut.model_validate(
-            judging.requested(sub_ctx)(judging.new_items(sub_ctx))
-        )
-        if all_eligible:
-            judged = await judging.decide(session, ctx, transit_buffer_days)
+    if not ctx.assessment.all_problems:
+        judged = await judging.decide(session, ctx, transit_buffer_days)
+        ctx = judging.granted(ctx, judged)
+        if not ctx.assessment.all_problems:
             decision = (
                 views.customer_decision(judged["action"])
                 if caller.is_customer
                 else views.decision_out(judged)
             )
+    policy = ctx.policy
+    eligible_lines = [la for la in ctx.assessment.lines if not la.problems and la.line]
+    all_eligible = not ctx.assessment.all_problems
+    estimate = None
+    if eligible_lines:
+        asked = Assessment(eligible_lines, [], ctx.assessment.instant_exchange)
+        sub_ctx = replace(ctx, assessment=asked)
+        estimate = RefundBreakdownOut.model_validate(
+            judging.requested(sub_ctx)(judging.new_items(sub_ctx))
+        )
     return QuoteOut(
         order_id=ctx.order["id"],
         currency=ctx.order["currency"],
@@ -227,6 +235,7 @@ async def quote_return(
         ),
         estimated_refund=estimate,
         decision=decision,
+        exchange_terms=policy.exchanges if decision else None,
     )
 
 

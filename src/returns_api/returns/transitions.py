@@ -79,7 +79,7 @@ async def approve(
     if_match: str | None,
 ) -> ReturnOut:
     async def change(ret: Return, act: Act) -> None:
-        policy = await policy_version(session, ret.policy_version)
+        policy = (await policy_version(session, ret.policy_version)).for_decision(ret.decision)
         instructions = instructions_for(
             policy,
             ret.return_method,
@@ -182,7 +182,8 @@ async def receive(
 
     async def change(ret: Return, act: Act) -> None:
         value = await valuation.after_inspection(session, ret)
-        terms = (await policy_version(session, ret.policy_version)).exchanges
+        policy = await policy_version(session, ret.policy_version)
+        terms = policy.for_decision(ret.decision).exchanges
         ret.receive(
             act,
             inspections,

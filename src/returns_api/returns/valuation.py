@@ -100,7 +100,8 @@ async def again(session: AsyncSession, ret: Return) -> Valuation:
 
 
 async def _stored(session: AsyncSession, ret: Return, basis: breakdown.Basis) -> Valuation:
-    policy = await policy_version(session, ret.policy_version)
+    # Under the exchange terms the return was granted (its bonus).
+    policy = (await policy_version(session, ret.policy_version)).for_decision(ret.decision)
     orders = OrderRepository(session)
     order = await orders.get(ret.order_id, lock=True)
     assert order is not None  # returns reference their order
