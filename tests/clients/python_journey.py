@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from returns_api_client import AuthenticatedClient
 from returns_api_client.api.auth import get_identity
+from returns_api_client.api.catalog import upsert_variant
 from returns_api_client.api.orders import upsert_order
 from returns_api_client.api.portal import create_portal_session
 from returns_api_client.api.returns import (
@@ -24,17 +25,26 @@ from returns_api_client.api.returns import (
     list_returns,
     quote_return,
     receive_return,
+    record_exchange_fulfillment,
+    record_exchange_payment,
     record_tracking_event,
     refund_return,
     reject_return,
 )
 from returns_api_client.models import (
+    Address,
     ApproveBody,
     ConditionGrade,
     Customer,
     CustomerDecision,
     DecisionOut,
     Disposition,
+    ExchangeBalanceOut,
+    ExchangeFulfillmentIn,
+    ExchangeFulfillmentOut,
+    ExchangeItemOut,
+    ExchangePaymentIn,
+    ExchangePaymentOut,
     LineItemIn,
     OrderOut,
     OrderUpsert,
@@ -45,6 +55,8 @@ from returns_api_client.models import (
     ReceiveBody,
     ReceivedItemIn,
     RefundIn,
+    RefundMethod,
+    Resolution,
     ReturnItemIn,
     ReturnOut,
     ReturnPage,
@@ -52,6 +64,9 @@ from returns_api_client.models import (
     ReturnStatus,
     TrackingEventIn,
     TrackingStatus,
+    VariantOut,
+    VariantPrice,
+    VariantUpsert,
 )
 
 
@@ -200,6 +215,10 @@ def main(base_url: str, key: str) -> None:
     refused = reject_return.sync_detailed(third.id, client=staff)
     assert returned(refused.parsed, ReturnOut).status == ReturnStatus.REJECTED, refused.content
 
+    sync_exchange_catalog(staff, now)
+    exchange_for_a_dearer_variant(staff, now)
+    exchange_for_a_cheaper_variant(staff)
+
     # Errors are problems everywhere: an unknown return, a missing credential.
     missing = get_return.sync_detailed(uuid.uuid4(), client=staff)
     assert isinstance(missing.parsed, Problem)
@@ -210,6 +229,174 @@ def main(base_url: str, key: str) -> None:
     assert isinstance(unknown.parsed, Problem)
     assert unknown.status_code == 401
     print("journey through the generated client: ok")  # noqa: T201
+
+
+# --- exchanges: a returned T-shirt swapped for a catalog variant -----------------------------
+
+# One line of two T-shirts: one unit was paid its price less half the discount, plus half the tax.
+TEE_PRICE, TEE_DISCOUNT, TEE_TAX = 2000, 200, 342
+TEE = LineItemIn(
+    id="li_tee",
+    title="T-shirt",
+    product_id="prod_tee",
+    quantity=2,
+    unit_price=TEE_PRICE,
+    discount=TEE_DISCOUNT,
+    tax=TEE_TAX,
+)
+PAID_FOR_ONE_TEE = TEE_PRICE - TEE_DISCOUNT // 2 + TEE_TAX // 2
+# Variants of the same product, (unit price, tax) of one unit: one dearer, one cheaper.
+GOLD = (2600, 494)
+SALE = (1000, 190)
+
+
+def sync_exchange_catalog(staff: AuthenticatedClient, now: datetime) -> None:
+    """The platform syncs the variants an exchange may name, and the order (with an address)."""
+    for variant_id, (unit_price, tax) in (("var_tee_gold", GOLD), ("var_tee_sale", SALE)):
+        variant = VariantUpsert(
+            product_id="prod_tee",
+            title=f"T-shirt {variant_id}",
+            prices=[VariantPrice(currency="EUR", unit_price=unit_price, tax=tax)],
+            available_quantity=5,
+        )
+        synced = upsert_variant.sync_detailed(variant_id, client=staff, body=variant)
+        assert synced.status_code == 201, synced.content
+        assert isinstance(synced.parsed, VariantOut)
+    order = OrderUpsert(
+        order_number="PY-2001",
+        customer=Customer(id="cus_py", email="ada@example.com", name="Ada Lovelace"),
+        shipping_address=Address(lines=["Hauptstraße 5"], city="Berlin", country="DE"),
+        currency="EUR",
+        placed_at=now - timedelta(days=6),
+        delivered_at=now - timedelta(days=3),
+        line_items=[TEE],
+    )
+    synced_order = upsert_order.sync_detailed("ord_py_x", client=staff, body=order)
+    assert synced_order.status_code == 201, synced_order.content
+
+
+def approved_exchange(staff: AuthenticatedClient, variant_id: str) -> ReturnOut:
+    """One T-shirt exchanged for the variant, approved by a person if the policy asks."""
+    item = ReturnItemIn(
+        line_item_id="li_tee",
+        quantity=1,
+        reason="size_fit",
+        resolution=Resolution.EXCHANGE,
+        exchange_variant_id=variant_id,
+    )
+    body = ReturnRequest(order_id="ord_py_x", items=[item])
+    ret = returned(create_return.sync(client=staff, body=body), ReturnOut)
+    if ret.status == ReturnStatus.PENDING_REVIEW:
+        ret = returned(approve_return.sync(ret.id, client=staff), ReturnOut)
+    assert ret.status == ReturnStatus.APPROVED
+    return ret
+
+
+def received_exchange(staff: AuthenticatedClient, ret: ReturnOut) -> ReturnOut:
+    """The parcel moves and its one T-shirt is accepted."""
+    moving = TrackingEventIn(status=TrackingStatus.IN_TRANSIT, carrier="DHL")
+    returned(record_tracking_event.sync(ret.id, client=staff, body=moving), ReturnOut)
+    inspected = ReceiveBody(
+        items=[
+            ReceivedItemIn(
+                item_id=ret.items[0].id,
+                received_quantity=1,
+                accepted_quantity=1,
+                condition=ConditionGrade.AS_NEW,
+                disposition=Disposition.RESTOCK,
+            )
+        ]
+    )
+    return returned(receive_return.sync(ret.id, client=staff, body=inspected), ReturnOut)
+
+
+def balance(ret: ReturnOut) -> ExchangeBalanceOut:
+    shown = ret.refund_breakdown.exchange
+    assert isinstance(shown, ExchangeBalanceOut), shown
+    return shown
+
+
+def exchange_for_a_dearer_variant(staff: AuthenticatedClient, now: datetime) -> None:
+    """The customer pays the difference, then the platform orders and ships the new shirt."""
+    gold = sum(GOLD)  # tax included
+    owed = gold - PAID_FOR_ONE_TEE
+    ret = approved_exchange(staff, "var_tee_gold")
+    exchange = ret.items[0].exchange
+    assert isinstance(exchange, ExchangeItemOut), exchange
+    assert (exchange.variant_id, exchange.unit_price, exchange.like_for_like) == (
+        "var_tee_gold",
+        GOLD[0],
+        False,
+    )
+    shown = balance(ret)
+    assert (shown.credit, shown.new_value) == (PAID_FOR_ONE_TEE, gold)
+    assert (shown.amount_due, shown.refund_due) == (owed, 0)
+    assert ret.amounts.refundable == 0  # the credit buys the new shirt
+    payment = ret.exchange_payment
+    assert isinstance(payment, ExchangePaymentOut), payment
+    assert (payment.amount_due, payment.paid, payment.outstanding) == (owed, 0, owed)
+    assert payment.due_at is not None
+    assert payment.due_at > now
+
+    # The platform collects the difference in two goes; a report sent twice is one payment.
+    first = ExchangePaymentIn(amount=500, external_reference="ch_py_1")
+    part = returned(record_exchange_payment.sync(ret.id, client=staff, body=first), ReturnOut)
+    assert isinstance(part.exchange_payment, ExchangePaymentOut)
+    assert part.exchange_payment.outstanding == owed - 500
+    again = returned(record_exchange_payment.sync(ret.id, client=staff, body=first), ReturnOut)
+    assert again.version == part.version
+    rest = ExchangePaymentIn(amount=owed - 500, external_reference="ch_py_2")
+    paid = returned(record_exchange_payment.sync(ret.id, client=staff, body=rest), ReturnOut)
+    assert isinstance(paid.exchange_payment, ExchangePaymentOut)
+    assert (paid.exchange_payment.paid, paid.exchange_payment.outstanding) == (owed, 0)
+    assert paid.exchange_payment.due_at is None
+    assert paid.exchange_fulfillment is None  # nothing came back yet
+
+    # Received and accepted, with nothing owed: the replacement order is requested.
+    ret = received_exchange(staff, paid)
+    requested = ret.exchange_fulfillment
+    assert isinstance(requested, ExchangeFulfillmentOut), requested
+    assert requested.ship_to is not None
+    assert requested.ship_to.name == "Ada Lovelace"
+    assert (requested.order_id, requested.fulfilled_at) == (None, None)
+
+    # The platform reports the order, then its shipment.
+    order = ExchangeFulfillmentIn(order_id="ord_py_2002")
+    ret = returned(record_exchange_fulfillment.sync(ret.id, client=staff, body=order), ReturnOut)
+    assert isinstance(ret.exchange_fulfillment, ExchangeFulfillmentOut)
+    assert ret.exchange_fulfillment.order_id == "ord_py_2002"
+    shipped = ExchangeFulfillmentIn(order_id="ord_py_2002", tracking_number="1Z9", carrier="ups")
+    ret = returned(record_exchange_fulfillment.sync(ret.id, client=staff, body=shipped), ReturnOut)
+    fulfilled = ret.exchange_fulfillment
+    assert isinstance(fulfilled, ExchangeFulfillmentOut)
+    assert (fulfilled.tracking_number, fulfilled.carrier) == ("1Z9", "ups")
+    assert fulfilled.fulfilled_at is not None
+    done = returned(complete_return.sync(ret.id, client=staff), ReturnOut)
+    assert done.status == ReturnStatus.COMPLETED
+    assert done.refunds == []
+
+
+def exchange_for_a_cheaper_variant(staff: AuthenticatedClient) -> None:
+    """The credit is worth more than the new shirt: the remainder is refunded, once."""
+    sale = sum(SALE)  # tax included
+    remainder = PAID_FOR_ONE_TEE - sale
+    ret = approved_exchange(staff, "var_tee_sale")
+    assert ret.exchange_payment is None  # nothing to pay
+    assert (balance(ret).amount_due, balance(ret).refund_due) == (0, remainder)
+
+    ret = received_exchange(staff, ret)
+    assert isinstance(ret.exchange_fulfillment, ExchangeFulfillmentOut)  # ordered at once
+    assert ret.amounts.refundable == remainder
+    exact = RefundIn(amount=balance(ret).refund_due, method=RefundMethod.EXCHANGE)
+    refunded = returned(refund_return.sync(ret.id, client=staff, body=exact), ReturnOut)
+    assert [(r.method, r.amount) for r in refunded.refunds] == [(RefundMethod.EXCHANGE, remainder)]
+    assert refunded.amounts.remaining == 0
+    twice = refund_return.sync_detailed(
+        ret.id, client=staff, body=RefundIn(method=RefundMethod.EXCHANGE)
+    )
+    assert twice.status_code == 409, twice.content
+    assert isinstance(twice.parsed, Problem)
+    assert twice.parsed.type_ == "urn:returns-api:problem:nothing-to-refund"
 
 
 if __name__ == "__main__":
