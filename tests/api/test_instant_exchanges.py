@@ -10,16 +10,31 @@ never expired or called off: the customer already has the new items.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from returns_api.core.settings import Settings
 from returns_api.returns.expiry import expire_overdue
+from returns_api.returns.models import Return
 from tests.api.test_exchange_payments import GOLD, OWED, approved, pay, problem
-from tests.api.test_exchanges import PAID_FOR_ONE, events_of, exchange, publish, with_catalog
+from tests.api.test_exchanges import (
+    PAID_FOR_ONE,
+    SHIRT,
+    events_of,
+    exchange,
+    publish,
+    variant,
+    with_catalog,
+)
+from tests.api.test_webhook_reliability import kill, start_worker, stop, wait_for
+from tests.conftest import bearer, new_api_key
 from tests.factories import Api
 
 
@@ -183,3 +198,47 @@ async def test_an_unpaid_instant_exchange_falls_back_and_can_expire(app: FastAPI
     assert fell["items"][0]["resolution"] == "store_credit"
     await sweep(app, 400)
     assert (await api.get(f"/v1/returns/{ret['id']}")).json()["status"] == "expired"
+
+
+async def test_two_worker_processes_ask_to_charge_each_late_hold_once(
+    app: FastAPI, api: Api, backend: str, settings: Settings, tmp_path: Path
+) -> None:
+    """Two `returns-api worker` processes sweep the same late holds: each hold is asked to be
+    charged exactly once (SKIP LOCKED shares them out, the hold's status keeps it once)."""
+    if backend != "postgresql":
+        pytest.skip("several worker processes need PostgreSQL (SKIP LOCKED)")
+    platform = bearer(await new_api_key(app, "catalog:write", name="stock"))
+    plenty = variant("prod_shirt", 2000, 380, available_quantity=50)
+    assert (await api.client.put("/v1/variants/var_many", json=plenty, headers=platform)).is_success
+    ids = []
+    for n in range(12):
+        await api.put_order(f"ord_h{n}", number=f"H-{n}", lines=[SHIRT])
+        body = instant("var_many") | {"order_id": f"ord_h{n}"}
+        ids.append(uuid.UUID((await approved(api, body))["id"]))
+    async with app.state.sessionmaker() as session, session.begin():
+        late = datetime.now(UTC) - timedelta(minutes=1)
+        await session.execute(
+            update(Return).where(Return.id.in_(ids)).values(exchange_hold_due_at=late)
+        )
+    workers = [
+        start_worker(settings, tmp_path / f"worker{n}.log", RETURNS_EXPIRY_SWEEP_SECONDS="0.05")
+        for n in range(2)
+    ]
+    try:
+
+        async def all_asked() -> bool:
+            statuses = [
+                (await api.get(f"/v1/returns/{rid}")).json()["exchange_hold"]["status"]
+                for rid in ids
+            ]
+            return set(statuses) == {"capture_requested"}
+
+        await wait_for(all_asked, 30, "every hold asked to be charged", *workers)
+        for worker in workers:
+            assert stop(worker) == 0, worker.output()[-2000:]
+    finally:
+        for worker in workers:
+            kill(worker)
+    for rid in ids:
+        events = await events_of(app, api, str(rid))
+        assert events.count("return.exchange_hold_capture_requested") == 1
