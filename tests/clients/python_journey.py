@@ -161,10 +161,12 @@ def main(base_url: str, key: str) -> None:
                 condition=ConditionGrade.DAMAGED,
                 disposition=Disposition.DISPOSE,
             ),
-        ]
+        ],
+        warehouse="WH-BER",
     )
     received = returned(receive_return.sync(ret.id, client=staff, body=inspected), ReturnOut)
     assert received.amounts.refundable == 2060
+    assert received.timeline[-1].kind == "received"
 
     # 7. Refund in two goes, then close.
     first = refund_return.sync(ret.id, client=staff, body=RefundIn(amount=1000))

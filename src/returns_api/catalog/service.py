@@ -85,7 +85,7 @@ async def list_variants(
 async def _products_for_customer(session: AsyncSession, caller: Caller) -> set[str] | None:
     """The products a customer may see variants of; None: every product."""
     _, policy = await current_policy(session)
-    if policy.exchanges.any_product:
+    if policy.exchange_ceiling.any_product:
         return None
     assert caller.order_id is not None  # a portal token always names its order
     return await VariantRepository(session).products_of_order(caller.order_id)

@@ -110,10 +110,12 @@ def _instant_problems(request: ReturnRequest, policy: PolicyDocument) -> list[Fi
     return [_problem("body.instant_exchange", *refusal)]
 
 
-def within_terms(assessment: Assessment, terms: ExchangeTerms) -> Assessment:
+def within_terms(
+    assessment: Assessment, terms: ExchangeTerms, by_item: Mapping[str, ExchangeTerms]
+) -> Assessment:
     """The assessment under the exchange terms the rules granted (`assess` checked against
-    the most they may grant): an instant exchange or another product they did not grant is
-    refused as `assess` would refuse it."""
+    the most they may grant): an instant exchange (`terms`, the return's) or another product
+    (`by_item`, else `terms`) they did not grant is refused as `assess` would refuse it."""
     problems = list(assessment.problems)
     if assessment.instant_exchange and not terms.instant:
         problems.append(
@@ -126,7 +128,8 @@ def within_terms(assessment: Assessment, terms: ExchangeTerms) -> Assessment:
     lines = []
     for line in assessment.lines:
         swap = line.exchange
-        if swap is not None and not swap.same_product and not terms.any_product:
+        allowed = by_item.get(line.item.line_item_id, terms).any_product
+        if swap is not None and not swap.same_product and not allowed:
             where = f"body.items.{line.index}.exchange_variant_id"
             refusal = _problem(
                 where,

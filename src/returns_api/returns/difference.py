@@ -47,6 +47,7 @@ class ExchangeDifference:
     exchange_paid: int
     exchange_payment_due_at: datetime | None
     exchange_order_requested_at: datetime | None
+    keep_item: bool
 
     @property
     def amount_due(self) -> int:
@@ -56,7 +57,10 @@ class ExchangeDifference:
 
     @property
     def outstanding(self) -> int:
-        """What is still to be paid of `amount_due`."""
+        """What is still to be paid of `amount_due`: nothing once the new items went out
+        against a hold (an inspection that lowers the credit is charged to the hold)."""
+        if self._keeps_payment():
+            return 0
         return max(0, self.amount_due - self.exchange_paid)
 
     def refundable_by_method(self) -> dict[str, int]:
@@ -129,7 +133,7 @@ class ExchangeDifference:
                 "external_reference": external_reference,
                 "outstanding": self.amount_due - paid,
             },
-            apply=lambda: self._set(
+            apply=lambda: self._refresh_refundable(
                 exchange_paid=paid,
                 exchange_payment_due_at=self.exchange_payment_due_at
                 if paid < self.amount_due
@@ -137,7 +141,7 @@ class ExchangeDifference:
             ),
         )
         self._start_instant_exchange(act, ship_to)
-        self._request_replacement_if_due(act, ship_to)
+        self._request_replacement_if_due(act, ship_to, before_receipt=self.keep_item)
 
     def fall_back(self, act: Act, *, resolution: str, valuation: Any, days: int) -> None:
         """Unpaid past the deadline: the exchanged items become `resolution` (their variants
@@ -145,6 +149,8 @@ class ExchangeDifference:
         due = self.exchange_payment_due_at
         if due is None or act.at < due or self.outstanding == 0:
             raise NothingOwed("This return's exchange is not overdue.")
+        if self.exchange_order_requested_at is not None:
+            raise NothingOwed("The replacement was ordered: the exchange stands.")
         exchanged = [item for item in self.items if item.exchange_variant_id is not None]
 
         def apply() -> None:
@@ -178,6 +184,8 @@ class ExchangeDifference:
         deadline `days` away."""
         if self.status not in _PAYABLE or self.exchange_payment_due_at is not None:
             return
+        if self._keeps_payment():  # shipped against a hold: the hold covers what is left
+            return
         outstanding = self.outstanding
         if outstanding == 0:
             return
@@ -194,6 +202,12 @@ class ExchangeDifference:
             event="return.exchange_payment_requested",
             apply=lambda: self._set(exchange_payment_due_at=due_at),
         )
+
+    def _refresh_refundable(self, **values: Any) -> None:
+        """Set `values`, then what `amounts.refundable` adds up to (payments, a hold charged
+        and the valuation all move it)."""
+        self._set(**values)
+        self._set(refundable_amount=sum(self.paid_back_by_method().values()))
 
     def _refuse_closing_while_owed(self) -> None:
         if self.outstanding and self.exchange_order_requested_at is None:

@@ -1,10 +1,9 @@
 """The return aggregate (DESIGN §2, §3): a return with its items, refunds and timeline, and
-every rule about how it may change.
+every rule about how it may change. Pure code: no session, no clock, no I/O.
 
-Pure code: no session, no clock, no I/O. Each change is a method that checks the status
-table and the guards that go with it, changes the fields, appends its timeline entry and
-records the event it raises in `pending_events`; `ReturnStore` (the repository) loads and
-saves the aggregate, and the service writes the pending events to the outbox in the same
+Each change is a method that checks the status table and its guards, changes the fields,
+appends its timeline entry and records its event in `pending_events`; `ReturnStore` loads
+and saves the aggregate, and the service writes the events to the outbox in the same
 transaction. Time, the actor and fresh ids come in through `Act`.
 """
 
@@ -20,7 +19,7 @@ from returns_api.core.clock import rfc3339
 from returns_api.returns.exceptions import (
     IllegalTransition,
 )
-from returns_api.returns.inspection import Inspection, inspect
+from returns_api.returns.inspection import Inspection, inspect, restocked
 from returns_api.returns.instant import InstantExchange
 from returns_api.returns.parts import (
     Act,
@@ -269,6 +268,7 @@ class Return(Refunds, InstantExchange):
         note: str | None,
         terms: ExchangeDeadlines,
         ship_to: dict[str, Any] | None = None,
+        warehouse: str | None = None,
     ) -> None:
         """The warehouse opened the parcel: per item what came, its condition, what to do
         with it and how many units are accepted. Items not in the parcel are missing. Only
@@ -283,18 +283,15 @@ class Return(Refunds, InstantExchange):
                 _set_fields(item, inspected[item.id])
             self._value(valuation)
 
-        self._change(
-            act,
-            "received",
-            to=S.RECEIVED,
-            note=note,
-            data={
-                "items": [
-                    {"item_id": str(item_id), **values} for item_id, values in inspected.items()
-                ]
-            },
-            apply=apply,
-        )
+        found = [{"item_id": str(item_id), **values} for item_id, values in inspected.items()]
+        lines = restocked(self.items, inspected, warehouse)
+        data = {"items": found, "restocked": lines} if lines else {"items": found}
+        self._change(act, "received", to=S.RECEIVED, note=note, data=data, apply=apply)
+        if lines:  # the same change, announced to the stock keepers as well
+            previous = self.timeline[-1].from_status
+            self.pending_events.append(
+                PendingEvent("return.items_restocked", previous, {"restocked": lines})
+            )
         self._request_replacement_if_due(act, ship_to)
         self._request_payment_if_due(act, terms.payment_deadline_days)
         self._settle_hold_at_receipt(act)
@@ -319,9 +316,10 @@ class Return(Refunds, InstantExchange):
             item.units_taken = int(line["quantity"]) if line else 0
             item.discount_taken = int(line["discount"]) if line else 0
             item.tax_taken = int(line["tax"]) if line else 0
-        self._set(refund_breakdown=money, shipping_refund_taken=money.get("shipping_refund", 0))
         # What is paid back: an exchange's credit buys its new items (`difference`).
-        self.refundable_amount = sum(self.paid_back_by_method().values())
+        self._refresh_refundable(
+            refund_breakdown=money, shipping_refund_taken=money.get("shipping_refund", 0)
+        )
         if self.outstanding == 0:
             self.exchange_payment_due_at = None
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -26,6 +27,7 @@ from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.core.clock import utcnow
+from returns_api.core.driver import Row
 from returns_api.core.ids import new_id
 from returns_api.policies.service import PolicyVersionNotFound, policy_version
 from returns_api.returns import domain, valuation
@@ -58,7 +60,6 @@ def expire_unshipped(ret: domain.Return, act: Act, *, ship_within_days: int) -> 
 async def sweep_expired(session: AsyncSession, now: datetime, *, limit: int = BATCH_SIZE) -> int:
     """Expire up to `limit` due returns in the caller's transaction; how many expired."""
     repo = ExpiryRepository(session)
-    store = ReturnStore(session)
     expired = 0
     for version in await repo.policy_versions_awaiting_parcels():
         if expired >= limit:
@@ -68,64 +69,75 @@ async def sweep_expired(session: AsyncSession, now: datetime, *, limit: int = BA
         except PolicyVersionNotFound:
             log.warning("expiry_unknown_policy_version", policy_version=version)
             continue
-        approved_before = now - timedelta(days=days)
-        for row in await repo.due(version, approved_before, limit - expired):
-            try:
-                ret = await store.load(row["id"])  # locked by `due`
-                assert ret is not None
-                expire_unshipped(
-                    ret, Act(actor=SWEEPER, at=utcnow(), new_id=new_id), ship_within_days=days
-                )
-                await save_and_show(store, ret)
-            except (IllegalTransition, ConcurrentChange) as exc:
-                # Nothing was written for this one (both are raised before any write).
-                log.info("expiry_skipped", return_id=str(row["id"]), reason=exc.detail)
-                continue
-            expired += 1
+
+        async def expire(ret: domain.Return, days: int = days) -> None:
+            act = Act(actor=SWEEPER, at=utcnow(), new_id=new_id)
+            expire_unshipped(ret, act, ship_within_days=days)
+
+        due = await repo.due(version, now - timedelta(days=days), limit - expired)
+        expired += await _each(session, due, expire, skip=(IllegalTransition,), what="expiry")
     return expired
 
 
 async def sweep_unpaid(session: AsyncSession, now: datetime, *, limit: int = BATCH_SIZE) -> int:
     """Let up to `limit` exchanges unpaid past their deadline fall back to the policy's
     `fallback_resolution` (`difference`), in the caller's transaction; how many fell back."""
-    store = ReturnStore(session)
-    fell_back = 0
-    for row in await ExpiryRepository(session).unpaid(now, limit):
-        try:
-            ret = await store.load(row["id"])  # locked by `unpaid`
-            assert ret is not None
-            policy = await policy_version(session, ret.policy_version)
-            terms = policy.for_decision(ret.decision).exchanges
-            ret.fall_back(
-                Act(actor=SWEEPER, at=now, new_id=new_id),
-                resolution=terms.fallback_resolution,
-                valuation=await valuation.again(session, ret),
-                days=terms.payment_deadline_days,
-            )
-            await save_and_show(store, ret)
-        except (NothingOwed, ConcurrentChange, PolicyVersionNotFound) as exc:
-            log.info("exchange_fallback_skipped", return_id=str(row["id"]), reason=str(exc))
-            continue
-        fell_back += 1
-    return fell_back
+
+    async def fall_back(ret: domain.Return) -> None:
+        policy = await policy_version(session, ret.policy_version)
+        terms = policy.for_decision(ret.decision).exchanges
+        ret.fall_back(
+            Act(actor=SWEEPER, at=now, new_id=new_id),
+            resolution=terms.fallback_resolution,
+            valuation=await valuation.again(session, ret),
+            days=terms.payment_deadline_days,
+        )
+
+    unpaid = await ExpiryRepository(session).unpaid(now, limit)
+    skip = (NothingOwed, PolicyVersionNotFound)
+    return await _each(session, unpaid, fall_back, skip=skip, what="exchange_fallback")
 
 
 async def sweep_holds(session: AsyncSession, now: datetime, *, limit: int = BATCH_SIZE) -> int:
     """Ask for up to `limit` instant exchanges' holds to be charged, their parcel not on its
     way by the deadline (`instant`), in the caller's transaction; how many were asked."""
+
+    async def ask(ret: domain.Return) -> None:
+        ret.request_hold_capture(Act(actor=SWEEPER, at=now, new_id=new_id))
+
+    due = await ExpiryRepository(session).holds_due(now, limit)
+    return await _each(session, due, ask, skip=(HoldNotPending,), what="hold_capture")
+
+
+async def _each(
+    session: AsyncSession,
+    rows: Sequence[Row],
+    change: Callable[[domain.Return], Awaitable[None]],
+    *,
+    skip: tuple[type[Exception], ...],
+    what: str,
+) -> int:
+    """Make `change` to the return of each row (locked by the query that found it), each in
+    a savepoint of its own: one return that cannot change, or fails, is logged and left,
+    and never undoes or blocks the others. How many changed."""
     store = ReturnStore(session)
-    asked = 0
-    for row in await ExpiryRepository(session).holds_due(now, limit):
+    skipped: tuple[type[Exception], ...] = (*skip, ConcurrentChange)
+    done = 0
+    for row in rows:
         try:
-            ret = await store.load(row["id"])  # locked by `holds_due`
-            assert ret is not None
-            ret.request_hold_capture(Act(actor=SWEEPER, at=now, new_id=new_id))
-            await save_and_show(store, ret)
-        except (HoldNotPending, ConcurrentChange) as exc:
-            log.info("hold_capture_skipped", return_id=str(row["id"]), reason=exc.detail)
+            async with session.begin_nested():
+                ret = await store.load(row["id"])
+                assert ret is not None
+                await change(ret)
+                await save_and_show(store, ret)
+        except skipped as exc:
+            log.info(f"{what}_skipped", return_id=str(row["id"]), reason=str(exc))
             continue
-        asked += 1
-    return asked
+        except Exception as exc:  # a bug in one return must not stop every sweep
+            log.error(f"{what}_failed", return_id=str(row["id"]), exc_info=exc)
+            continue
+        done += 1
+    return done
 
 
 async def expire_overdue(

@@ -86,6 +86,7 @@ class ExpiryRepository:
             .where(
                 Return.exchange_payment_due_at <= now,
                 Return.status.in_(("approved", "in_transit", "received")),
+                Return.exchange_order_requested_at.is_(None),
             )
             .order_by(Return.exchange_payment_due_at)
             .limit(limit)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from returns_api.core.http import FilterText
 from returns_api.core.timestamps import Timestamp
@@ -23,6 +23,8 @@ class ReturnFilters:
     reason: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    rma_number: str | None = None
+    tracking_number: str | None = None
 
 
 class ReturnFilterQuery(BaseModel):
@@ -35,6 +37,12 @@ class ReturnFilterQuery(BaseModel):
     reason: FilterText | None = None
     created_after: Timestamp | None = None
     created_before: Timestamp | None = None
+    rma_number: FilterText | None = Field(
+        default=None, description="Exactly this RMA number (a scanner at the dock)."
+    )
+    tracking_number: FilterText | None = Field(
+        default=None, description="Exactly this tracking number (the parcel's label)."
+    )
 
     def filters(self) -> ReturnFilters:
         return ReturnFilters(
@@ -44,4 +52,6 @@ class ReturnFilterQuery(BaseModel):
             reason=self.reason,
             created_after=self.created_after,
             created_before=self.created_before,
+            rma_number=self.rma_number,
+            tracking_number=self.tracking_number,
         )

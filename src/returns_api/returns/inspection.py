@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -82,3 +82,22 @@ def inspect(
     if errors:
         raise InvalidInspection("The inspection does not match the return.", errors=errors)
     return {item.id: found.get(item.id, _MISSING) for item in items}
+
+
+def restocked(
+    items: Sequence[Item], inspected: Mapping[uuid.UUID, Mapping[str, Any]], warehouse: str | None
+) -> list[dict[str, Any]]:
+    """The accepted units an inspection (`inspect`) puts back on the shelf (disposition
+    `restock`): what `return.items_restocked` tells the platform or WMS to add to stock."""
+    return [
+        {
+            "item_id": str(item.id),
+            "line_item_id": item.line_item_id,
+            "sku": item.sku,
+            "quantity": values["accepted_quantity"],
+            "warehouse": warehouse,
+        }
+        for item in items
+        if (values := inspected[item.id])["disposition"] == "restock"
+        and values["accepted_quantity"] > 0
+    ]

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
 from returns_api.core.clock import rfc3339
-from returns_api.returns.exceptions import HoldNotPending
+from returns_api.core.errors import FieldError
+from returns_api.returns.exceptions import HoldNotPending, RefundTooLarge
 from returns_api.returns.parts import Act, ExchangeDeadlines
 from returns_api.returns.replacement import ReplacementOrder
 from returns_api.returns.status import ReturnStatus
@@ -43,6 +44,7 @@ class InstantExchange(ReplacementOrder):
     __slots__ = ()
 
     instant_exchange: bool
+    keep_item: bool
     exchange_hold_amount: int | None
     exchange_hold_due_at: datetime | None
     exchange_hold_status: str | None
@@ -79,17 +81,28 @@ class InstantExchange(ReplacementOrder):
             )
         captured = None
         if outcome == "captured":
-            captured = self.exchange_hold_capture_amount if amount is None else amount
+            asked = int(self.exchange_hold_capture_amount or 0)
+            if amount is not None and amount > asked:
+                raise RefundTooLarge(
+                    f"{asked} was asked to be charged; {amount} was reported.",
+                    errors=[FieldError(location="body.amount", message=f"must be at most {asked}")],
+                )
+            captured = asked if amount is None else amount
+
+        def apply() -> None:
+            self._set(
+                exchange_hold_status=outcome,
+                exchange_hold_captured=captured,
+                exchange_hold_reference=external_reference,
+            )
+            self._refresh_refundable()
+
         self._change(
             act,
             f"exchange_hold_{outcome}",
             note=note,
             data={"amount": captured, "external_reference": external_reference},
-            apply=lambda: self._set(
-                exchange_hold_status=outcome,
-                exchange_hold_captured=captured,
-                exchange_hold_reference=external_reference,
-            ),
+            apply=apply,
         )
 
     def _hold_refund(self) -> int:
@@ -102,8 +115,9 @@ class InstantExchange(ReplacementOrder):
 
     def _keeps_payment(self) -> bool:
         """An instant exchange's new items went out before inspection: what was paid for
-        them stays paid whatever is accepted (the hold covers the rest)."""
-        return self.instant_exchange and self.exchange_order_requested_at is not None
+        them stays paid whatever is accepted, and nothing more is asked (the hold covers
+        the rest)."""
+        return self.exchange_hold_status is not None
 
     def _exchange_at_approval(
         self, act: Act, terms: ExchangeDeadlines, ship_to: dict[str, Any] | None
@@ -111,7 +125,9 @@ class InstantExchange(ReplacementOrder):
         """Approved: ask for what the exchange costs more; an instant one's parcel is due
         on its way within the hold's deadline, and it goes ahead if nothing is owed."""
         self._request_payment_if_due(act, terms.payment_deadline_days)
-        if self.instant_exchange:
+        if self.keep_item:  # no parcel to wait for, nothing to hold: it ships once paid
+            self._request_replacement_if_due(act, ship_to, before_receipt=True)
+        elif self.instant_exchange:
             self._set(exchange_hold_due_at=act.at + timedelta(days=terms.hold_deadline_days))
             self._start_instant_exchange(act, ship_to)
 
@@ -120,7 +136,7 @@ class InstantExchange(ReplacementOrder):
         the replacement before the parcel is back, and record the hold."""
         if not self.instant_exchange or self.exchange_hold_status is not None:
             return
-        if self.outstanding > 0 or self.status is not S.APPROVED:
+        if self.outstanding > 0 or self.status is not S.APPROVED or self.keep_item:
             return
         self._request_replacement_if_due(act, ship_to, before_receipt=True)
         if self.exchange_order_requested_at is None:

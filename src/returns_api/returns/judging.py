@@ -22,7 +22,7 @@ from returns_api.core.ids import new_id
 from returns_api.orders.exceptions import OrderNotFound
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
-from returns_api.policies.engine import Decision, FactValue, evaluate
+from returns_api.policies.engine import FactValue, evaluate
 from returns_api.policies.facts import facts_to_json
 from returns_api.policies.service import policy_from_latest
 from returns_api.returns import valuation
@@ -99,28 +99,50 @@ async def decide(session: AsyncSession, ctx: Context, transit_buffer_days: int) 
         ctx.assessment, ctx.order, ctx.lines, ctx.policy, ctx.now, transit_buffer_days, history
     )
     decision = evaluate(ctx.policy.rule_set, facts, policy_version=ctx.policy_version)
-    judged = {**decision.to_dict(), "facts": facts_to_json(facts)}
-    grant = _exchange_grant(ctx.policy, decision)
+    judged: dict[str, Any] = {**decision.to_dict(), "facts": facts_to_json(facts)}
+    grant = _exchange_grant(ctx, judged)
     return judged | {"exchange_grant": grant} if grant else judged
 
 
 def granted(ctx: Context, decision: dict[str, Any]) -> Context:
     """`ctx` under the exchange terms `decision` was granted; what the request asks beyond
-    them (an instant exchange, another product) becomes a problem, as in `assess`."""
+    them (an instant exchange; another product, item by item) becomes a problem, as in
+    `assess`."""
     policy = ctx.policy.for_decision(decision)
-    return replace(ctx, policy=policy, assessment=within_terms(ctx.assessment, policy.exchanges))
+    by_item = {
+        key: ctx.policy.exchanges.granted(grant)
+        for key, grant in _item_grants(ctx.policy, decision).items()
+    }
+    assessment = within_terms(ctx.assessment, policy.exchanges, by_item)
+    return replace(ctx, policy=policy, assessment=assessment)
 
 
-def _exchange_grant(policy: PolicyDocument, decision: Decision) -> dict[str, Any] | None:
-    """The exchange terms the first matching rule with a grant sets (the deciding item's
-    rule first, then the others' in order), as stored on the decision."""
+def _exchange_grant(ctx: Context, decision: dict[str, Any]) -> dict[str, Any] | None:
+    """The return's exchange terms as the rules set them, stored on the decision: the
+    deciding item's rule's grant, and an instant exchange only when the rule of every
+    exchanged item allows it (one cheap item must not carry a dear one). Same product only
+    is judged item by item, at creation (`granted`)."""
+    grants = _item_grants(ctx.policy, decision)
+    grant = dict(grants.get(decision["deciding_item_key"]) or {})
+    grant.pop("same_product_only", None)
+    exchanged = [la.item.line_item_id for la in ctx.assessment.lines if la.exchange]
+    if exchanged:
+        terms = ctx.policy.exchanges
+        instant = all(terms.granted(grants.get(key)).instant for key in exchanged)
+        if instant != terms.granted(grant).instant:
+            grant["instant"] = instant
+    return grant or None
+
+
+def _item_grants(policy: PolicyDocument, decision: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """By item key: the exchange grant of the rule that matched it (none: absent)."""
     rules = {rule.id: rule for rule in policy.rules}
-    deciding = [t for t in decision.trace if t.item_key == decision.deciding_item_key]
-    for trace in deciding + [t for t in decision.trace if t not in deciding]:
-        rule = rules.get(trace.matched_rule_id or "")
-        if rule is not None and rule.exchange is not None:
-            return rule.exchange.model_dump(exclude_none=True)
-    return None
+    found = {}
+    for trace in decision.get("trace", []):
+        rule = rules.get(trace.get("matched_rule_id") or "")
+        if rule is not None and rule.exchange is not None and trace.get("item_key"):
+            found[trace["item_key"]] = rule.exchange.model_dump(exclude_none=True)
+    return found
 
 
 async def _customer_history(session: AsyncSession, ctx: Context) -> dict[str, FactValue]:

@@ -29,6 +29,8 @@ class Return(Base):
         Index("ix_returns_customer_id_id", "customer_id", "id"),
         Index("ix_returns_order_id_id", "order_id", "id"),
         Index("ix_returns_exchange_payment_due_at", "exchange_payment_due_at"),
+        # The warehouse scan: a parcel's tracking number opens its return.
+        Index("ix_returns_tracking_number", "tracking_number"),
         Index("ix_returns_exchange_hold_due", "exchange_hold_status", "exchange_hold_due_at"),
         # Covers the analytics aggregates over a period, milestones included (index-only:
         # the rows themselves are wide with JSON); leads with created_at, so it also serves

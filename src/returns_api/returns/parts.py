@@ -185,6 +185,8 @@ class PendingEvent:
 
     type: str
     previous_status: str | None
+    data: dict[str, Any] | None = None
+    """Beside the return itself, what the event's `data` carries (`restocked`)."""
 
 
 class Summary(Protocol):

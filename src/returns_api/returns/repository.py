@@ -188,6 +188,8 @@ _PAGE_CONDITIONS: dict[str, ColumnElement[bool]] = {
     "customer_id": returns.c.customer_id == bindparam("customer_id"),
     "created_after": returns.c.created_at >= bindparam("created_after", type_=UTCDateTime),
     "created_before": returns.c.created_at < bindparam("created_before", type_=UTCDateTime),
+    "rma_number": returns.c.rma_number == bindparam("rma_number"),
+    "tracking_number": returns.c.tracking_number == bindparam("tracking_number"),
     "reason": exists().where(
         items.c.return_id == returns.c.id, items.c.reason == bindparam("reason")
     ),
@@ -196,7 +198,7 @@ _PAGE_CONDITIONS: dict[str, ColumnElement[bool]] = {
 
 @functools.cache
 def _page_statement(present: tuple[str, ...], extra: str | None) -> Prepared:
-    """The page query for one combination of filters, built once (at most 3 x 2^7); `extra`:
+    """The page query for one combination of filters, built once (at most 3 x 2^9); `extra`:
     also the breakdown, or also the items (PostgreSQL: ``ARRAY(SELECT ROW(…))``)."""
     columns: tuple[Any, ...] = _SUMMARY_COLUMNS
     if extra == "breakdown":

@@ -178,7 +178,8 @@ async def list_returns(
     """List returns, newest first, filtered; follow `next_cursor` for more.
 
     Items and amounts are included; the decision, refunds and timeline are on `getReturn`.
-    A portal token sees its own order's returns only.
+    A portal token sees its own order's returns only. A warehouse scan finds a parcel's
+    return with `rma_number` or `tracking_number` (exact, indexed).
     """
     return await service.list_returns(session, caller, query.filters(), cursor, limit)
 

@@ -157,7 +157,7 @@ def event_rows(ret: Return, result: ReturnOut) -> list[dict[str, Any]]:
     return [
         event_row(
             pending.type,
-            {"object": shown, "previous_status": pending.previous_status},
+            {"object": shown, "previous_status": pending.previous_status, **(pending.data or {})},
             return_id=ret.id,
             sequence=ret.version,
         )

@@ -191,6 +191,7 @@ async def receive(
             note=body.note,
             terms=terms,
             ship_to=await OrderRepository(session).ship_to(ret.order_id),
+            warehouse=body.warehouse,
         )
 
     return await _change(session, caller, return_id, if_match, change)

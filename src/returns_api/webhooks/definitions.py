@@ -17,6 +17,7 @@ from typing_extensions import TypeAliasType
 
 from returns_api.webhooks.payloads import (
     EndpointDisabledData,
+    ItemsRestockedData,
     PingData,
     PolicyUpdatedData,
     ReturnEventData,
@@ -43,6 +44,11 @@ RETURN = Envelope(
     "ReturnEvent",
     "A return was created or changed status, or a refund was recorded.",
     ReturnEventData,
+)
+ITEMS_RESTOCKED = Envelope(
+    "ItemsRestockedEvent",
+    "An inspection put returned units back on the shelf: add them to stock.",
+    ItemsRestockedData,
 )
 POLICY_UPDATED = Envelope(
     "PolicyUpdatedEvent", "A new version of the return policy was published.", PolicyUpdatedData
@@ -124,6 +130,12 @@ EVENTS: Final[dict[str, EventDefinition]] = {
         RETURN,
         "Let go of an instant exchange's hold: every returned unit was accepted. Report it "
         "with `POST /v1/returns/{id}/exchange/hold` (`released`).",
+    ),
+    "return.items_restocked": EventDefinition(
+        ITEMS_RESTOCKED,
+        "The warehouse received the parcel and restocks accepted units "
+        "(`disposition: restock`): `data.restocked` lists the lines (sku, quantity, "
+        "warehouse) to add to stock. Sent with `return.received`, for the same change.",
     ),
     "return.expired": EventDefinition(
         RETURN, "An approved return was not sent back in time and expired."

@@ -34,6 +34,20 @@ class ReturnEventData(BaseModel):
     )
 
 
+class RestockedLine(BaseModel):
+    item_id: uuid.UUID
+    line_item_id: str
+    sku: str | None
+    quantity: int = Field(description="Units accepted with disposition `restock`.")
+    warehouse: str | None = Field(description="Where they were received, when it was said.")
+
+
+class ItemsRestockedData(ReturnEventData):
+    restocked: list[RestockedLine] = Field(
+        description="What to add back to stock: the accepted units the inspection restocks."
+    )
+
+
 class PolicyVersionRef(BaseModel):
     version: int = Field(examples=[4])
     created_by: str = Field(examples=["back-office"])
