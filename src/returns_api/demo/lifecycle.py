@@ -92,6 +92,7 @@ class Lifecycle:
         return valuation.requested(
             currency=self.order["currency"],
             policy=self.shop.policy,
+            return_method=self.method,
             shipping_paid=int(self.order["shipping_paid"]),
             line_quantities=self.line_quantities,
             held={},
@@ -101,6 +102,7 @@ class Lifecycle:
         return valuation.accepted(
             currency=self.order["currency"],
             policy=self.shop.policy,
+            return_method=ret.return_method,
             shipping_paid=int(self.order["shipping_paid"]),
             line_quantities=self.line_quantities,
             others={},

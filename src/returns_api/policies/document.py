@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from returns_api.policies.resolutions import RESOLUTIONS, FallbackResolution, Resolution
+from returns_api.policies.return_methods import Code, ReturnMethod, Warehouse
 from returns_api.policies.rules import Action, Rule, RuleSet
 
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
 BasisPoints = Annotated[int, Field(ge=0, le=10_000)]
 MinorUnits = Annotated[int, Field(ge=0, le=10**12)]
 
@@ -29,16 +29,6 @@ class ReturnReason(BaseModel):
     code: Code
     label: str = Field(min_length=1, max_length=200)
     merchant_fault: StrictBool = False
-
-
-class ReturnMethod(BaseModel):
-    """How the parcel travels back, with the instructions the customer is given."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    code: Code
-    label: str = Field(min_length=1, max_length=200)
-    instructions: str = Field(default="", max_length=4000)
 
 
 DEFAULT_REASONS = (
@@ -55,12 +45,15 @@ DEFAULT_METHODS = (
     ReturnMethod(
         code="mail",
         label="Send it back by post",
+        kind="prepaid_label",
+        paid_by="merchant",
         instructions="Pack the items, attach the label you receive and drop the parcel at "
         "any post office. Write the RMA number on the parcel.",
     ),
     ReturnMethod(
         code="drop_off",
         label="Drop off in a store",
+        kind="in_store",
         instructions="Bring the items and the RMA number to any of our stores.",
     ),
 )
@@ -149,9 +142,27 @@ class PolicyDocument(BaseModel):
     reasons: list[ReturnReason] = Field(
         default_factory=lambda: list(DEFAULT_REASONS), min_length=1, max_length=100
     )
+    warehouses: list[Warehouse] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Where returns are sent: the first warehouse whose `countries` name the "
+        "order's shipping country (`order.country`), else the first that names none (the "
+        "default), else the first. None: the quote shows no return address.",
+    )
     exchanges: ExchangeTerms = Field(default_factory=ExchangeTerms)
     rules: list[Rule] = Field(default_factory=list)
     default_action: Action = "review"
+
+    @field_validator("warehouses")
+    @classmethod
+    def _warehouses_are_distinct(cls, warehouses: list[Warehouse]) -> list[Warehouse]:
+        codes = [w.code for w in warehouses]
+        if len(codes) != len(set(codes)):
+            raise ValueError("warehouse codes must be unique")
+        countries = [country for w in warehouses for country in w.countries]
+        if len(countries) != len(set(countries)):
+            raise ValueError("a country may be named by one warehouse only")
+        return warehouses
 
     @model_validator(mode="after")
     def _codes_are_unique(self) -> PolicyDocument:
@@ -204,6 +215,20 @@ class PolicyDocument(BaseModel):
     @cached_property
     def methods_by_code(self) -> dict[str, ReturnMethod]:
         return {method.code: method for method in self.return_methods}
+
+    def return_shipping_fee_for(self, method_code: str) -> int:
+        """The return-shipping fee of a return by this method: the method's own fee when it
+        has one, else the policy-wide `return_shipping_fee` (also for an unknown method)."""
+        method = self.methods_by_code.get(method_code)
+        if method is None or method.fee is None:
+            return self.return_shipping_fee
+        return method.fee
+
+    def warehouse_for(self, country: str | None) -> Warehouse | None:
+        """Where a return from `country` is sent (see `warehouses`)."""
+        fallback = next((w for w in self.warehouses if not w.countries), None)
+        chosen = next((w for w in self.warehouses if country in w.countries), fallback)
+        return chosen or next(iter(self.warehouses), None)
 
     def window_for(self, category: str | None) -> int:
         if category is not None and category in self.category_windows:

@@ -7,8 +7,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from returns_api.core.timestamps import Timestamp
-from returns_api.policies.document import PolicyDocument, ReturnMethod, ReturnReason
+from returns_api.policies.document import PolicyDocument, ReturnReason
 from returns_api.policies.resolutions import Resolution
+from returns_api.policies.return_methods import ReturnMethod
 from returns_api.policies.rules import Action, Rule
 from returns_api.returns.schemas import DecisionOut, ReturnRequest
 

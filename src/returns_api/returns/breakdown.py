@@ -32,11 +32,12 @@ def units_of(item: Mapping[Any, Any], basis: Basis) -> int:
     return int(item["quantity"] if basis == "requested" else item["accepted_quantity"])
 
 
-def fee_terms(policy: PolicyDocument) -> FeeTerms:
-    """The fees and bonus of `policy`, as the refund arithmetic takes them."""
+def fee_terms(policy: PolicyDocument, return_method: str) -> FeeTerms:
+    """The fees and bonus of `policy` for a return by `return_method` (whose own fee, when
+    set, is the return-shipping fee), as the refund arithmetic takes them."""
     return FeeTerms(
         restocking_fee_bps=policy.restocking_fee_bps,
-        return_shipping_fee=policy.return_shipping_fee,
+        return_shipping_fee=policy.return_shipping_fee_for(return_method),
         store_credit_bonus_bps=policy.store_credit_bonus_bps,
     )
 
@@ -47,6 +48,7 @@ def compute_breakdown(
     basis: Basis,
     currency: str,
     policy: PolicyDocument,
+    return_method: str,
     shipping_paid: int,
     taken: Mapping[str, Taken],
     whole_order_returned: bool,
@@ -85,7 +87,7 @@ def compute_breakdown(
         return empty
     result = compute_refund(
         refund_items,
-        fee_terms(policy),
+        fee_terms(policy, return_method),
         shipping_paid=shipping_paid,
         whole_order_returned=whole_order_returned,
     )

@@ -44,6 +44,7 @@ class Context:
     policy: PolicyDocument
     assessment: Assessment
     now: datetime
+    return_method: str  # its fee, when set, is the return-shipping fee
     # The order's shipping its live returns refund already (only looked up when every
     # item's reason is the merchant's fault: no shipping is refunded otherwise).
     shipping_taken: int = 0
@@ -88,7 +89,15 @@ async def load_context(
         await ReturnRepository(session).shipping_taken(request.order_id) if merchant_fault else 0
     )
     return Context(
-        rows.order, rows.lines, rows.held, version, document, assessment, now, shipping_taken
+        rows.order,
+        rows.lines,
+        rows.held,
+        version,
+        document,
+        assessment,
+        now,
+        request.return_method,
+        shipping_taken,
     )
 
 
@@ -206,6 +215,7 @@ def requested(ctx: Context) -> Valuation:
     return valuation.requested(
         currency=ctx.order["currency"],
         policy=ctx.policy,
+        return_method=ctx.return_method,
         shipping_paid=max(0, int(ctx.order["shipping_paid"]) - ctx.shipping_taken),
         line_quantities={line["id"]: int(line["quantity"]) for line in ctx.lines},
         held=ctx.held,

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from returns_api.orders.schemas import Address
 from returns_api.policies.document import ExchangeTerms
 from returns_api.policies.resolutions import Resolution
+from returns_api.policies.return_methods import ReturnMethodKind, ShippingPayer
 from returns_api.returns.schemas import Decision, RefundBreakdownOut
 
 
@@ -25,8 +27,35 @@ class QuoteLine(BaseModel):
 
 class FeesOut(BaseModel):
     restocking_fee_bps: int
-    return_shipping_fee: int
+    return_shipping_fee: int = Field(
+        description="The return-shipping fee of the requested `return_method`: its own `fee` "
+        "when the policy sets one, else the policy's `return_shipping_fee` (before the "
+        "merchant-fault waiver; `estimated_refund` shows what is charged)."
+    )
     store_credit_bonus_bps: int
+
+
+class ReturnOption(BaseModel):
+    """One of the policy's return methods, with what a return by it would be charged."""
+
+    code: str
+    label: str
+    kind: ReturnMethodKind
+    carrier: str | None
+    paid_by: ShippingPayer
+    fee: int = Field(
+        description="The return-shipping fee this return would be charged by this method, "
+        "minor units: the method's `fee`, else the policy's `return_shipping_fee`; 0 when "
+        "any item is the merchant's fault. Never more than the items are worth."
+    )
+
+
+class ReturnAddressOut(BaseModel):
+    """Where the parcel goes: the policy's warehouse for the order's shipping country."""
+
+    code: str
+    name: str
+    address: Address
 
 
 class QuoteOut(BaseModel):
@@ -37,6 +66,15 @@ class QuoteOut(BaseModel):
     eligible: bool
     lines: list[QuoteLine]
     fees: FeesOut
+    return_options: list[ReturnOption] = Field(
+        description="Every return method this return may use, with its fee (the same codes "
+        "as `lines[].return_methods`, which stays)."
+    )
+    return_address: ReturnAddressOut | None = Field(
+        default=None,
+        description="The warehouse the parcel goes to, chosen by the order's `country`; null "
+        "when the policy names no warehouses.",
+    )
     estimated_refund: RefundBreakdownOut | None
     decision: Decision | None = Field(
         description="What the policy would decide; null when the request is not eligible. "

@@ -39,7 +39,7 @@ Per return
 Rounding: basis-point amounts round half up, in integer arithmetic.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -54,6 +54,7 @@ __all__ = [
     "Taken",
     "compute_refund",
     "line_share",
+    "return_shipping_waived",
 ]
 
 _BPS_PER_WHOLE: Final = 10_000
@@ -225,8 +226,8 @@ def compute_refund(
 
     breakdowns = tuple(_item_breakdown(item, fees) for item in items)
     subtotal = sum(b.total for b in breakdowns)
-    any_merchant_fault = any(item.merchant_fault for item in items)
-    return_shipping_fee = 0 if any_merchant_fault else min(fees.return_shipping_fee, subtotal)
+    waived = return_shipping_waived(item.merchant_fault for item in items)
+    return_shipping_fee = 0 if waived else min(fees.return_shipping_fee, subtotal)
     all_merchant_fault = all(item.merchant_fault for item in items)
     shipping_refund = shipping_paid if whole_order_returned and all_merchant_fault else 0
     return RefundBreakdown(
@@ -237,6 +238,12 @@ def compute_refund(
         total=subtotal - return_shipping_fee + shipping_refund,
         by_method=_split_by_method(breakdowns, return_shipping_fee, shipping_refund),
     )
+
+
+def return_shipping_waived(merchant_faults: Iterable[bool]) -> bool:
+    """No return-shipping fee when any item is the merchant's fault: the parcel had to come
+    back anyway, so the customer should not pay for the trip."""
+    return any(merchant_faults)
 
 
 def _item_breakdown(item: RefundItem, fees: FeeTerms) -> ItemBreakdown:

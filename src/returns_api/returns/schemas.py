@@ -185,9 +185,7 @@ class ReceivedItemIn(_Body):
 
 class ReceiveBody(_Body):
     items: list[ReceivedItemIn] = Field(min_length=1, max_length=100)
-    warehouse: Code | None = Field(
-        default=None, description="Where it was received (in `return.items_restocked`)."
-    )
+    warehouse: Code | None = Field(default=None, description="Where it was received.")
     note: Note | None = None
 
 

@@ -30,6 +30,7 @@ from returns_api.returns.filters import ReturnFilters
 from returns_api.returns.parts import Act
 from returns_api.returns.quote_schemas import FeesOut, QuoteLine, QuoteOut
 from returns_api.returns.repository import ReturnRepository
+from returns_api.returns.return_options import return_address, return_options
 from returns_api.returns.schemas import (
     CustomerDecision,
     DecisionOut,
@@ -203,6 +204,8 @@ async def quote_return(
             )
     policy = ctx.policy
     eligible_lines = [la for la in ctx.assessment.lines if not la.problems and la.line]
+    # The items the estimate values decide the fee waiver, as they do the estimate's.
+    reasons = [la.item.reason for la in eligible_lines or ctx.assessment.lines]
     all_eligible = not ctx.assessment.all_problems
     estimate = None
     if eligible_lines:
@@ -230,9 +233,11 @@ async def quote_return(
         ],
         fees=FeesOut(
             restocking_fee_bps=policy.restocking_fee_bps,
-            return_shipping_fee=policy.return_shipping_fee,
+            return_shipping_fee=policy.return_shipping_fee_for(request.return_method),
             store_credit_bonus_bps=policy.store_credit_bonus_bps,
         ),
+        return_options=return_options(policy, reasons),
+        return_address=return_address(policy, ctx.order["country"]),
         estimated_refund=estimate,
         decision=decision,
         exchange_terms=policy.exchanges if decision else None,

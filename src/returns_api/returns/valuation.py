@@ -33,32 +33,39 @@ def requested(
     *,
     currency: str,
     policy: PolicyDocument,
+    return_method: str,
     shipping_paid: int,  # less what the order's live returns refund of it
     line_quantities: Mapping[str, int],
     held: Mapping[str, Held],
 ) -> Valuation:
     """A new return's items, by the units requested; `held`: what the order's live returns
     hold of each line (a new return is not one of them yet)."""
-    return _valuation("requested", currency, policy, shipping_paid, line_quantities, held)
+    return _valuation(
+        "requested", currency, policy, return_method, shipping_paid, line_quantities, held
+    )
 
 
 def accepted(
     *,
     currency: str,
     policy: PolicyDocument,
+    return_method: str,
     shipping_paid: int,  # less what the order's other live returns refund of it
     line_quantities: Mapping[str, int],
     others: Mapping[str, Held],
 ) -> Valuation:
     """An inspected return's items, by the units accepted; `others`: what the order's other
     live returns hold of each line. Pure, for writers that know these already."""
-    return _valuation("accepted", currency, policy, shipping_paid, line_quantities, others)
+    return _valuation(
+        "accepted", currency, policy, return_method, shipping_paid, line_quantities, others
+    )
 
 
 def _valuation(
     basis: breakdown.Basis,
     currency: str,
     policy: PolicyDocument,
+    return_method: str,
     shipping_paid: int,
     line_quantities: Mapping[str, int],
     others: Mapping[str, Held],
@@ -74,6 +81,7 @@ def _valuation(
             basis=basis,
             currency=currency,
             policy=policy,
+            return_method=return_method,
             shipping_paid=shipping_paid,
             taken=taken,
             whole_order_returned=breakdown.whole_order_comes_back(line_quantities, units, mine),
@@ -100,7 +108,8 @@ async def again(session: AsyncSession, ret: Return) -> Valuation:
 
 
 async def _stored(session: AsyncSession, ret: Return, basis: breakdown.Basis) -> Valuation:
-    # Under the exchange terms the return was granted (its bonus).
+    # Under the exchange terms the return was granted (its bonus), and by its method (its
+    # return-shipping fee): the same terms its items were valued by when it was created.
     policy = (await policy_version(session, ret.policy_version)).for_decision(ret.decision)
     orders = OrderRepository(session)
     order = await orders.get(ret.order_id, lock=True)
@@ -115,6 +124,7 @@ async def _stored(session: AsyncSession, ret: Return, basis: breakdown.Basis) ->
         basis,
         ret.currency,
         policy,
+        ret.return_method,
         max(0, int(order["shipping_paid"]) - others_took),
         line_quantities,
         without(await returns.held(ret.order_id), ret),
