@@ -33,7 +33,7 @@ from tests.api.test_exchanges import (
     variant,
     with_catalog,
 )
-from tests.api.test_webhook_reliability import kill, start_worker, stop, wait_for
+from tests.api.test_webhook_reliability import kill, start_worker, started, stop, wait_for
 from tests.conftest import bearer, new_api_key
 from tests.factories import Api
 
@@ -225,6 +225,8 @@ async def test_two_worker_processes_ask_to_charge_each_late_hold_once(
         for n in range(2)
     ]
     try:
+        # Both running before judging them (a worker stopped while starting dies by SIGTERM).
+        await wait_for(lambda: started(*workers), 20, "both workers to start", *workers)
 
         async def all_asked() -> bool:
             statuses = [
