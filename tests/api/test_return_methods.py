@@ -179,6 +179,7 @@ async def test_the_return_address_is_the_warehouse_for_the_orders_country(
     ("document", "location", "words"),
     [
         ({"return_methods": [{**METHODS[0], "fee": -1}]}, "return_methods.0.fee", "greater"),
+        ({"return_methods": [{**METHODS[0], "fee": False}]}, "return_methods.0.fee", ""),
         ({"return_methods": [{**METHODS[0], "kind": "pigeon"}]}, "return_methods.0.kind", ""),
         ({"return_methods": [{**METHODS[0], "paid_by": "nobody"}]}, "return_methods.0.paid_by", ""),
         (
@@ -197,7 +198,15 @@ async def test_the_return_address_is_the_warehouse_for_the_orders_country(
             "",
         ),
     ],
-    ids=["negative-fee", "unknown-kind", "unknown-payer", "same-code", "same-country", "lower"],
+    ids=[
+        "negative-fee",
+        "bool-fee",
+        "unknown-kind",
+        "unknown-payer",
+        "same-code",
+        "same-country",
+        "lower",
+    ],
 )
 async def test_bad_methods_and_warehouses_are_422_naming_the_field(
     api: Api, document: dict[str, Any], location: str, words: str

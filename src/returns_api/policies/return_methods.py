@@ -28,7 +28,8 @@ ShippingPayer = TypeAliasType("ShippingPayer", Literal["merchant", "customer"])
 class ReturnMethod(BaseModel):
     """How the parcel travels back, with the instructions the customer is given."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict, like the policy: `false` is not a fee.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     code: Code
     label: str = Field(min_length=1, max_length=200)
@@ -57,7 +58,7 @@ class ReturnMethod(BaseModel):
 class Warehouse(BaseModel):
     """A return address; `countries` are the shipping countries whose returns go there."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     code: Code
     name: str = Field(min_length=1, max_length=200)
