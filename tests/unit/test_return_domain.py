@@ -13,6 +13,7 @@ from returns_api.core.clock import rfc3339
 from returns_api.policies.document import ExchangeTerms
 from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import (
+    ExchangeAmountTooLarge,
     ExchangeNotRequested,
     ExchangeOrderMismatch,
     ExchangePaymentMismatch,
@@ -422,6 +423,12 @@ def exchanging(amount_due: int = 0, accepted: int = 2) -> Return:
     return ret
 
 
+def two_units_of_var_l(ret: Return) -> dict[str, Any]:
+    """The replacement request's data for the one item these tests exchange."""
+    replacement = {"variant_id": "var_l", "quantity": 2, "unit_price": 1000, "tax": 0}
+    return {"variants": [{"item_id": str(ret.items[0].id), **replacement}]}
+
+
 def test_accepted_exchanged_units_with_nothing_owed_request_the_replacement() -> None:
     ret = exchanging()
     assert ret.exchange_order_requested_at == T0 + timedelta(minutes=2)
@@ -430,17 +437,7 @@ def test_accepted_exchanged_units_with_nothing_owed_request_the_replacement() ->
         "return.received",
         "return.exchange_order_requested",
     ]
-    assert ret.timeline[-1].data == {
-        "variants": [
-            {
-                "item_id": str(ret.items[0].id),
-                "variant_id": "var_l",
-                "quantity": 2,
-                "unit_price": 1000,
-                "tax": 0,
-            }
-        ]
-    }
+    assert ret.timeline[-1].data == two_units_of_var_l(ret)
 
 
 @pytest.mark.parametrize(("amount_due", "accepted"), [(1, 2), (0, 0)])
@@ -538,7 +535,7 @@ def test_a_payment_counts_once_by_its_reference() -> None:
     assert (ret.exchange_paid, ret.outstanding) == (150, 250)
     with pytest.raises(ExchangePaymentMismatch):
         pay(ret, 100, "p1")
-    with pytest.raises(RefundTooLarge):
+    with pytest.raises(ExchangeAmountTooLarge):
         pay(ret, 251, "p2")
     pay(ret, 250, "p2")
     assert (ret.outstanding, ret.exchange_payment_due_at) == (0, None)
@@ -629,17 +626,7 @@ def instant_return(amount_due: int = 0) -> Return:
 def test_an_instant_exchange_orders_at_approval_and_holds_the_credit() -> None:
     ret = instant_return()
     assert ret.exchange_order_requested_at == T0
-    assert ret.timeline[-2].data == {
-        "variants": [
-            {
-                "item_id": str(ret.items[0].id),
-                "variant_id": "var_l",
-                "quantity": 2,
-                "unit_price": 1000,
-                "tax": 0,
-            }
-        ]
-    }
+    assert ret.timeline[-2].data == two_units_of_var_l(ret)
     assert (ret.exchange_hold_amount, ret.exchange_hold_status) == (2000, "held")
     assert ret.exchange_hold_due_at == T0 + timedelta(days=3)
     with pytest.raises(IllegalTransition):

@@ -20,11 +20,11 @@ from typing import Any, Final
 from returns_api.core.clock import rfc3339
 from returns_api.core.errors import FieldError
 from returns_api.returns.exceptions import (
+    ExchangeAmountTooLarge,
     ExchangePaymentMismatch,
     ExchangePaymentOutstanding,
     IllegalTransition,
     NothingOwed,
-    RefundTooLarge,
 )
 from returns_api.returns.parts import Act, Change, Item
 from returns_api.returns.status import RELEASED, ReturnStatus
@@ -115,7 +115,7 @@ class ExchangeDifference:
         if self.outstanding == 0 or self.exchange_payment_due_at is None:
             raise NothingOwed("Nothing is owed for this return's exchange.")
         if amount > self.outstanding:
-            raise RefundTooLarge(
+            raise ExchangeAmountTooLarge(
                 f"At most {self.outstanding} is owed; {amount} was paid.",
                 errors=[
                     FieldError(

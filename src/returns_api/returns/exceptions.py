@@ -90,3 +90,9 @@ class HoldNotPending(Conflict):
     """The instant exchange's hold is not in a state this change applies to."""
 
     slug = "exchange-hold-not-pending"
+
+
+class ExchangeAmountTooLarge(Unprocessable):
+    """A payment above what is owed, or a hold charged above what was asked."""
+
+    slug = "exchange-amount-too-large"

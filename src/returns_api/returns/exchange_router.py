@@ -13,6 +13,7 @@ from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, versioned
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.returns import transitions
 from returns_api.returns.exceptions import (
+    ExchangeAmountTooLarge,
     ExchangeNotRequested,
     ExchangeOrderMismatch,
     ExchangePaymentMismatch,
@@ -37,7 +38,10 @@ router = APIRouter(prefix="/v1/returns", tags=["Returns"], route_class=UnitOfWor
     "/{return_id}/exchange/payments",
     operation_id="recordExchangePayment",
     response_model=ReturnOut,
-    responses={**problems(*CHANGE, NothingOwed, ExchangePaymentMismatch), **versioned(200)},
+    responses={
+        **problems(*CHANGE, NothingOwed, ExchangePaymentMismatch, ExchangeAmountTooLarge),
+        **versioned(200),
+    },
 )
 async def record_exchange_payment(
     return_id: ReturnId,
@@ -52,8 +56,9 @@ async def record_exchange_payment(
 
     After `return.exchange_payment_requested`: `exchange_payment` shows what is outstanding.
     The same `external_reference` again changes nothing (another amount is a 409
-    `exchange-payment-mismatch`); more than is outstanding is a 422 on `amount`, and a return
-    owing nothing a 409 `exchange-payment-not-due`. Paid in full, the replacement order is
+    `exchange-payment-mismatch`); more than is outstanding is a 422
+    `exchange-amount-too-large` on `amount`; a return owing nothing, a 409
+    `exchange-payment-not-due`. Paid in full, the replacement order is
     requested once the returned units are accepted (`return.exchange_order_requested`).
     """
     result = await transitions.record_exchange_payment(session, caller, return_id, body, if_match)
@@ -96,7 +101,7 @@ async def record_exchange_fulfillment(
     "/{return_id}/exchange/hold",
     operation_id="reportExchangeHold",
     response_model=ReturnOut,
-    responses={**problems(*CHANGE, HoldNotPending), **versioned(200)},
+    responses={**problems(*CHANGE, HoldNotPending, ExchangeAmountTooLarge), **versioned(200)},
 )
 async def report_exchange_hold(
     return_id: ReturnId,

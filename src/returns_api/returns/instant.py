@@ -24,7 +24,7 @@ from typing import Any, Final, Literal
 
 from returns_api.core.clock import rfc3339
 from returns_api.core.errors import FieldError
-from returns_api.returns.exceptions import HoldNotPending, RefundTooLarge
+from returns_api.returns.exceptions import ExchangeAmountTooLarge, HoldNotPending
 from returns_api.returns.parts import Act, ExchangeDeadlines
 from returns_api.returns.replacement import ReplacementOrder
 from returns_api.returns.status import ReturnStatus
@@ -83,7 +83,7 @@ class InstantExchange(ReplacementOrder):
         if outcome == "captured":
             asked = int(self.exchange_hold_capture_amount or 0)
             if amount is not None and amount > asked:
-                raise RefundTooLarge(
+                raise ExchangeAmountTooLarge(
                     f"{asked} was asked to be charged; {amount} was reported.",
                     errors=[FieldError(location="body.amount", message=f"must be at most {asked}")],
                 )
