@@ -33,6 +33,8 @@ from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
 from returns_api.returns.exchange_router import router as exchange_router
 from returns_api.returns.router import router as returns_router
+from returns_api.shipping.registry import carriers_of
+from returns_api.shipping.router import router as shipping_router
 from returns_api.webhooks.catalog import register_webhooks
 from returns_api.webhooks.router import router as webhooks_router
 from returns_api.worker import Background
@@ -60,7 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.run_dispatcher_in_process:
             # Embedded mode: a worker's jobs inside the API process (turn off when running
             # `returns-api worker` processes instead).
-            background = Background(app.state.sessionmaker, settings, app.state.metrics.registry)
+            background = Background(
+                app.state.sessionmaker, settings, app.state.metrics.registry, app.state.carriers
+            )
             background_task = asyncio.create_task(background.run(stop))
         if settings.gc_freeze_after_startup:
             freeze_startup_heap()
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.portal_limiter = SlidingWindowLimiter(settings.portal_rate_limit_per_minute)
     app.state.resolve_principal = principal_of
+    app.state.carriers = carriers_of(settings)
     install_error_handlers(app)
     for router in (
         health_router,
@@ -99,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports_router,  # before returns_router: /v1/returns/export is not a return id
         returns_router,
         exchange_router,
+        shipping_router,
         feedback_router,
         policies_router,
         webhooks_router,

@@ -8,6 +8,7 @@ from returns_api.feedback.models import ReturnFeedback
 from returns_api.orders.models import Order, OrderLine
 from returns_api.policies.models import PolicyVersion
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
+from returns_api.shipping.models import Shipment, ShipmentLabel
 from returns_api.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "ReturnChange",
     "ReturnFeedback",
     "ReturnItem",
+    "Shipment",
+    "ShipmentLabel",
     "Variant",
     "WebhookAttempt",
     "WebhookDelivery",

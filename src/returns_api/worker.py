@@ -1,8 +1,9 @@
 """A worker's background jobs, and `returns-api worker`, which runs them in a process of its own.
 
-`Background` is what a worker does: deliver webhooks (the dispatcher) and expire returns not
-shipped in time (the expiry sweep), side by side. `returns-api worker` runs it until
-SIGTERM/SIGINT; in embedded mode the API process runs it too (`app.py`).
+`Background` is what a worker does: deliver webhooks (the dispatcher), expire returns not
+shipped in time (the expiry sweep) and buy return labels (the label worker), side by side.
+`returns-api worker` runs it until SIGTERM/SIGINT; in embedded mode the API process runs it
+too (`app.py`).
 """
 
 from __future__ import annotations
@@ -19,27 +20,35 @@ from returns_api.core.heap import freeze_startup_heap
 from returns_api.core.logging import configure_logging
 from returns_api.core.settings import Settings
 from returns_api.returns.expiry import ExpirySweep
+from returns_api.shipping.carrier import Carrier
+from returns_api.shipping.labels import LabelConfig, LabelWorker
+from returns_api.shipping.registry import carriers_of, label_carrier
 from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig, DispatcherMetrics
 
 
 class Background:
-    """The webhook dispatcher and the expiry sweep of one process."""
+    """The webhook dispatcher, the expiry sweep and the label worker of one process."""
 
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         settings: Settings,
         registry: CollectorRegistry,
+        carriers: dict[str, Carrier] | None = None,
     ) -> None:
         config = DispatcherConfig.from_settings(settings)
         self.dispatcher = Dispatcher(sessionmaker, config, DispatcherMetrics(registry))
         self.expiry = ExpirySweep(
             sessionmaker, settings.expiry_sweep_seconds, registry, worker_id=config.worker_id
         )
+        carrier = label_carrier(settings, carriers or carriers_of(settings))
+        self.labels = LabelWorker(sessionmaker, carrier, LabelConfig.from_settings(settings))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set; then the delivery batch in flight finishes."""
-        await asyncio.gather(self.dispatcher.run(stop), self.expiry.run(stop))
+        await asyncio.gather(
+            self.dispatcher.run(stop), self.expiry.run(stop), self.labels.run(stop)
+        )
 
     async def aclose(self) -> None:
         await self.dispatcher.aclose()

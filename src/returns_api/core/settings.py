@@ -83,6 +83,23 @@ class Settings(BaseSettings):
         "time; 0 turns the sweep off.",
     )
 
+    # Return labels (shipping/): who buys them, and how the label worker retries.
+    label_carrier: Literal["builtin", "easypost"] = Field(
+        default="builtin",
+        description="`builtin`: the service draws the label itself (offline); `easypost`: "
+        "bought through EasyPost (needs RETURNS_EASYPOST_API_KEY).",
+    )
+    easypost_api_key: SecretStr | None = None
+    easypost_webhook_secret: SecretStr | None = None
+    easypost_api_base: str | None = None  # a test server; EasyPost's own by default
+    label_max_attempts: int = Field(default=8, ge=1, le=50)
+    label_retry_base_seconds: float = Field(
+        default=30.0, ge=0, description="Back-off after the 1st failure; doubles each time."
+    )
+    label_retry_max_seconds: float = Field(default=3600.0, ge=0)
+    label_lease_seconds: float = Field(default=120.0, ge=1)
+    label_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env != "production":
@@ -95,6 +112,12 @@ class Settings(BaseSettings):
             )
         if self.webhooks_allow_private_urls:
             raise ValueError("RETURNS_WEBHOOKS_ALLOW_PRIVATE_URLS must be false in production")
+        return self
+
+    @model_validator(mode="after")
+    def _carrier_configured(self) -> Settings:
+        if self.label_carrier == "easypost" and self.easypost_api_key is None:
+            raise ValueError("RETURNS_LABEL_CARRIER=easypost needs RETURNS_EASYPOST_API_KEY")
         return self
 
     @cached_property

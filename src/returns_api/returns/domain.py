@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from returns_api.core.clock import rfc3339
 from returns_api.returns.exceptions import (
     IllegalTransition,
 )
@@ -32,6 +31,7 @@ from returns_api.returns.parts import (
     Valuation,
 )
 from returns_api.returns.refunding import Refunds
+from returns_api.returns.shipments import Shipment, ShipmentPlan, Shipments
 from returns_api.returns.status import BIRTH_STATUSES, RELEASED, ReturnStatus, can_transition
 
 S = ReturnStatus
@@ -53,7 +53,7 @@ _EVENT_OF: Final = {
 
 
 @dataclass(slots=True, eq=False)
-class Return(Refunds, InstantExchange):
+class Return(Refunds, InstantExchange, Shipments):
     """A return (RMA). Field names are the `returns` table's columns; `version` is the
     optimistic-concurrency counter behind ETag/If-Match, one step per change."""
 
@@ -98,9 +98,11 @@ class Return(Refunds, InstantExchange):
     exchange_tracking_number: str | None = None
     exchange_carrier: str | None = None
     exchange_fulfilled_at: datetime | None = None
+    tracking_status: str | None = None
     items: list[Item] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     timeline: list[Change] = field(default_factory=list)
+    shipments: list[Shipment] = field(default_factory=list)
     pending_events: list[PendingEvent] = field(default_factory=list)
 
     # --- birth -------------------------------------------------------------------------
@@ -122,13 +124,15 @@ class Return(Refunds, InstantExchange):
         note: str,
         terms: ExchangeDeadlines,
         ship_to: dict[str, Any] | None = None,
+        shipment: ShipmentPlan | None = None,
         return_id: uuid.UUID | None = None,
     ) -> Return:
         """A new return of `order` (its row, as the return's context reads it), as the
         customer's `request` asks, born with the status the policy's decision gives it
         (DESIGN §3: `requested` is never stored). What it copies from the order and what it
         takes from the request is decided here, and only here. Born approved, its exchange
-        asks for what it costs more, and an instant one goes ahead (`_exchange_at_approval`)."""
+        asks for what it costs more, an instant one goes ahead (`_exchange_at_approval`), and
+        a method with labels asks for the first one (`shipment`)."""
         if status not in BIRTH_STATUSES:
             raise ValueError(f"a return cannot be born {status.value}")
         approved = status is S.APPROVED
@@ -178,6 +182,7 @@ class Return(Refunds, InstantExchange):
         ret.pending_events.append(PendingEvent("return.created", None))
         if approved:
             ret._exchange_at_approval(act, terms, ship_to)
+            ret._label_at_approval(act, shipment)
         return ret
 
     # --- changes -----------------------------------------------------------------------
@@ -191,9 +196,11 @@ class Return(Refunds, InstantExchange):
         note: str | None,
         terms: ExchangeDeadlines,
         ship_to: dict[str, Any] | None = None,
+        shipment: ShipmentPlan | None = None,
     ) -> None:
         """A person approves a return waiting for review; `instructions` tell the customer
-        how to send it back (or to keep it). An exchange that costs more is to be paid."""
+        how to send it back (or to keep it). An exchange that costs more is to be paid; a
+        method with labels asks for the first one."""
         self._change(
             act,
             "approved",
@@ -203,17 +210,22 @@ class Return(Refunds, InstantExchange):
             apply=lambda: self._set(keep_item=keep_item, instructions=instructions),
         )
         self._exchange_at_approval(act, terms, ship_to)
+        self._label_at_approval(act, shipment)
 
     def reject(self, act: Act, *, note: str | None) -> None:
         self._change(act, "rejected", to=S.REJECTED, note=note)
 
     def cancel(self, act: Act, *, note: str | None) -> None:
         """The customer or the merchant calls it off before the parcel left."""
-        self._change(act, "cancelled", to=S.CANCELLED, note=note)
+        self._change(
+            act, "cancelled", to=S.CANCELLED, note=note, apply=lambda: self._void_labels(act)
+        )
 
     def expire(self, act: Act, *, note: str, data: dict[str, Any]) -> None:
         """Approved, but not shipped in time (the expiry sweep)."""
-        self._change(act, "expired", to=S.EXPIRED, note=note, data=data)
+        self._change(
+            act, "expired", to=S.EXPIRED, note=note, data=data, apply=lambda: self._void_labels(act)
+        )
 
     def complete(self, act: Act, *, note: str | None) -> None:
         """Close the return: after inspection, or at once for a keep-the-item return."""
@@ -224,40 +236,6 @@ class Return(Refunds, InstantExchange):
             )
         self._refuse_closing_while_owed()
         self._change(act, "completed", to=S.COMPLETED, note=note)
-
-    def record_tracking(
-        self,
-        act: Act,
-        *,
-        event: str,
-        tracking_number: str | None,
-        carrier: str | None,
-        occurred_at: datetime,
-        note: str | None,
-    ) -> None:
-        """A carrier event. The first one moves an approved return to in transit; later ones
-        (more scans, delivered to the warehouse) are kept on the timeline."""
-        tracking_number = tracking_number or self.tracking_number
-        carrier = carrier or self.carrier
-        data = {
-            "event": event,
-            "tracking_number": tracking_number,
-            "carrier": carrier,
-            "occurred_at": rfc3339(occurred_at),
-        }
-        if self.status is not S.IN_TRANSIT and self.keep_item:
-            raise IllegalTransition(
-                "A keep-the-item return has no parcel to track.",
-                current_status=self.status.value,
-            )
-        self._change(
-            act,
-            "tracking",
-            to=None if self.status is S.IN_TRANSIT else S.IN_TRANSIT,
-            note=note,
-            data=data,
-            apply=lambda: self._set(tracking_number=tracking_number, carrier=carrier),
-        )
 
     def receive(
         self,

@@ -96,3 +96,23 @@ class ExchangeAmountTooLarge(Unprocessable):
     """A payment above what is owed, or a hold charged above what was asked."""
 
     slug = "exchange-amount-too-large"
+
+
+class ShipmentNotFound(NotFound):
+    """No such shipment of this return."""
+
+    slug = "shipment-not-found"
+
+
+class NoLabelForMethod(Conflict):
+    """The return's method has no carrier label (the customer ships on their own, or brings
+    it to a store)."""
+
+    slug = "no-label-for-method"
+
+
+class DocumentNotAvailable(NotFound):
+    """The document does not exist (yet): the label is not bought, the carrier gave no drop-off
+    code, or the return sends no parcel."""
+
+    slug = "document-not-available"

@@ -65,6 +65,8 @@ class Return(Base):
     policy_version: Mapped[int] = mapped_column(Integer)
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     carrier: Mapped[str | None] = mapped_column(String(64))
+    # The latest tracking event's kind: in_transit, delivered or exception.
+    tracking_status: Mapped[str | None] = mapped_column(String(20))
     # The refund breakdown (refund_math) of the requested units, then of the accepted ones
     # once inspected: stored so that reading a return needs no recomputation.
     refund_breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)

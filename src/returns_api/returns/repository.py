@@ -4,26 +4,20 @@ the tables, built once with bind parameters and run on the session's connection
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    ColumnElement,
-    Integer,
-    Table,
     Uuid,
     and_,
     any_,
     bindparam,
-    exists,
     func,
     insert,
-    literal_column,
     select,
     text,
     update,
@@ -31,18 +25,25 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.db import UTCDateTime, table_of
-from returns_api.core.driver import ChildRows, Prepared, Row, fetch_all, fetch_one, run
+from returns_api.core.driver import Prepared, Row, fetch_all, fetch_one, run
 from returns_api.returns.filters import ReturnFilters
-from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
+from returns_api.returns.page_query import page_parameters, page_statement
 from returns_api.returns.refund_math import Taken
-from returns_api.returns.status import RELEASED
+from returns_api.returns.tables import (
+    ITEMS_OF_RETURN,
+    REFUNDS_OF_RETURN,
+    SHIPMENTS_OF_RETURN,
+    TIMELINE_OF_RETURN,
+    changes,
+    items,
+    live,
+    refunds,
+    returns,
+    shipments,
+)
 from returns_api.webhooks.events import write_events
 
-returns = table_of(Return)
-items = table_of(ReturnItem)
-changes = table_of(ReturnChange)
-refunds = table_of(Refund)
+__all__ = ["ReturnRepository", "changes", "items", "live", "refunds", "returns", "shipments"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +67,6 @@ def held_of(row: Row) -> Held:
     )
 
 
-def live(table: Table) -> ColumnElement[bool]:
-    """Returns that still hold units of their order (not rejected, cancelled or expired).
-
-    Spelled with literals, not an expanding NOT IN: the statement then compiles once and
-    needs no per-execution parameter rendering.
-    """
-    return and_(*(table.c.status != literal_column(f"'{status}'") for status in sorted(RELEASED)))
-
-
 _BY_ID = select(returns).where(returns.c.id == bindparam("id"))
 _GET = Prepared(_BY_ID)
 _GET_FOR_UPDATE = Prepared(_BY_ID.with_for_update())
@@ -92,21 +84,15 @@ _REFUNDS = Prepared(
 _TIMELINE = Prepared(
     select(changes).where(changes.c.return_id == bindparam("id")).order_by(changes.c.id)
 )
-# PostgreSQL: a return with its items, refunds and timeline in one statement (GET).
-_ITEMS_OF_RETURN = ChildRows(
-    items, where=items.c.return_id == returns.c.id, order_by=items.c.position
-)
-_REFUNDS_OF_RETURN = ChildRows(
-    refunds, where=refunds.c.return_id == returns.c.id, order_by=refunds.c.id
-)
-_TIMELINE_OF_RETURN = ChildRows(
-    changes, where=changes.c.return_id == returns.c.id, order_by=changes.c.id
+_SHIPMENTS = Prepared(
+    select(shipments).where(shipments.c.return_id == bindparam("id")).order_by(shipments.c.position)
 )
 _WHOLE_SELECT = select(
     returns,
-    _ITEMS_OF_RETURN.column.label("_items"),
-    _REFUNDS_OF_RETURN.column.label("_refunds"),
-    _TIMELINE_OF_RETURN.column.label("_timeline"),
+    ITEMS_OF_RETURN.column.label("_items"),
+    REFUNDS_OF_RETURN.column.label("_refunds"),
+    TIMELINE_OF_RETURN.column.label("_timeline"),
+    SHIPMENTS_OF_RETURN.column.label("_shipments"),
 ).where(returns.c.id == bindparam("id"))
 _WHOLE = Prepared(_WHOLE_SELECT)
 _LOCK = Prepared(select(returns.c.id).where(returns.c.id == bindparam("id")).with_for_update())
@@ -136,14 +122,21 @@ _INSERT_WHOLE = Prepared(
         " json_populate_recordset(NULL::return_changes, :changes) AS p"
         " WHERE EXISTS (SELECT FROM r)),"
         " e AS (INSERT INTO events SELECT p.* FROM"
-        " json_populate_recordset(NULL::events, :events) AS p WHERE EXISTS (SELECT FROM r))"
+        " json_populate_recordset(NULL::events, :events) AS p WHERE EXISTS (SELECT FROM r)),"
+        " s AS (INSERT INTO shipments SELECT p.* FROM"
+        " json_populate_recordset(NULL::shipments, :shipments) AS p"
+        " WHERE EXISTS (SELECT FROM r))"
         " SELECT id FROM r"
     ).bindparams(
-        *(bindparam(name, type_=JSON) for name in ("parent", "items", "changes", "events"))
+        *(
+            bindparam(name, type_=JSON)
+            for name in ("parent", "items", "changes", "events", "shipments")
+        )
     )
 )
 _INSERT_ITEMS = Prepared(insert(items))
 _INSERT_CHANGE = Prepared(insert(changes))
+_INSERT_SHIPMENT = Prepared(insert(shipments))
 _INSERT_REFUND = Prepared(insert(refunds))
 # Per line of one order: the units its live returns hold, and what their breakdowns take of
 # the line (`refund_math.Taken`). The one statement about held units: judging a return,
@@ -173,54 +166,6 @@ _REFUNDED_BY_METHOD = Prepared(
 )
 
 
-_SUMMARY_COLUMNS = tuple(
-    column
-    for column in returns.c
-    if column.name not in ("decision", "instructions", "refund_breakdown")
-)
-
-
-# What each list filter adds to the page query, with its value as a parameter.
-_PAGE_CONDITIONS: dict[str, ColumnElement[bool]] = {
-    "cursor": returns.c.id < bindparam("cursor", type_=Uuid),
-    "status": returns.c.status == bindparam("status"),
-    "order_id": returns.c.order_id == bindparam("order_id"),
-    "customer_id": returns.c.customer_id == bindparam("customer_id"),
-    "created_after": returns.c.created_at >= bindparam("created_after", type_=UTCDateTime),
-    "created_before": returns.c.created_at < bindparam("created_before", type_=UTCDateTime),
-    "rma_number": returns.c.rma_number == bindparam("rma_number"),
-    "tracking_number": returns.c.tracking_number == bindparam("tracking_number"),
-    "reason": exists().where(
-        items.c.return_id == returns.c.id, items.c.reason == bindparam("reason")
-    ),
-}
-
-
-@functools.cache
-def _page_statement(present: tuple[str, ...], extra: str | None) -> Prepared:
-    """The page query for one combination of filters, built once (at most 3 x 2^9); `extra`:
-    also the breakdown, or also the items (PostgreSQL: ``ARRAY(SELECT ROW(…))``)."""
-    columns: tuple[Any, ...] = _SUMMARY_COLUMNS
-    if extra == "breakdown":
-        columns += (returns.c.refund_breakdown,)
-    elif extra == "items":
-        columns += (_ITEMS_OF_RETURN.column.label("_items"),)
-    return Prepared(
-        select(*columns)
-        .where(*(_PAGE_CONDITIONS[name] for name in present))
-        .order_by(returns.c.id.desc())
-        .limit(bindparam("limit", type_=Integer))
-    )
-
-
-def _page_parameters(filters: ReturnFilters, cursor: uuid.UUID | None) -> dict[str, Any]:
-    params = {f.name: getattr(filters, f.name) for f in fields(filters)}
-    params = {name: value for name, value in params.items() if value is not None}
-    if cursor is not None:
-        params["cursor"] = cursor
-    return params
-
-
 class ReturnRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -231,6 +176,7 @@ class ReturnRepository:
         item_rows: Sequence[Mapping[str, Any]],
         change_rows: Sequence[Mapping[str, Any]],
         events: Sequence[Mapping[str, Any]],
+        shipment_rows: Sequence[Mapping[str, Any]] = (),
     ) -> bool:
         """Writes a new return, its items, its timeline and the events announcing it
         (`webhooks.events.event_row`); False, writing nothing, when another return already
@@ -241,6 +187,7 @@ class ReturnRepository:
                 "items": list(item_rows),
                 "changes": list(change_rows),
                 "events": list(events),
+                "shipments": list(shipment_rows),
             }
             return await run(self.session, _INSERT_WHOLE, [whole]) == 1
         if await run(self.session, _INSERT_RETURN, [values]) != 1:
@@ -248,6 +195,7 @@ class ReturnRepository:
         await run(self.session, _INSERT_ITEMS, list(item_rows))
         await run(self.session, _INSERT_CHANGE, list(change_rows))
         await write_events(self.session, events)
+        await self.add_shipments(shipment_rows)
         return True
 
     async def get(self, return_id: uuid.UUID, *, lock: bool = False) -> Row | None:
@@ -255,8 +203,9 @@ class ReturnRepository:
 
     async def whole(
         self, return_id: uuid.UUID, *, lock: bool = False
-    ) -> tuple[Row, Sequence[Row], Sequence[Row], Sequence[Row]] | None:
-        """The return with its items, refunds and timeline: one statement on PostgreSQL;
+    ) -> tuple[Row, Sequence[Row], Sequence[Row], Sequence[Row], Sequence[Row]] | None:
+        """The return with its items, refunds, timeline and shipments: one statement on
+        PostgreSQL;
         `lock` holds the return's row until the transaction ends."""
         dialect = self.session.get_bind().dialect
         if dialect.name != "postgresql":
@@ -270,6 +219,10 @@ class ReturnRepository:
                 await self.items([return_id]),
                 await self.refunds(return_id) if int(row["refunded_amount"]) else (),
                 await self.timeline(return_id),
+                # Shipments are asked for at approval, or later: none before.
+                await fetch_all(self.session, _SHIPMENTS, {"id": return_id})
+                if row["approved_at"] is not None
+                else (),
             )
         # The lock is taken by a statement of its own, first: under READ COMMITTED a statement
         # that waited for a row lock re-reads only the locked row, and its subqueries (the
@@ -282,9 +235,10 @@ class ReturnRepository:
         row = dict(found)
         return (
             row,
-            _ITEMS_OF_RETURN.rows(row.pop("_items"), dialect),
-            _REFUNDS_OF_RETURN.rows(row.pop("_refunds"), dialect),
-            _TIMELINE_OF_RETURN.rows(row.pop("_timeline"), dialect),
+            ITEMS_OF_RETURN.rows(row.pop("_items"), dialect),
+            REFUNDS_OF_RETURN.rows(row.pop("_refunds"), dialect),
+            TIMELINE_OF_RETURN.rows(row.pop("_timeline"), dialect),
+            SHIPMENTS_OF_RETURN.rows(row.pop("_shipments"), dialect),
         )
 
     async def items(self, return_ids: Sequence[uuid.UUID]) -> Sequence[Row]:
@@ -310,6 +264,14 @@ class ReturnRepository:
 
     async def update_item(self, item_id: uuid.UUID, values: Mapping[str, Any]) -> None:
         await run(self.session, update(items).where(items.c.id == item_id).values(**values))
+
+    async def add_shipments(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            await run(self.session, _INSERT_SHIPMENT, list(rows))
+
+    async def update_shipment(self, shipment_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+        statement = update(shipments).where(shipments.c.id == shipment_id).values(**values)
+        await run(self.session, statement)
 
     async def add_changes(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
@@ -373,8 +335,8 @@ class ReturnRepository:
         """Newest first by id (UUIDv7, so by creation time); keyset-paginated, so a page is
         stable while new returns arrive. Lists never read the decision trace or the
         instructions (the largest JSON on a row); the breakdown only when asked."""
-        params = _page_parameters(filters, cursor)
-        statement = _page_statement(tuple(params), "breakdown" if with_breakdown else None)
+        params = page_parameters(filters, cursor)
+        statement = page_statement(tuple(params), "breakdown" if with_breakdown else None)
         params["limit"] = limit
         return await fetch_all(self.session, statement, params)
 
@@ -389,11 +351,11 @@ class ReturnRepository:
             for item in await self.items([row["id"] for row in rows]) if rows else ():
                 by_return.setdefault(item["return_id"], []).append(item)
             return [(row, by_return.get(row["id"], [])) for row in rows]
-        params = _page_parameters(filters, cursor)
-        statement = _page_statement(tuple(params), "items")
+        params = page_parameters(filters, cursor)
+        statement = page_statement(tuple(params), "items")
         params["limit"] = limit
         page: list[tuple[Row, Sequence[Row]]] = []
         for found in await fetch_all(self.session, statement, params):
             row = dict(found)
-            page.append((row, _ITEMS_OF_RETURN.rows(row.pop("_items"), dialect)))
+            page.append((row, ITEMS_OF_RETURN.rows(row.pop("_items"), dialect)))
         return page

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from returns_api.policies.document import PolicyDocument
 from returns_api.returns.quote_schemas import ReturnAddressOut, ReturnOption
 from returns_api.returns.refund_math import return_shipping_waived
+from returns_api.returns.shipments import ShipmentPlan
 
 
 def return_options(policy: PolicyDocument, reasons: Iterable[str]) -> list[ReturnOption]:
@@ -36,3 +37,20 @@ def return_address(policy: PolicyDocument, country: str | None) -> ReturnAddress
     if warehouse is None:
         return None
     return ReturnAddressOut(code=warehouse.code, name=warehouse.name, address=warehouse.address)
+
+
+def shipment_plan(
+    policy: PolicyDocument, method_code: str, country: str | None
+) -> ShipmentPlan | None:
+    """The parcel a return by `method_code` sends: its kind, carrier and warehouse (chosen by
+    the order's country). None for a method the policy no longer has."""
+    method = policy.methods_by_code.get(method_code)
+    if method is None:
+        return None
+    warehouse = return_address(policy, country)
+    return ShipmentPlan(
+        method=method.code,
+        kind=method.kind,
+        carrier=method.carrier,
+        destination=warehouse.model_dump(mode="json") if warehouse is not None else None,
+    )

@@ -33,6 +33,7 @@ from returns_api.returns.exceptions import (
     StaleVersion,
 )
 from returns_api.returns.filters import ReturnFilterQuery
+from returns_api.returns.parcel_schemas import TrackingEventIn
 from returns_api.returns.quote_schemas import QuoteOut
 from returns_api.returns.schemas import (
     ApproveBody,
@@ -43,7 +44,6 @@ from returns_api.returns.schemas import (
     ReturnOut,
     ReturnPage,
     ReturnRequest,
-    TrackingEventIn,
 )
 
 

@@ -17,7 +17,6 @@ from typing_extensions import TypeAliasType
 
 from returns_api.core.ids import not_found_unless_uuid
 from returns_api.core.locale import Locale
-from returns_api.core.timestamps import Timestamp
 from returns_api.orders.schemas import ExternalId, Quantity
 from returns_api.policies.resolutions import Resolution
 from returns_api.policies.rules import Action
@@ -29,6 +28,7 @@ from returns_api.returns.exchange_schemas import (
     ExchangeItemOut,
     ExchangePaymentOut,
 )
+from returns_api.returns.parcel_schemas import Instructions, ShipmentOut, TrackingStatus
 from returns_api.returns.refund_math import ItemBreakdown
 from returns_api.returns.status import ReturnStatus
 
@@ -49,7 +49,6 @@ Disposition = TypeAliasType(
 RefundMethod = TypeAliasType(
     "RefundMethod", Literal["original_payment", "store_credit", "exchange"]
 )
-TrackingStatus = TypeAliasType("TrackingStatus", Literal["in_transit", "delivered"])
 RefundBasis = TypeAliasType("RefundBasis", Literal["requested", "accepted"])
 Code = Annotated[str, Field(min_length=1, max_length=64, examples=["size_fit"])]
 # A return's id in a path: one that is no UUID is a return that does not exist.
@@ -151,14 +150,6 @@ class ApproveBody(_Body):
     label_url: Annotated[str, Field(max_length=2000, pattern=r"^https?://")] | None = Field(
         default=None, description="A prepaid return label for the customer."
     )
-
-
-class TrackingEventIn(_Body):
-    status: TrackingStatus
-    tracking_number: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    carrier: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    occurred_at: Timestamp | None = None
-    note: Note | None = None
 
 
 class ReceivedItemIn(_Body):
@@ -311,15 +302,6 @@ class TimelineEntry(BaseModel):
     data: dict[str, Any] | None
 
 
-class Instructions(BaseModel):
-    method: str
-    label: str
-    text: str
-    rma_number: str
-    label_url: str | None = None
-    keep_item: bool = False
-
-
 class Money(BaseModel):
     refundable: int = Field(
         description="What is paid back: the refund breakdown's total, except that an exchange "
@@ -347,9 +329,15 @@ class ReturnOut(BaseModel):
     keep_item: bool
     instructions: Instructions | None
     tracking_number: str | None = Field(
-        default=None, description="The parcel's tracking number, from the carrier's events."
+        default=None, description="The latest parcel's tracking number (label or scan)."
     )
-    carrier: str | None = Field(default=None, description="The carrier of the parcel.")
+    carrier: str | None = Field(default=None, description="The carrier of the latest parcel.")
+    tracking_status: TrackingStatus | None = Field(
+        default=None, description="The latest tracking event's kind."
+    )
+    shipments: list[ShipmentOut] = Field(
+        default_factory=list, description="Its parcels, each with its label, oldest first."
+    )
     items: list[ReturnItemOut]
     decision: Decision = Field(
         description="What the policy decided when the return was requested: `merchant` for an "

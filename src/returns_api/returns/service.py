@@ -30,7 +30,7 @@ from returns_api.returns.filters import ReturnFilters
 from returns_api.returns.parts import Act
 from returns_api.returns.quote_schemas import FeesOut, QuoteLine, QuoteOut
 from returns_api.returns.repository import ReturnRepository
-from returns_api.returns.return_options import return_address, return_options
+from returns_api.returns.return_options import return_address, return_options, shipment_plan
 from returns_api.returns.schemas import (
     CustomerDecision,
     DecisionOut,
@@ -129,6 +129,7 @@ async def create_return(
             note=decision_note(decision),
             terms=ctx.policy.exchanges,
             ship_to=ship_to,
+            shipment=shipment_plan(ctx.policy, request.return_method, ctx.order["country"]),
         )
         # Shown from what is written: no read-back round trip on the hot path.
         result = views.return_out(ret)

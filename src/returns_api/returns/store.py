@@ -26,7 +26,15 @@ from returns_api.returns.domain import Return
 from returns_api.returns.exceptions import ConcurrentChange
 from returns_api.returns.filters import ReturnFilters
 from returns_api.returns.parts import Change, Item, Refund, ReturnSummary
-from returns_api.returns.repository import ReturnRepository, changes, items, refunds, returns
+from returns_api.returns.repository import (
+    ReturnRepository,
+    changes,
+    items,
+    refunds,
+    returns,
+    shipments,
+)
+from returns_api.returns.shipments import Shipment
 from returns_api.returns.status import ReturnStatus
 
 
@@ -49,6 +57,7 @@ class ReturnRows:
     items: list[dict[str, Any]]
     refunds: list[dict[str, Any]]
     changes: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
 
 
 def rows_of(ret: Return) -> ReturnRows:
@@ -59,6 +68,7 @@ def rows_of(ret: Return) -> ReturnRows:
         items=[row_of(items, item, return_id=ret.id) for item in ret.items],
         refunds=[row_of(refunds, refund, return_id=ret.id) for refund in ret.refunds],
         changes=[row_of(changes, change, return_id=ret.id) for change in ret.timeline],
+        shipments=[row_of(shipments, s, return_id=ret.id) for s in ret.shipments],
     )
 
 
@@ -69,6 +79,7 @@ _SUMMARY_FIELDS = tuple(
 _ITEM_FIELDS = tuple(column.name for column in items.c if column.name != "return_id")
 _REFUND_FIELDS = tuple(column.name for column in refunds.c if column.name != "return_id")
 _CHANGE_FIELDS = tuple(column.name for column in changes.c if column.name != "return_id")
+_SHIPMENT_FIELDS = tuple(column.name for column in shipments.c if column.name != "return_id")
 
 
 def item_of(row: Row) -> Item:
@@ -76,7 +87,11 @@ def item_of(row: Row) -> Item:
 
 
 def return_of(
-    row: Row, item_rows: Iterable[Row], refund_rows: Iterable[Row], change_rows: Iterable[Row]
+    row: Row,
+    item_rows: Iterable[Row],
+    refund_rows: Iterable[Row],
+    change_rows: Iterable[Row],
+    shipment_rows: Iterable[Row] = (),
 ) -> Return:
     values = {name: row[name] for name in _RETURN_FIELDS}
     values["status"] = ReturnStatus(values["status"])
@@ -85,6 +100,7 @@ def return_of(
         items=[item_of(r) for r in item_rows],
         refunds=[Refund(**{name: r[name] for name in _REFUND_FIELDS}) for r in refund_rows],
         timeline=[Change(**{name: r[name] for name in _CHANGE_FIELDS}) for r in change_rows],
+        shipments=[Shipment(**{name: r[name] for name in _SHIPMENT_FIELDS}) for r in shipment_rows],
     )
 
 
@@ -96,6 +112,7 @@ class _Stored:
     items: dict[uuid.UUID, dict[str, Any]]
     refunds: int
     changes: int
+    shipments: dict[uuid.UUID, dict[str, Any]]
 
 
 class ReturnStore:
@@ -107,8 +124,9 @@ class ReturnStore:
         self._stored: dict[uuid.UUID, _Stored] = {}
 
     async def load(self, return_id: uuid.UUID, *, lock: bool = False) -> Return | None:
-        """The return with its items, refunds and timeline; `lock` holds its row until the
-        unit of work ends (PostgreSQL), so racing changes queue instead of clashing."""
+        """The return with its items, refunds, timeline and shipments; `lock` holds its row
+        until the unit of work ends (PostgreSQL), so racing changes queue instead of
+        clashing."""
         found = await self.rows.whole(return_id, lock=lock)
         if found is None:
             return None
@@ -120,7 +138,9 @@ class ReturnStore:
         """Write a new return with its items, timeline and the outbox rows announcing it;
         False, writing nothing, when its RMA number is taken."""
         rows = rows_of(ret)
-        written = await self.rows.insert(rows.returns, rows.items, rows.changes, events)
+        written = await self.rows.insert(
+            rows.returns, rows.items, rows.changes, events, rows.shipments
+        )
         if written:
             ret.pending_events.clear()
             self._remember(ret)
@@ -139,6 +159,14 @@ class ReturnStore:
             item_changes = {name: value for name, value in values.items() if before[name] != value}
             if item_changes:
                 await self.rows.update_item(values["id"], item_changes)
+        for values in rows.shipments:
+            was = stored.shipments.get(values["id"])
+            if was is None:
+                await self.rows.add_shipments([values])
+                continue
+            shipment_changes = {k: v for k, v in values.items() if was[k] != v}
+            if shipment_changes:
+                await self.rows.update_shipment(values["id"], shipment_changes)
         await self.rows.add_refunds(rows.refunds[stored.refunds :])
         await self.rows.add_changes(rows.changes[stored.changes :])
         await self.rows.add_events(events)
@@ -166,4 +194,5 @@ class ReturnStore:
             items={item.id: row_of(items, item, return_id=ret.id) for item in ret.items},
             refunds=len(ret.refunds),
             changes=len(ret.timeline),
+            shipments={s.id: row_of(shipments, s, return_id=ret.id) for s in ret.shipments},
         )

@@ -28,14 +28,15 @@ from returns_api.returns.exchange_schemas import (
     ExchangePaymentIn,
 )
 from returns_api.returns.inspection import Inspection
+from returns_api.returns.parcel_schemas import TrackingEventIn
 from returns_api.returns.parts import Act
+from returns_api.returns.return_options import shipment_plan
 from returns_api.returns.schemas import (
     ApproveBody,
     NoteBody,
     ReceiveBody,
     RefundIn,
     ReturnOut,
-    TrackingEventIn,
 )
 from returns_api.returns.service import instructions_for, save_and_show, shown_to, visible
 from returns_api.returns.store import ReturnStore
@@ -54,7 +55,7 @@ def act_of(caller: Caller) -> Act:
     return Act(actor=caller.actor, at=utcnow(), new_id=new_id)
 
 
-async def _change(
+async def change_return(
     session: AsyncSession,
     caller: Caller,
     return_id: uuid.UUID,
@@ -87,16 +88,21 @@ async def approve(
             keep_item=body.keep_item,
             label_url=body.label_url,
         )
+        orders = OrderRepository(session)
+        ship_to = await orders.ship_to(ret.order_id)
+        order = await orders.get(ret.order_id)
+        assert order is not None  # returns reference their order
         ret.approve(
             act,
             keep_item=body.keep_item,
             instructions=instructions,
             note=body.note,
             terms=policy.exchanges,
-            ship_to=await OrderRepository(session).ship_to(ret.order_id),
+            ship_to=ship_to,
+            shipment=shipment_plan(policy, ret.return_method, order["country"]),
         )
 
-    return await _change(session, caller, return_id, if_match, change)
+    return await change_return(session, caller, return_id, if_match, change)
 
 
 async def reject(
@@ -109,7 +115,7 @@ async def reject(
     async def change(ret: Return, act: Act) -> None:
         ret.reject(act, note=body.note)
 
-    return await _change(session, caller, return_id, if_match, change)
+    return await change_return(session, caller, return_id, if_match, change)
 
 
 async def cancel(
@@ -122,7 +128,7 @@ async def cancel(
     async def change(ret: Return, act: Act) -> None:
         ret.cancel(act, note=body.note)
 
-    return await _change(session, caller, return_id, if_match, change)
+    return await change_return(session, caller, return_id, if_match, change)
 
 
 async def complete(
@@ -135,7 +141,7 @@ async def complete(
     async def change(ret: Return, act: Act) -> None:
         ret.complete(act, note=body.note)
 
-    return await _change(session, caller, return_id, if_match, change)
+    return await change_return(session, caller, return_id, if_match, change)
 
 
 async def record_tracking(
@@ -155,7 +161,7 @@ async def record_tracking(
             note=event.note,
         )
 
-    return await _change(session, caller, return_id, if_match, change)
+    return await change_return(session, caller, return_id, if_match, change)
 
 
 async def receive(
@@ -194,7 +200,7 @@ async def receive(
             warehouse=body.warehouse,
         )
 
-    return await _change(session, caller, return_id, if_match, change)
+    return await change_return(session, caller, return_id, if_match, change)
 
 
 async def record_exchange_fulfillment(
@@ -213,7 +219,7 @@ async def record_exchange_fulfillment(
             note=body.note,
         )
 
-    return await _change(session, caller, return_id, if_match, change)
+    return await change_return(session, caller, return_id, if_match, change)
 
 
 async def record_exchange_payment(
@@ -232,7 +238,7 @@ async def record_exchange_payment(
             ship_to=await OrderRepository(session).ship_to(ret.order_id),
         )
 
-    return await _change(session, caller, return_id, if_match, change)
+    return await change_return(session, caller, return_id, if_match, change)
 
 
 async def report_exchange_hold(
@@ -251,7 +257,7 @@ async def report_exchange_hold(
             note=body.note,
         )
 
-    return await _change(session, caller, return_id, if_match, change)
+    return await change_return(session, caller, return_id, if_match, change)
 
 
 async def refund(
@@ -273,4 +279,4 @@ async def refund(
             note=body.note,
         )
 
-    return await _change(session, caller, return_id, if_match, change)
+    return await change_return(session, caller, return_id, if_match, change)

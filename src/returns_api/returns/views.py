@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from returns_api.policies.rules import Action
 from returns_api.returns.domain import Return
+from returns_api.returns.parcel_schemas import ShipmentOut
 from returns_api.returns.parts import Item, ReturnSummary, Summary
 from returns_api.returns.schemas import (
     CustomerDecision,
@@ -19,6 +20,7 @@ from returns_api.returns.schemas import (
     ReturnPage,
 )
 from returns_api.returns.schemas import ReturnSummary as ReturnSummaryOut
+from returns_api.returns.shipments import Shipment
 
 # What the customer is told of each decision: the outcome in words, never why (the rule, its
 # thresholds and the facts are the merchant's). Worded to fit a quote and a return alike.
@@ -118,6 +120,7 @@ _SHAPED: Final = frozenset(
         "exchange_fulfillment",
         "exchange_payment",
         "exchange_hold",
+        "shipments",
     }
 )
 
@@ -129,6 +132,7 @@ def _as_held(view: type[BaseModel], held: type[Any]) -> tuple[str, ...]:
 
 _RETURN_AS_HELD: Final = _as_held(ReturnOut, Return)
 _SUMMARY_AS_HELD: Final = _as_held(ReturnSummaryOut, ReturnSummary)
+_SHIPMENT_AS_HELD: Final = tuple(name for name in ShipmentOut.model_fields if name != "links")
 
 
 def _summary(ret: ReturnSummary) -> dict[str, Any]:
@@ -152,6 +156,7 @@ def return_out(ret: Return) -> ReturnOut:
             "exchange_fulfillment": _fulfillment(ret),
             "exchange_payment": _payment(ret),
             "exchange_hold": _hold(ret),
+            "shipments": [_shipment(ret, s) for s in ret.shipments],
             "decision": _decision(ret.decision),
             "refunds": [
                 {
@@ -192,6 +197,20 @@ def _fulfillment(ret: Return) -> dict[str, Any] | None:
         "tracking_number": ret.exchange_tracking_number,
         "carrier": ret.exchange_carrier,
         "fulfilled_at": ret.exchange_fulfilled_at,
+    }
+
+
+def _shipment(ret: Return, shipment: Shipment) -> dict[str, Any]:
+    base = f"/v1/returns/{ret.id}/shipments/{shipment.id}"
+    created = shipment.label_state == "created"
+    has_label = created and (shipment.has_label_pdf or shipment.label_url is not None)
+    has_qr = created and (shipment.qr_payload is not None or shipment.qr_url is not None)
+    return {
+        **{name: getattr(shipment, name) for name in _SHIPMENT_AS_HELD},
+        "links": {
+            "label": f"{base}/label" if has_label else None,
+            "qr_code": f"{base}/qr" if has_qr else None,
+        },
     }
 
 

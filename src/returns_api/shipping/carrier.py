@@ -21,10 +21,11 @@ ScanStatus = Literal["in_transit", "delivered", "exception"]
 
 @dataclass(frozen=True, slots=True)
 class Party:
-    """A name at a postal address (`Address` of the order schemas, as a dict)."""
+    """A name at a postal address (`Address` of the order schemas, as a dict; None when the
+    order or the policy has none: the built-in label does without, carriers refuse)."""
 
     name: str
-    address: Mapping[str, Any]
+    address: Mapping[str, Any] | None
     email: str | None = None
     phone: str | None = None
 
@@ -47,7 +48,7 @@ class LabelRequest:
     carrier: str | None  # the return method's carrier code, e.g. "usps"
     service: str | None  # a carrier service, when the method names one
     sender: Party  # the customer
-    recipient: Party  # the warehouse
+    recipient: Party | None  # the warehouse; None when the policy names none
     lines: Sequence[LabelLine] = field(default_factory=tuple)
 
 

@@ -63,6 +63,10 @@ def qr_svg(payload: str) -> bytes:
     return out.getvalue()
 
 
+# A policy without warehouses (a fresh install): the label still carries the RMA and codes.
+_NO_WAREHOUSE = Party("Returns department", {"lines": ["See your return instructions"]})
+
+
 def label_pdf(request: LabelRequest, *, tracking_number: str, qr_payload: str) -> bytes:
     """A one-page 4x6 in return label: from the customer to the warehouse, the RMA as text,
     Code 128 and QR code (`qr_payload`), the tracking number, and what the parcel holds."""
@@ -81,7 +85,7 @@ def label_pdf(request: LabelRequest, *, tracking_number: str, qr_payload: str) -
         pdf.set_y(max(pdf.get_y(), top + qr_side) + 1)
         _rule(pdf)
 
-        _party(pdf, "TO", request.recipient, width=width, size=11, name_size=13)
+        _party(pdf, "TO", request.recipient or _NO_WAREHOUSE, width=width, size=11, name_size=13)
         pdf.ln(2)
         _barcode(pdf, request.rma_number, height=15, left=pdf.l_margin, width=width)
         _text(pdf, request.rma_number, size=11, bold=True, height=5, align="C")
@@ -231,9 +235,11 @@ def _party(
         _text(pdf, line, size=size, height=height, width=width)
 
 
-def _address_lines(address: Mapping[str, Any]) -> list[str]:
+def _address_lines(address: Mapping[str, Any] | None) -> list[str]:
     """The order schemas' `Address` as a label writes it: street lines, postcode and city,
     then region and country."""
+    if address is None:
+        return []
     lines = [str(line) for line in address.get("lines") or ()]
     city = " ".join(str(part) for part in (address.get("postal_code"), address.get("city")) if part)
     last = ", ".join(str(part) for part in (address.get("region"), address.get("country")) if part)

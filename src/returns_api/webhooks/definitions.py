@@ -137,6 +137,22 @@ EVENTS: Final[dict[str, EventDefinition]] = {
         "(`disposition: restock`): `data.restocked` lists the lines (sku, quantity, "
         "warehouse) to add to stock. Sent with `return.received`, for the same change.",
     ),
+    "return.label_created": EventDefinition(
+        RETURN,
+        "A parcel's label was bought (by the worker, after approval or "
+        "`POST /v1/returns/{id}/shipments`): `object.tracking_number` and `object.shipments` "
+        "carry its tracking number and links to the label and drop-off code.",
+    ),
+    "return.label_failed": EventDefinition(
+        RETURN,
+        "The carrier refused a label, or failed until the worker gave up: the shipment's "
+        "`last_error` says why. Ask for another with `POST /v1/returns/{id}/shipments`.",
+    ),
+    "return.tracking_exception": EventDefinition(
+        RETURN,
+        "The carrier reported a problem with the parcel (failed pickup, returned to sender, "
+        "damaged, lost): `object.tracking_status` is `exception`. The status does not change.",
+    ),
     "return.expired": EventDefinition(
         RETURN, "An approved return was not sent back in time and expired."
     ),

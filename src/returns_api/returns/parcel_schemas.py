@@ -1,0 +1,89 @@
+"""How a return travels back, as the API shows it: the instructions the customer gets, the
+parcels (shipments) with their labels, and tracking events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
+
+from returns_api.core.timestamps import Timestamp
+from returns_api.policies.return_methods import ReturnMethodKind
+
+# Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
+TrackingStatus = TypeAliasType("TrackingStatus", Literal["in_transit", "delivered", "exception"])
+LabelState = TypeAliasType("LabelState", Literal["pending", "created", "failed", "voided"])
+_Text = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class TrackingEventIn(BaseModel):
+    """A tracking event a person records. `exception`: failed pickup, returned to sender,
+    damaged or lost; it changes no status."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: TrackingStatus
+    tracking_number: _Text | None = None
+    carrier: _Text | None = None
+    occurred_at: Timestamp | None = None
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class ShipmentRequestIn(BaseModel):
+    """Another parcel; the whole body may be left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class Instructions(BaseModel):
+    method: str
+    label: str
+    text: str
+    rma_number: str
+    label_url: str | None = None
+    keep_item: bool = False
+
+
+class ShipmentLinks(BaseModel):
+    label: str | None = Field(description="The label (`application/pdf`), once bought.")
+    qr_code: str | None = Field(
+        description="The drop-off code (`image/png`, or `image/svg+xml` by `Accept`), when "
+        "the carrier gives one."
+    )
+
+
+class ShipmentOut(BaseModel):
+    """One parcel of a return, with its label."""
+
+    id: uuid.UUID
+    method: str
+    kind: ReturnMethodKind
+    carrier: str | None
+    tracking_number: str | None
+    label_state: LabelState = Field(
+        description="`pending`: being bought (`attempts`, `last_error` show retries); "
+        "`created`; `failed`: given up on; `voided`: the return was called off."
+    )
+    tracking_status: TrackingStatus | None = Field(
+        description="The latest carrier scan of this parcel."
+    )
+    attempts: int = Field(description="Failed attempts to buy (or give back) the label.")
+    last_error: str | None = Field(description="What the carrier said last time it failed.")
+    next_attempt_at: datetime | None = Field(description="When the worker tries again.")
+    links: ShipmentLinks
+    created_at: datetime
+    label_created_at: datetime | None
+    voided_at: datetime | None
+
+
+class CarrierWebhookOut(BaseModel):
+    """What a carrier's webhook delivery did: scans applied, and scans ignored (unknown
+    parcel, duplicate, out of order, or after the return left transit)."""
+
+    applied: int
+    ignored: int

@@ -1,0 +1,253 @@
+"""The label worker: buys the labels approvals asked for, and gives back the labels of
+returns called off, outside any request.
+
+A shipment is born `pending` in the approval's transaction (the same one that writes the
+approval's outbox event), with `next_attempt_at` = now: that row is the job. The worker
+claims due shipments (a lease), reads what the carrier needs, calls the carrier off the
+event loop (the SDKs are synchronous), then records the outcome on the return in a
+transaction of its own: `return.label_created`, or the failure with the next attempt
+(exponential back-off), or `return.label_failed` once it gives up or the carrier refuses.
+
+At least once: a worker that dies after the carrier answered and before the outcome is
+saved leaves the shipment to be claimed again when its lease ends, and the label may be
+bought twice. Each purchase carries our shipment id as the carrier's reference, so the
+duplicate can be found; the built-in carrier gives the same tracking number again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from returns_api.core.clock import utcnow
+from returns_api.core.ids import new_id
+from returns_api.core.settings import Settings
+from returns_api.orders.repository import OrderRepository
+from returns_api.returns.domain import Return
+from returns_api.returns.parts import Act
+from returns_api.returns.service import save_and_show
+from returns_api.returns.shipments import BoughtLabel, Shipment
+from returns_api.returns.store import ReturnStore
+from returns_api.shipping.carrier import (
+    Carrier,
+    CarrierError,
+    Label,
+    LabelLine,
+    LabelRequest,
+    Party,
+)
+from returns_api.shipping.repository import ShipmentRepository
+
+log = structlog.get_logger(__name__)
+WORKER = "system:label-worker"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelConfig:
+    max_attempts: int = 8
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
+    lease_seconds: float = 120.0
+    poll_seconds: float = 1.0
+    batch_size: int = 20
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LabelConfig:
+        return cls(
+            max_attempts=settings.label_max_attempts,
+            retry_base_seconds=settings.label_retry_base_seconds,
+            retry_max_seconds=settings.label_retry_max_seconds,
+            lease_seconds=settings.label_lease_seconds,
+            poll_seconds=settings.label_poll_seconds,
+        )
+
+    def retry_at(self, now: datetime, failures: int) -> datetime | None:
+        """When to try again after `failures` failed attempts; None: give up."""
+        if failures >= self.max_attempts:
+            return None
+        delay = min(self.retry_base_seconds * 2 ** (failures - 1), self.retry_max_seconds)
+        return now + timedelta(seconds=delay)
+
+
+class MissingAddress(Exception):
+    """The label cannot be asked for: an address is missing (not worth retrying)."""
+
+
+class LabelWorker:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        carrier: Carrier,
+        config: LabelConfig,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.carrier = carrier
+        self.config = config
+        self.clock = clock
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                done = await self.run_once()
+            except Exception as exc:  # a database hiccup must not kill the worker
+                log.error("label_worker_error", exc_info=exc)
+                done = 0
+            if done < self.config.batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.config.poll_seconds)
+
+    async def run_once(self) -> int:
+        """Claim the due shipments and work each; how many were claimed."""
+        now = self.clock()
+        lease = now + timedelta(seconds=self.config.lease_seconds)
+        async with self.sessionmaker() as session, session.begin():
+            claimed = await ShipmentRepository(session).claim_due(
+                now, lease, self.config.batch_size
+            )
+        for row in claimed:
+            try:
+                await self._work(row["return_id"], row["id"])
+            except Exception as exc:  # one shipment's bug must not stop the others
+                log.error("label_work_failed", shipment_id=str(row["id"]), exc_info=exc)
+        return len(claimed)
+
+    async def _work(self, return_id: uuid.UUID, shipment_id: uuid.UUID) -> None:
+        # Read, then let go of the session before the carrier is called: no transaction
+        # (nor SQLite's read lock) is held across a network call.
+        async with self.sessionmaker() as session:
+            ret = await ReturnStore(session).load(return_id)
+            if ret is None:
+                return
+            shipment = ret.shipment(shipment_id)
+            request: LabelRequest | None = None
+            problem: str | None = None
+            if shipment.label_state == "pending" and not shipment.carrier_void_due:
+                try:
+                    request = await _label_request(session, ret, shipment, self.carrier)
+                except MissingAddress as exc:
+                    problem = str(exc)
+        if shipment.carrier_void_due:
+            await self._void(return_id, shipment)
+        elif problem is not None:
+            await self._failed(return_id, shipment_id, problem, give_up=True)
+        elif request is not None:
+            try:
+                label = await asyncio.to_thread(self.carrier.create_return_shipment, request)
+            except CarrierError as exc:
+                await self._failed(return_id, shipment_id, str(exc), give_up=not exc.retryable)
+                return
+            except Exception as exc:  # an adapter's bug: logged, retried like an outage
+                log.error("label_carrier_error", shipment_id=str(shipment_id), exc_info=exc)
+                await self._failed(return_id, shipment_id, type(exc).__name__, give_up=False)
+                return
+            await self._bought(return_id, shipment_id, label)
+
+    async def _bought(self, return_id: uuid.UUID, shipment_id: uuid.UUID, label: Label) -> None:
+        bought = BoughtLabel(
+            carrier=label.carrier,
+            tracking_number=label.tracking_number,
+            carrier_shipment_id=label.carrier_shipment_id,
+            label_url=label.label_url,
+            qr_payload=label.qr_payload,
+            qr_url=label.qr_url,
+            has_label_pdf=label.label_pdf is not None,
+        )
+        async with self.sessionmaker() as session, session.begin():
+            store = ReturnStore(session)
+            ret = await store.load(return_id, lock=True)
+            if ret is None:
+                return
+            was = ret.shipment(shipment_id).label_state
+            ret.record_label(self._act(), shipment_id, bought)
+            if label.label_pdf is not None and was != "created":
+                await ShipmentRepository(session).save_label(shipment_id, label.label_pdf)
+            await save_and_show(store, ret)
+        log.info("label_created", shipment_id=str(shipment_id), carrier=label.carrier)
+
+    async def _failed(
+        self, return_id: uuid.UUID, shipment_id: uuid.UUID, error: str, *, give_up: bool
+    ) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            store = ReturnStore(session)
+            ret = await store.load(return_id, lock=True)
+            if ret is None:
+                return
+            act = self._act()
+            failures = ret.shipment(shipment_id).attempts + 1
+            retry_at = None if give_up else self.config.retry_at(act.at, failures)
+            ret.record_label_failure(act, shipment_id, error, retry_at=retry_at)
+            await save_and_show(store, ret)
+        log.warning(
+            "label_attempt_failed",
+            shipment_id=str(shipment_id),
+            error=error,
+            attempt=failures,
+            retry_at=retry_at.isoformat() if retry_at else None,
+        )
+
+    async def _void(self, return_id: uuid.UUID, shipment: Shipment) -> None:
+        label = Label(
+            carrier=shipment.carrier or "",
+            tracking_number=shipment.tracking_number or "",
+            carrier_shipment_id=shipment.carrier_shipment_id,
+        )
+        error: str | None = None
+        give_up = False
+        try:
+            await asyncio.to_thread(self.carrier.void, label)
+        except CarrierError as exc:
+            error, give_up = str(exc), not exc.retryable
+        async with self.sessionmaker() as session, session.begin():
+            store = ReturnStore(session)
+            ret = await store.load(return_id, lock=True)
+            if ret is None:
+                return
+            act = self._act()
+            failures = ret.shipment(shipment.id).attempts + 1
+            retry_at = None if give_up or error is None else self.config.retry_at(act.at, failures)
+            ret.record_carrier_void(act, shipment.id, error, retry_at=retry_at)
+            await save_and_show(store, ret)
+
+    def _act(self) -> Act:
+        return Act(actor=WORKER, at=self.clock(), new_id=new_id)
+
+
+async def _label_request(
+    session: AsyncSession, ret: Return, shipment: Shipment, carrier: Carrier
+) -> LabelRequest:
+    """What the carrier needs: the customer's name and address as the order has them now,
+    the warehouse as it was when the shipment was asked for, and the items. The built-in
+    label does without addresses (a fresh install has none); a carrier cannot."""
+    order = await OrderRepository(session).get(ret.order_id)
+    assert order is not None  # returns reference their order
+    destination = shipment.destination
+    if carrier.code != "builtin":
+        if not order["shipping_address"]:
+            raise MissingAddress("The order has no shipping address to collect the parcel from.")
+        if not destination:
+            raise MissingAddress("The return policy names no warehouse to send the parcel to.")
+    return LabelRequest(
+        shipment_id=shipment.id,
+        rma_number=ret.rma_number,
+        order_number=order["order_number"],
+        kind="drop_off_qr" if shipment.kind == "drop_off_qr" else "prepaid_label",
+        carrier=shipment.carrier,
+        service=None,
+        sender=Party(
+            name=order["customer_name"] or order["customer_email"],
+            address=order["shipping_address"],
+            email=order["customer_email"],
+        ),
+        recipient=Party(name=destination["name"], address=destination["address"])
+        if destination
+        else None,
+        lines=tuple(LabelLine(item.sku, item.title, item.quantity) for item in ret.items),
+    )

@@ -1,0 +1,68 @@
+"""The label worker's queries and the stored label files. A shipment's own fields are written
+with its return (`returns.store`); only the worker's lease is written here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from returns_api.core.db import UTCDateTime, table_of
+from returns_api.core.driver import Row, fetch_all, fetch_one, run
+from returns_api.returns.tables import shipments
+from returns_api.shipping.models import ShipmentLabel
+
+labels = table_of(ShipmentLabel)
+
+_DUE = select(shipments.c.id).where(
+    shipments.c.next_attempt_at <= bindparam("now", type_=UTCDateTime),
+    or_(shipments.c.label_state == "pending", shipments.c.carrier_void_due),
+)
+# Claimed by moving `next_attempt_at` past the lease: a worker that dies mid-purchase leaves
+# the shipment to be claimed again when the lease ends. SKIP LOCKED (PostgreSQL) shares the
+# due shipments out between workers; SQLite has one writer at a time anyway.
+_CLAIM = (
+    update(shipments)
+    .where(
+        shipments.c.id.in_(
+            _DUE.order_by(shipments.c.next_attempt_at)
+            .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .values(next_attempt_at=bindparam("lease", type_=UTCDateTime))
+    .returning(shipments.c.id, shipments.c.return_id)
+)
+_BY_TRACKING_NUMBER = select(shipments.c.id, shipments.c.return_id).where(
+    shipments.c.tracking_number == bindparam("tracking_number")
+)
+_LABEL = select(labels.c.content).where(labels.c.shipment_id == bindparam("id"))
+
+
+class ShipmentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[Row]:
+        """Up to `limit` shipments with a label to buy or give back, leased to the caller:
+        (id, return_id) rows."""
+        result = await self.session.execute(
+            _CLAIM, {"now": now, "lease": lease_until, "limit": limit}
+        )
+        return [dict(row) for row in result.mappings()]
+
+    async def by_tracking_number(self, tracking_number: str) -> Sequence[Row]:
+        return await fetch_all(
+            self.session, _BY_TRACKING_NUMBER, {"tracking_number": tracking_number}
+        )
+
+    async def save_label(self, shipment_id: uuid.UUID, content: bytes) -> None:
+        await run(self.session, delete(labels).where(labels.c.shipment_id == shipment_id))
+        await run(self.session, insert(labels).values(shipment_id=shipment_id, content=content))
+
+    async def label(self, shipment_id: uuid.UUID) -> bytes | None:
+        row = await fetch_one(self.session, _LABEL, {"id": shipment_id})
+        return bytes(row["content"]) if row is not None else None

@@ -1,0 +1,158 @@
+"""Parcels of a return: another label, the label and drop-off code files, the packing slip;
+and the carriers' tracking webhooks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Request, Response
+from pydantic import BeforeValidator
+
+from returns_api.auth.caller import Caller
+from returns_api.auth.dependencies import require
+from returns_api.core.errors import problems
+from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, versioned
+from returns_api.core.routing import SessionDep, UnitOfWorkRoute
+from returns_api.returns.exceptions import (
+    DocumentNotAvailable,
+    NoLabelForMethod,
+    ReturnNotFound,
+    ShipmentNotFound,
+)
+from returns_api.returns.parcel_schemas import CarrierWebhookOut, ShipmentRequestIn
+from returns_api.returns.router import _AUTH, CHANGE, _none_is_no_body, with_etag
+from returns_api.returns.schemas import ReturnId, ReturnOut
+from returns_api.shipping import service
+from returns_api.shipping.carrier import Carrier, InvalidSignature
+from returns_api.shipping.exceptions import InvalidWebhookSignature, UnknownCarrier
+
+router = APIRouter(tags=["Shipping"], route_class=UnitOfWorkRoute)
+ShipmentId = uuid.UUID
+OptionalShipmentBody = Annotated[
+    ShipmentRequestIn, BeforeValidator(_none_is_no_body), Body(default_factory=ShipmentRequestIn)
+]
+_READ = {**problems(*_AUTH, ReturnNotFound, ShipmentNotFound, DocumentNotAvailable)}
+
+
+def _file(document: service.Document) -> Response:
+    if document.location is not None:  # the carrier keeps the file
+        return Response(status_code=303, headers={"Location": document.location})
+    # A customer's documents: never kept by shared caches.
+    headers = {"Cache-Control": "private, no-store"}
+    return Response(document.content, media_type=document.media_type, headers=headers)
+
+
+@router.post(
+    "/v1/returns/{return_id}/shipments",
+    operation_id="requestShipment",
+    response_model=ReturnOut,
+    status_code=202,
+    responses={**problems(*CHANGE, NoLabelForMethod), **versioned(202)},
+)
+async def request_shipment(
+    return_id: ReturnId,
+    response: Response,
+    session: SessionDep,
+    body: OptionalShipmentBody,
+    if_match: IfMatchHeader = None,
+    idempotency_key: IdempotencyKeyHeader = None,
+    caller: Caller = require("returns:write", "returns:manage"),
+) -> ReturnOut:
+    """Ask for a label for another parcel (or the first, where the method buys none at
+    approval).
+
+    The shipment is added `pending`; the worker buys its label and emits
+    `return.label_created`. 409 `no-label-for-method` for a method without carrier labels.
+    """
+    result = await service.request_shipment(session, caller, return_id, body, if_match)
+    return with_etag(response, result)
+
+
+@router.get(
+    "/v1/returns/{return_id}/shipments/{shipment_id}/label",
+    operation_id="getShipmentLabel",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The label."},
+        303: {"description": "The carrier keeps the label file: its address."},
+        **_READ,
+    },
+)
+async def get_label(
+    return_id: ReturnId,
+    shipment_id: ShipmentId,
+    session: SessionDep,
+    caller: Caller = require("returns:read"),
+) -> Response:
+    """The parcel's label to print (a portal token: its own order's only)."""
+    return _file(await service.label(session, caller, return_id, shipment_id))
+
+
+@router.get(
+    "/v1/returns/{return_id}/shipments/{shipment_id}/qr",
+    operation_id="getShipmentQrCode",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"image/png": {}, "image/svg+xml": {}},
+            "description": "The drop-off code.",
+        },
+        303: {"description": "The carrier keeps the image: its address."},
+        **_READ,
+    },
+)
+async def get_qr_code(
+    return_id: ReturnId,
+    shipment_id: ShipmentId,
+    session: SessionDep,
+    accept: Annotated[str | None, Header()] = None,
+    caller: Caller = require("returns:read"),
+) -> Response:
+    """The code to show at a drop-off point: PNG, or SVG when `Accept` prefers
+    `image/svg+xml`."""
+    svg = accept is not None and "image/svg+xml" in accept and "image/png" not in accept
+    return _file(await service.qr_code(session, caller, return_id, shipment_id, svg=svg))
+
+
+@router.get(
+    "/v1/returns/{return_id}/packing-slip",
+    operation_id="getPackingSlip",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The packing slip."},
+        **problems(*_AUTH, ReturnNotFound, DocumentNotAvailable),
+    },
+)
+async def get_packing_slip(
+    return_id: ReturnId, session: SessionDep, caller: Caller = require("returns:read")
+) -> Response:
+    """The slip to put in the parcel: the RMA as text and barcode, the items and quantities."""
+    return _file(await service.packing_slip(session, caller, return_id))
+
+
+@router.post(
+    "/v1/carriers/{carrier}/webhooks",
+    operation_id="receiveCarrierWebhook",
+    response_model=CarrierWebhookOut,
+    responses=problems(UnknownCarrier, InvalidWebhookSignature),
+)
+async def receive_carrier_webhook(
+    carrier: str, request: Request, session: SessionDep
+) -> CarrierWebhookOut:
+    """A carrier's tracking webhook, verified by its signature as the carrier documents it
+    (EasyPost: `X-Hmac-Signature`). No API key: the signature is the credential.
+
+    Scans move the return (the first puts it in transit; `exception` is recorded with
+    `return.tracking_exception`). Duplicated, out-of-order and late scans, and parcels we do
+    not know, answer 200 and change nothing (`ignored`), so the carrier stops retrying.
+    """
+    carriers: dict[str, Carrier] = request.app.state.carriers
+    found = carriers.get(carrier)
+    if found is None or carrier == "builtin":
+        raise UnknownCarrier(f"No carrier {carrier!r} sends webhooks here.")
+    body = await request.body()
+    try:
+        return await service.carrier_webhook(session, found, body, request.headers)
+    except InvalidSignature as exc:
+        raise InvalidWebhookSignature(f"The {carrier} signature does not verify.") from exc
