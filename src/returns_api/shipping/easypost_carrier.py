@@ -171,8 +171,15 @@ class EasyPostCarrier:
         return CarrierError(message, retryable=retryable)
 
 
-def _address(party: Party) -> dict[str, Any]:
-    """A Party as an EasyPost Address. EasyPost has two street lines: a third joins the second."""
+def _address(party: Party | None) -> dict[str, Any]:
+    """A Party as an EasyPost Address. EasyPost has two street lines: a third joins the second.
+    A carrier cannot do without one (the built-in label can): refused, not worth a retry."""
+    if party is None or party.address is None:
+        raise CarrierError(
+            "EasyPost needs both addresses: the order's shipping address and a warehouse "
+            "in the return policy",
+            retryable=False,
+        )
     address = party.address
     lines = [str(line) for line in address.get("lines") or ()]
     fields = {

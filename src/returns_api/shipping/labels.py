@@ -76,10 +76,6 @@ class LabelConfig:
         return now + timedelta(seconds=delay)
 
 
-class MissingAddress(Exception):
-    """The label cannot be asked for: an address is missing (not worth retrying)."""
-
-
 class LabelWorker:
     def __init__(
         self,
@@ -127,17 +123,10 @@ class LabelWorker:
             if ret is None:
                 return
             shipment = ret.shipment(shipment_id)
-            request: LabelRequest | None = None
-            problem: str | None = None
-            if shipment.label_state == "pending" and not shipment.carrier_void_due:
-                try:
-                    request = await _label_request(session, ret, shipment, self.carrier)
-                except MissingAddress as exc:
-                    problem = str(exc)
+            buy = shipment.label_state == "pending" and not shipment.carrier_void_due
+            request = await _label_request(session, ret, shipment) if buy else None
         if shipment.carrier_void_due:
             await self._void(return_id, shipment)
-        elif problem is not None:
-            await self._failed(return_id, shipment_id, problem, give_up=True)
         elif request is not None:
             try:
                 label = await asyncio.to_thread(self.carrier.create_return_shipment, request)
@@ -220,20 +209,14 @@ class LabelWorker:
         return Act(actor=WORKER, at=self.clock(), new_id=new_id)
 
 
-async def _label_request(
-    session: AsyncSession, ret: Return, shipment: Shipment, carrier: Carrier
-) -> LabelRequest:
+async def _label_request(session: AsyncSession, ret: Return, shipment: Shipment) -> LabelRequest:
     """What the carrier needs: the customer's name and address as the order has them now,
-    the warehouse as it was when the shipment was asked for, and the items. The built-in
-    label does without addresses (a fresh install has none); a carrier cannot."""
+    the warehouse as it was when the shipment was asked for, and the items. Either address
+    may be missing (a fresh install has no warehouse): the built-in label does without, a
+    carrier refuses."""
     order = await OrderRepository(session).get(ret.order_id)
     assert order is not None  # returns reference their order
     destination = shipment.destination
-    if carrier.code != "builtin":
-        if not order["shipping_address"]:
-            raise MissingAddress("The order has no shipping address to collect the parcel from.")
-        if not destination:
-            raise MissingAddress("The return policy names no warehouse to send the parcel to.")
     return LabelRequest(
         shipment_id=shipment.id,
         rma_number=ret.rma_number,

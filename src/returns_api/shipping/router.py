@@ -4,10 +4,11 @@ and the carriers' tracking webhooks."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Request, Response
 from pydantic import BeforeValidator
+from typing_extensions import TypeAliasType
 
 from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import require
@@ -32,6 +33,33 @@ ShipmentId = uuid.UUID
 OptionalShipmentBody = Annotated[
     ShipmentRequestIn, BeforeValidator(_none_is_no_body), Body(default_factory=ShipmentRequestIn)
 ]
+# Carriers that send webhooks (the built-in one sends none).
+CarrierCode = TypeAliasType("CarrierCode", Literal["easypost"])
+_CARRIER_BODY = {
+    "required": True,
+    "description": "The carrier's event, as it sends it (EasyPost: an Event object).",
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "additionalProperties": True},
+            "example": {
+                "object": "Event",
+                "description": "tracker.updated",
+                "result": {
+                    "object": "Tracker",
+                    "tracking_code": "9400100208303109478142",
+                    "status": "in_transit",
+                    "carrier": "USPS",
+                    "tracking_details": [
+                        {"status": "in_transit", "message": "Accepted", "datetime": "…"}
+                    ],
+                },
+            },
+        }
+    },
+}
+_PDF = {"schema": {"type": "string", "format": "binary"}, "example": "%PDF-1.3 …"}
+_PNG = {"schema": {"type": "string", "format": "binary"}, "example": "\\x89PNG …"}
+_SVG = {"schema": {"type": "string"}, "example": '<svg xmlns="http://www.w3.org/2000/svg" …'}
 _READ = {**problems(*_AUTH, ReturnNotFound, ShipmentNotFound, DocumentNotAvailable)}
 
 
@@ -74,7 +102,7 @@ async def request_shipment(
     operation_id="getShipmentLabel",
     response_class=Response,
     responses={
-        200: {"content": {"application/pdf": {}}, "description": "The label."},
+        200: {"content": {"application/pdf": _PDF}, "description": "The label."},
         303: {"description": "The carrier keeps the label file: its address."},
         **_READ,
     },
@@ -95,7 +123,7 @@ async def get_label(
     response_class=Response,
     responses={
         200: {
-            "content": {"image/png": {}, "image/svg+xml": {}},
+            "content": {"image/png": _PNG, "image/svg+xml": _SVG},
             "description": "The drop-off code.",
         },
         303: {"description": "The carrier keeps the image: its address."},
@@ -120,7 +148,7 @@ async def get_qr_code(
     operation_id="getPackingSlip",
     response_class=Response,
     responses={
-        200: {"content": {"application/pdf": {}}, "description": "The packing slip."},
+        200: {"content": {"application/pdf": _PDF}, "description": "The packing slip."},
         **problems(*_AUTH, ReturnNotFound, DocumentNotAvailable),
     },
 )
@@ -135,13 +163,16 @@ async def get_packing_slip(
     "/v1/carriers/{carrier}/webhooks",
     operation_id="receiveCarrierWebhook",
     response_model=CarrierWebhookOut,
-    responses=problems(UnknownCarrier, InvalidWebhookSignature),
+    responses=problems(UnknownCarrier, InvalidWebhookSignature, 413, 422),
+    openapi_extra={"requestBody": _CARRIER_BODY},
 )
 async def receive_carrier_webhook(
-    carrier: str, request: Request, session: SessionDep
+    carrier: CarrierCode, request: Request, session: SessionDep
 ) -> CarrierWebhookOut:
-    """A carrier's tracking webhook, verified by its signature as the carrier documents it
-    (EasyPost: `X-Hmac-Signature`). No API key: the signature is the credential.
+    """Receive a carrier's tracking webhook, verified by the signature the carrier documents.
+
+    EasyPost signs with `X-Hmac-Signature` (the webhook secret, RETURNS_EASYPOST_WEBHOOK_SECRET).
+    No API key: the signature is the credential; a bad one is a 401 and nothing is read.
 
     Scans move the return (the first puts it in transit; `exception` is recorded with
     `return.tracking_exception`). Duplicated, out-of-order and late scans, and parcels we do
@@ -149,7 +180,7 @@ async def receive_carrier_webhook(
     """
     carriers: dict[str, Carrier] = request.app.state.carriers
     found = carriers.get(carrier)
-    if found is None or carrier == "builtin":
+    if found is None:
         raise UnknownCarrier(f"No carrier {carrier!r} sends webhooks here.")
     body = await request.body()
     try:
