@@ -24,6 +24,7 @@ OPTIONAL = {
     "rejectReturn": "NoteBody",
     "cancelReturn": "NoteBody",
     "completeReturn": "NoteBody",
+    "requestShipment": "ShipmentRequestIn",
 }
 
 

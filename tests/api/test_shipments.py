@@ -103,6 +103,8 @@ def pdf_text(content: bytes) -> str:
 async def test_an_approved_return_gets_a_label_bought_by_the_worker(api: Api, app: FastAPI) -> None:
     created = await new_return(api)
     assert created["status"] == "approved"
+    # The customer is told where the parcel goes: the policy's warehouse for the order.
+    assert created["instructions"]["return_address"]["code"] == "eu"
     [pending] = created["shipments"]
     assert pending["label_state"] == "pending"
     assert pending["links"] == {"label": None, "qr_code": None}

@@ -6,11 +6,12 @@ from dataclasses import fields
 
 from returns_api.returns.domain import Return
 from returns_api.returns.parts import Change, Item, Refund
-from returns_api.returns.repository import changes, items, refunds, returns
+from returns_api.returns.repository import changes, items, refunds, returns, shipments
+from returns_api.returns.shipments import Shipment
 from returns_api.returns.store import rows_of
 from tests.unit.test_return_domain import act, received
 
-CHILDREN = {"items", "refunds", "timeline", "pending_events"}
+CHILDREN = {"items", "refunds", "timeline", "shipments", "pending_events"}
 
 
 def test_a_return_has_exactly_the_columns_of_its_table() -> None:
@@ -19,7 +20,12 @@ def test_a_return_has_exactly_the_columns_of_its_table() -> None:
 
 
 def test_items_refunds_and_changes_have_exactly_the_columns_of_theirs() -> None:
-    for model, table in ((Item, items), (Refund, refunds), (Change, changes)):
+    for model, table in (
+        (Item, items),
+        (Refund, refunds),
+        (Change, changes),
+        (Shipment, shipments),
+    ):
         names = {f.name for f in fields(model)}
         assert names == {column.name for column in table.c} - {"return_id"}, table.name
 

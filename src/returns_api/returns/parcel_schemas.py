@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 from returns_api.core.timestamps import Timestamp
+from returns_api.orders.schemas import Address
 from returns_api.policies.return_methods import ReturnMethodKind
 
 # Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
@@ -40,6 +41,14 @@ class ShipmentRequestIn(BaseModel):
     note: Annotated[str, Field(max_length=2000)] | None = None
 
 
+class ReturnAddressOut(BaseModel):
+    """Where the parcel goes: the policy's warehouse for the order's shipping country."""
+
+    code: str
+    name: str
+    address: Address
+
+
 class Instructions(BaseModel):
     method: str
     label: str
@@ -47,6 +56,9 @@ class Instructions(BaseModel):
     rma_number: str
     label_url: str | None = None
     keep_item: bool = False
+    return_address: ReturnAddressOut | None = Field(
+        default=None, description="Where to send the parcel (the policy's warehouse)."
+    )
 
 
 class ShipmentLinks(BaseModel):

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from returns_api.orders.schemas import Address
 from returns_api.policies.document import ExchangeTerms
 from returns_api.policies.resolutions import Resolution
 from returns_api.policies.return_methods import ReturnMethodKind, ShippingPayer
+from returns_api.returns.parcel_schemas import ReturnAddressOut
 from returns_api.returns.schemas import Decision, RefundBreakdownOut
 
 
@@ -48,14 +48,6 @@ class ReturnOption(BaseModel):
         "minor units: the method's `fee`, else the policy's `return_shipping_fee`; 0 when "
         "any item is the merchant's fault. Never more than the items are worth."
     )
-
-
-class ReturnAddressOut(BaseModel):
-    """Where the parcel goes: the policy's warehouse for the order's shipping country."""
-
-    code: str
-    name: str
-    address: Address
 
 
 class QuoteOut(BaseModel):

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from returns_api.policies.document import PolicyDocument
-from returns_api.returns.quote_schemas import ReturnAddressOut, ReturnOption
+from returns_api.returns.parcel_schemas import ReturnAddressOut
+from returns_api.returns.quote_schemas import ReturnOption
 from returns_api.returns.refund_math import return_shipping_waived
 from returns_api.returns.shipments import ShipmentPlan
 

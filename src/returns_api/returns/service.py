@@ -59,7 +59,10 @@ def instructions_for(
     *,
     keep_item: bool,
     label_url: str | None = None,
+    country: str | None = None,
 ) -> dict[str, Any]:
+    """How the customer sends the return back (or that they keep it), and where: the
+    warehouse the policy picks for the order's `country`."""
     if keep_item:
         return {
             "method": "keep_item",
@@ -70,6 +73,7 @@ def instructions_for(
             "keep_item": True,
         }
     method = policy.methods_by_code[method_code]
+    address = return_address(policy, country)
     return {
         "method": method.code,
         "label": method.label,
@@ -77,6 +81,7 @@ def instructions_for(
         "rma_number": rma_number,
         "label_url": label_url,
         "keep_item": False,
+        "return_address": address.model_dump(mode="json") if address is not None else None,
     }
 
 
@@ -123,7 +128,11 @@ async def create_return(
             status=status,
             keep_item=keep_item,
             instructions=instructions_for(
-                ctx.policy, request.return_method, rma_number, keep_item=keep_item
+                ctx.policy,
+                request.return_method,
+                rma_number,
+                keep_item=keep_item,
+                country=ctx.order["country"],
             ),
             valuation=value,
             note=decision_note(decision),

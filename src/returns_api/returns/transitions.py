@@ -81,17 +81,18 @@ async def approve(
 ) -> ReturnOut:
     async def change(ret: Return, act: Act) -> None:
         policy = (await policy_version(session, ret.policy_version)).for_decision(ret.decision)
+        orders = OrderRepository(session)
+        ship_to = await orders.ship_to(ret.order_id)
+        order = await orders.get(ret.order_id)
+        assert order is not None  # returns reference their order
         instructions = instructions_for(
             policy,
             ret.return_method,
             ret.rma_number,
             keep_item=body.keep_item,
             label_url=body.label_url,
+            country=order["country"],
         )
-        orders = OrderRepository(session)
-        ship_to = await orders.ship_to(ret.order_id)
-        order = await orders.get(ret.order_id)
-        assert order is not None  # returns reference their order
         ret.approve(
             act,
             keep_item=body.keep_item,
