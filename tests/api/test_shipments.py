@@ -258,3 +258,23 @@ async def test_shipment_and_document_paths_of_unknown_ids_are_404(api: Api) -> N
     ):
         response = await api.client.get(path, headers=api.headers)
         assert response.status_code == 404, (path, response.text)
+
+
+async def test_a_portal_token_cannot_buy_more_labels(api: Api, client: httpx.AsyncClient) -> None:
+    ret = await new_return(api, order_id="ord_portal")
+    session = await client.post(
+        "/v1/portal/sessions", json={"order_number": "N-ord_portal", "email": EMAIL}
+    )
+    token = {"Authorization": f"Bearer {expect(session, 201)['token']}"}
+    refused = await client.post(f"/v1/returns/{ret['id']}/shipments", headers=token)
+    assert refused.status_code == 403, refused.text
+    shown = expect(await api.get(f"/v1/returns/{ret['id']}"))
+    assert len(shown["shipments"]) == 1
+
+
+async def test_a_cancelled_return_has_no_packing_slip(api: Api) -> None:
+    ret = await new_return(api)
+    expect(await api.post(f"/v1/returns/{ret['id']}/cancel"))
+    slip = await api.client.get(f"/v1/returns/{ret['id']}/packing-slip", headers=api.headers)
+    assert slip.status_code == 404
+    assert slip.json()["type"].endswith("document-not-available")

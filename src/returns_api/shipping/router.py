@@ -85,10 +85,13 @@ async def request_shipment(
     body: OptionalShipmentBody,
     if_match: IfMatchHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
-    caller: Caller = require("returns:write", "returns:manage"),
+    caller: Caller = require("returns:manage"),
 ) -> ReturnOut:
     """Ask for a label for another parcel (or the first, where the method buys none at
     approval).
+
+    Staff only (`returns:manage`): a carrier's label costs money, so a portal token cannot
+    buy more; it gets the one bought at approval.
 
     The shipment is added `pending`; the worker buys its label and emits
     `return.label_created`. 409 `no-label-for-method` for a method without carrier labels.

@@ -106,9 +106,10 @@ async def packing_slip(session: AsyncSession, caller: Caller, return_id: uuid.UU
     """The slip to put in the box: the RMA (text and barcode) and the items. Drawn on
     request, from the return as it is."""
     ret = await _readable(session, caller, return_id)
-    if ret.approved_at is None or ret.keep_item:
+    if ret.approved_at is None or ret.keep_item or not ret.holds_units:
         raise DocumentNotAvailable(
-            "A packing slip is for an approved return that sends a parcel back."
+            "A packing slip is for an approved return that sends a parcel back (and was not "
+            "called off)."
         )
     order = await OrderRepository(session).get(ret.order_id)
     assert order is not None  # returns reference their order
