@@ -172,7 +172,12 @@ def _check_outcomes(url: str, key: str, printed: str) -> str:
     (summary,) = listed.json()["data"]
     ret: dict[str, Any] = httpx.get(f"{url}/v1/returns/{summary['id']}", headers=headers).json()
     assert ret["status"] == "completed"
-    assert ret["amounts"] == {"refundable": refundable, "refunded": refundable, "remaining": 0}
+    assert ret["amounts"] == {
+        "refundable": refundable,
+        "refunded": refundable,
+        "pending": 0,
+        "remaining": 0,
+    }
     assert [refund["amount"] for refund in ret["refunds"]] == [refundable - remaining, remaining]
     statuses = [change["to_status"] for change in ret["timeline"] if change.get("to_status")]
     assert statuses[0] == "pending_review"

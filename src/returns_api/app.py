@@ -33,6 +33,7 @@ from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
 from returns_api.returns.exchange_router import router as exchange_router
 from returns_api.returns.router import router as returns_router
+from returns_api.settlement.router import router as settlement_router
 from returns_api.shipping.registry import carriers_of
 from returns_api.shipping.router import router as shipping_router
 from returns_api.webhooks.catalog import register_webhooks
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         returns_router,
         exchange_router,
         shipping_router,
+        settlement_router,
         feedback_router,
         policies_router,
         webhooks_router,

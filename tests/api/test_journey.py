@@ -79,7 +79,7 @@ async def test_full_journey_with_damaged_item_and_partial_refunds(
     assert received.status_code == 200, received.text
     r = received.json()
     assert r["status"] == "received"
-    assert r["amounts"] == {"refundable": 2060, "refunded": 0, "remaining": 2060}
+    assert r["amounts"] == {"refundable": 2060, "refunded": 0, "pending": 0, "remaining": 2060}
 
     first = await api.post(
         f"/v1/returns/{rid}/refunds", {"amount": 1000, "external_reference": "re_1"}
@@ -89,7 +89,12 @@ async def test_full_journey_with_damaged_item_and_partial_refunds(
     assert too_much.status_code == 422
     rest = await api.post(f"/v1/returns/{rid}/refunds", {})
     assert rest.status_code == 201
-    assert rest.json()["amounts"] == {"refundable": 2060, "refunded": 2060, "remaining": 0}
+    assert rest.json()["amounts"] == {
+        "refundable": 2060,
+        "refunded": 2060,
+        "pending": 0,
+        "remaining": 0,
+    }
     assert [x["amount"] for x in rest.json()["refunds"]] == [1000, 1060]
 
     done = await api.post(f"/v1/returns/{rid}/complete")

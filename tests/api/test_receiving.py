@@ -267,7 +267,12 @@ async def test_each_item_is_recorded_as_what_came_back(api: Api) -> None:
     }
     assert received["status"] == "received"
     # Only the accepted unit of li_a is refundable.
-    assert received["amounts"] == {"refundable": 1000, "refunded": 0, "remaining": 1000}
+    assert received["amounts"] == {
+        "refundable": 1000,
+        "refunded": 0,
+        "pending": 0,
+        "remaining": 1000,
+    }
 
 
 async def test_an_item_left_out_of_the_parcel_is_missing_and_rejected(api: Api) -> None:
@@ -314,7 +319,7 @@ async def test_nothing_accepted_leaves_nothing_to_refund(api: Api) -> None:
         )
     )
     assert received["items"][0]["acceptance"] == {"status": "rejected", "accepted_quantity": 0}
-    assert received["amounts"] == {"refundable": 0, "refunded": 0, "remaining": 0}
+    assert received["amounts"] == {"refundable": 0, "refunded": 0, "pending": 0, "remaining": 0}
     refused = await api.post(f"/v1/returns/{ret['id']}/refunds", {})
     assert assert_problem(refused, 409)["type"] == "urn:returns-api:problem:nothing-to-refund"
 
@@ -372,7 +377,12 @@ async def test_refund_entry_names_the_refund_it_records(api: Api) -> None:
 
     entries = [e for e in refunded["timeline"] if e["kind"] == "refunded"]
     assert [e["data"] for e in entries] == [
-        {"refund_id": refund["id"], "amount": refund["amount"], "method": refund["method"]}
+        {
+            "refund_id": refund["id"],
+            "amount": refund["amount"],
+            "method": refund["method"],
+            "executor": "record",
+        }
         for refund in refunded["refunds"]
     ]
     assert [refund["amount"] for refund in refunded["refunds"]] == [500, 1500]

@@ -727,12 +727,17 @@ async def test_refund_defaults_to_the_remaining_amount(api: Api) -> None:
     await put_order(api, lines=[line("li_1", quantity=2, unit_price=2500, discount=500, tax=760)])
     ret = await return_in(api, "received", items=[item("li_1", quantity=2)])
     # 2 x 2500 - 500 + 760, the whole line
-    assert ret["amounts"] == {"refundable": 5260, "refunded": 0, "remaining": 5260}
+    assert ret["amounts"] == {"refundable": 5260, "refunded": 0, "pending": 0, "remaining": 5260}
     refunded = expect(await api.post(f"/v1/returns/{ret['id']}/refunds", {}), 201)
     assert [r["amount"] for r in refunded["refunds"]] == [5260]
     assert refunded["refunds"][0]["currency"] == "EUR"
     assert refunded["refunds"][0]["method"] == "original_payment"
-    assert refunded["amounts"] == {"refundable": 5260, "refunded": 5260, "remaining": 0}
+    assert refunded["amounts"] == {
+        "refundable": 5260,
+        "refunded": 5260,
+        "pending": 0,
+        "remaining": 0,
+    }
 
 
 async def test_partial_refunds_add_up_exactly_and_then_nothing_is_left(api: Api) -> None:
@@ -743,7 +748,12 @@ async def test_partial_refunds_add_up_exactly_and_then_nothing_is_left(api: Api)
     assert total == 3 * 999 - 100 + 191
 
     first = expect(await api.post(path, {"amount": 1}), 201)
-    assert first["amounts"] == {"refundable": total, "refunded": 1, "remaining": total - 1}
+    assert first["amounts"] == {
+        "refundable": total,
+        "refunded": 1,
+        "pending": 0,
+        "remaining": total - 1,
+    }
     second = expect(await api.post(path, {"amount": total // 3}), 201)
     remaining = total - 1 - total // 3
     assert second["amounts"]["remaining"] == remaining
@@ -755,7 +765,7 @@ async def test_partial_refunds_add_up_exactly_and_then_nothing_is_left(api: Api)
     last = expect(await api.post(path, {}), 201)
     assert [r["amount"] for r in last["refunds"]] == [1, total // 3, remaining]
     assert sum(r["amount"] for r in last["refunds"]) == total
-    assert last["amounts"] == {"refundable": total, "refunded": total, "remaining": 0}
+    assert last["amounts"] == {"refundable": total, "refunded": total, "pending": 0, "remaining": 0}
 
     assert_problem(await api.post(path, {}), 409)
     assert_problem(await api.post(path, {"amount": 1}), 409)
@@ -792,7 +802,7 @@ async def test_refund_when_nothing_was_accepted_is_409(api: Api) -> None:
             {"items": [{"line_item_id": "li_1", "received_quantity": 1, "accepted_quantity": 0}]},
         )
     )
-    assert received["amounts"] == {"refundable": 0, "refunded": 0, "remaining": 0}
+    assert received["amounts"] == {"refundable": 0, "refunded": 0, "pending": 0, "remaining": 0}
     assert_problem(await api.post(f"/v1/returns/{ret['id']}/refunds", {}), 409)
 
 

@@ -359,6 +359,7 @@ def test_a_refund_is_named_on_its_timeline_entry() -> None:
         "refund_id": str(refund.id),
         "amount": 500,
         "method": "original_payment",
+        "executor": "record",
     }
     assert ret.pending_events[-1].type == "return.refunded"
     assert ret.status is S.RECEIVED

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypeAliasType
 
 from returns_api.policies.resolutions import Resolution
-from returns_api.returns.schemas import RefundMethod
+from returns_api.returns.refund_schemas import RefundMethod
 from returns_api.returns.status import ReturnStatus
 
 

@@ -131,6 +131,7 @@ class SummaryRepository(AnalyticsRepository):
         stmt = (
             select(Refund.currency, Refund.method, func.sum(Refund.amount), func.count())
             .where(Refund.created_at >= window.start, Refund.created_at < window.end)
+            .where(Refund.status == "succeeded")  # money that moved, not asked or failed
             .group_by(Refund.currency, Refund.method)
             .order_by(Refund.currency, Refund.method)
         )

@@ -18,6 +18,7 @@ Scope = TypeAliasType(
         "policy:manage",
         "webhooks:manage",
         "analytics:read",
+        "refunds:write",
     ],
 )
 ALL_SCOPES: tuple[Scope, ...] = get_args(Scope.__value__)
@@ -32,6 +33,7 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "policy:manage": "Publish, read, dry-run and backtest the return policy.",
     "webhooks:manage": "Manage webhook endpoints, deliveries and the event log.",
     "analytics:read": "Read return analytics.",
+    "refunds:write": "Confirm refunds the platform carried out, and read the refunds list.",
 }
 
 # Whoever may create or manage returns may also read them.

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         "time; 0 turns the sweep off.",
     )
 
+    refund_executor: Literal["record", "platform"] = Field(
+        default="record",
+        description="`record`: a refund records what the platform already did (succeeded at "
+        "once); `platform`: it is pending until the platform confirms it.",
+    )
     # Return labels (shipping/): who buys them, and how the label worker retries.
     label_carrier: Literal["builtin", "easypost"] = Field(
         default="builtin",

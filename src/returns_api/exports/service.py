@@ -115,7 +115,7 @@ def major_units(amount: int, currency: str) -> str:
     return f"{Decimal(amount).scaleb(-exponent):.{exponent}f}"
 
 
-def _text(value: str | None) -> str:
+def csv_text(value: str | None) -> str:
     if value is None:
         return ""
     return "'" + value if value.startswith(_FORMULA_START) else value
@@ -142,19 +142,19 @@ def csv_rows(returns: Sequence[Row], items: Sequence[Row]) -> list[list[str]]:
                 [
                     str(ret["id"]),
                     ret["rma_number"],
-                    _text(ret["order_id"]),
-                    _text(ret["customer_id"]),
+                    csv_text(ret["order_id"]),
+                    csv_text(ret["customer_id"]),
                     ret["status"],
-                    _text(ret["return_method"]),
+                    csv_text(ret["return_method"]),
                     "true" if ret["keep_item"] else "false",
                     rfc3339(ret["created_at"]),
                     rfc3339(ret["updated_at"]),
                     str(item["id"]),
-                    _text(item["line_item_id"]),
-                    _text(item["sku"]),
-                    _text(item["title"]),
+                    csv_text(item["line_item_id"]),
+                    csv_text(item["sku"]),
+                    csv_text(item["title"]),
                     str(quantity),
-                    _text(item["reason"]),
+                    csv_text(item["reason"]),
                     "true" if item["merchant_fault"] else "false",
                     item["resolution"],
                     item["reception_status"],
@@ -174,7 +174,7 @@ def csv_rows(returns: Sequence[Row], items: Sequence[Row]) -> list[list[str]]:
     return rows
 
 
-def _encode(rows: Sequence[Sequence[str]]) -> bytes:
+def encode_csv(rows: Sequence[Sequence[str]]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)  # RFC 4180 line ends
     return buffer.getvalue().encode()
@@ -212,7 +212,7 @@ async def csv_stream(
     """The header and the first page, then one chunk per further page."""
     returns, items = first
     rows = csv_rows(returns, items)
-    yield _encode([COLUMNS, *rows])
+    yield encode_csv([COLUMNS, *rows])
     sent = len(rows)
     while filters is not None and len(returns) == PAGE_SIZE:
         try:
@@ -225,4 +225,4 @@ async def csv_stream(
         if returns:
             rows = csv_rows(returns, items)
             sent += len(rows)
-            yield _encode(rows)
+            yield encode_csv(rows)

@@ -83,6 +83,7 @@ class Return(Refunds, InstantExchange, Shipments):
     received_at: datetime | None
     first_refunded_at: datetime | None
     shipping_refund_taken: int = 0
+    refunds_pending: int = 0
     exchange_paid: int = 0
     exchange_payment_due_at: datetime | None = None
     instant_exchange: bool = False
@@ -235,6 +236,7 @@ class Return(Refunds, InstantExchange, Shipments):
                 current_status=self.status.value,
             )
         self._refuse_closing_while_owed()
+        self._refuse_closing_while_pending()
         self._change(act, "completed", to=S.COMPLETED, note=note)
 
     def receive(

@@ -116,3 +116,21 @@ class DocumentNotAvailable(NotFound):
     code, or the return sends no parcel."""
 
     slug = "document-not-available"
+
+
+class RefundNotFound(NotFound):
+    """No such refund, or not one this credential may see."""
+
+    slug = "refund-not-found"
+
+
+class RefundNotPending(Conflict):
+    """The refund was settled already, the other way."""
+
+    slug = "refund-not-pending"
+
+
+class RefundPending(Conflict):
+    """A refund of the return is still being carried out."""
+
+    slug = "refund-pending"

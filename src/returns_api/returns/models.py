@@ -71,7 +71,10 @@ class Return(Base):
     # once inspected: stored so that reading a return needs no recomputation.
     refund_breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
     refundable_amount: Mapped[int] = mapped_column(BigInteger)
+    # Refunds pending and succeeded: what is no longer left to refund.
     refunded_amount: Mapped[int] = mapped_column(BigInteger)
+    # Of which still pending (being carried out).
+    refunds_pending: Mapped[int] = mapped_column(BigInteger, server_default="0")
     # The order's shipping this return's breakdown refunds: the order's other returns are
     # valued against it, so the shipping is refunded once (DESIGN §5).
     shipping_refund_taken: Mapped[int] = mapped_column(BigInteger)
@@ -199,8 +202,12 @@ class Refund(Base):
     __table_args__ = (
         # A return's refunds; and (index-only) its first refund: analytics.
         Index("ix_refunds_return_id_created_at", "return_id", "created_at"),
-        # Refund totals of a period (analytics), index-only.
-        Index("ix_refunds_created_at_totals", "created_at", "currency", "method", "amount"),
+        # Refund totals of a period (analytics, succeeded only), index-only.
+        Index(
+            "ix_refunds_created_at_totals", "created_at", "currency", "method", "status", "amount"
+        ),
+        # Reconciliation: the refunds in a status, newest first.
+        Index("ix_refunds_status_id", "status", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -212,3 +219,8 @@ class Refund(Base):
     note: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # pending → succeeded | failed; rows from before the lifecycle were all carried out.
+    status: Mapped[str] = mapped_column(String(20), server_default="succeeded")
+    executor: Mapped[str] = mapped_column(String(20), server_default="record")
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

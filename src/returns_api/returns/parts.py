@@ -155,6 +155,9 @@ NEW_ITEM_STATE: Final[dict[str, Any]] = {
 
 @dataclass(slots=True)
 class Refund:
+    """A refund to carry out (`pending`) or carried out: `succeeded`, or `failed`, which gives
+    its amount back to what is left to refund. `executor` is who moves the money."""
+
     id: uuid.UUID
     amount: int
     currency: str
@@ -163,6 +166,10 @@ class Refund:
     note: str | None
     actor: str
     created_at: datetime
+    status: str = "succeeded"
+    executor: str = "record"
+    failure_reason: str | None = None
+    settled_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -213,6 +220,8 @@ class Summary(Protocol):
     @property
     def refunded_amount(self) -> int: ...
     @property
+    def refunds_pending(self) -> int: ...
+    @property
     def version(self) -> int: ...
     @property
     def created_at(self) -> datetime: ...
@@ -235,6 +244,7 @@ class ReturnSummary:
     items: list[Item]
     refundable_amount: int
     refunded_amount: int
+    refunds_pending: int
     version: int
     created_at: datetime
     updated_at: datetime

@@ -3,16 +3,30 @@ that records them, and what one refund may take: which method it pays by and how
 
 Pure: what each method pays back (`difference.ExchangeDifference.refundable_by_method`) and
 what each has refunded already come in.
+
+A refund is carried out by an executor (`settlement`): the `record` one only records what
+the platform already did (succeeded at once, as before there were executors); others leave
+it `pending` (`return.refund_requested`) until it is confirmed (`return.refunded`) or fails
+(`return.refund_failed`, its amount left to refund again). A pending refund counts against
+what is left from the start, so two refunds can never both take the same money.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from returns_api.core.errors import FieldError
 from returns_api.returns.difference import ExchangeDifference
-from returns_api.returns.exceptions import IllegalTransition, NothingToRefund, RefundTooLarge
+from returns_api.returns.exceptions import (
+    IllegalTransition,
+    NothingToRefund,
+    RefundNotFound,
+    RefundNotPending,
+    RefundPending,
+    RefundTooLarge,
+)
 from returns_api.returns.parts import Act, Refund
 from returns_api.returns.status import RELEASED, ReturnStatus
 
@@ -28,6 +42,7 @@ class Refunds(ExchangeDifference):
     keep_item: bool
     refunds: list[Refund]
     refunded_amount: int
+    refunds_pending: int
     first_refunded_at: datetime | None
 
     def refund(
@@ -38,10 +53,13 @@ class Refunds(ExchangeDifference):
         method: str | None,
         external_reference: str | None,
         note: str | None,
+        executor: str = "record",
+        settled: bool = True,
     ) -> Refund:
-        """Record a refund: by default all that is left of the default method. Never more
-        than what is left of that method's share (`refundable_by_method`). A return called
-        off refunds only what was paid for its exchange."""
+        """A refund: by default all that is left of the default method. Never more than
+        what is left of that method's share (`refundable_by_method`). A return called off
+        refunds only what was paid for its exchange. `settled`: carried out already (the
+        `record` executor, store credit); else pending until `settle_refund`."""
         paid_back = self.status in RELEASED and self.exchange_paid > 0
         if not (
             self.status is S.RECEIVED or (self.status is S.APPROVED and self.keep_item) or paid_back
@@ -63,27 +81,100 @@ class Refunds(ExchangeDifference):
             note=note,
             actor=act.actor,
             created_at=act.at,
+            status="succeeded" if settled else "pending",
+            executor=executor,
+            settled_at=act.at if settled else None,
         )
 
         def apply() -> None:
             self.refunds.append(refund)
-            self._set(
-                refunded_amount=self.refunded_amount + amount,
-                first_refunded_at=self.first_refunded_at or act.at,
-            )
+            self._set(refunded_amount=self.refunded_amount + amount)
+            if settled:
+                self._set(first_refunded_at=self.first_refunded_at or act.at)
+            else:
+                self._set(refunds_pending=self.refunds_pending + amount)
 
         self._change(
             act,
-            "refunded",
+            "refunded" if settled else "refund_requested",
             note=note,
-            data={"refund_id": str(refund.id), "amount": amount, "method": method},
-            event="return.refunded",
+            data={
+                "refund_id": str(refund.id),
+                "amount": amount,
+                "method": method,
+                "executor": executor,
+            },
+            event="return.refunded" if settled else "return.refund_requested",
             apply=apply,
         )
         return refund
 
+    def settle_refund(
+        self,
+        act: Act,
+        refund_id: uuid.UUID,
+        *,
+        succeeded: bool,
+        external_reference: str | None,
+        reason: str | None,
+    ) -> bool:
+        """The executor's answer for a pending refund: `return.refunded`, or
+        `return.refund_failed` (its amount is left to refund again). The same answer again
+        changes nothing (False); the other answer to a settled refund is a 409."""
+        refund = self.refund_of(refund_id)
+        target = "succeeded" if succeeded else "failed"
+        if refund.status == target:
+            return False
+        if refund.status != "pending":
+            raise RefundNotPending(
+                f"The refund is {refund.status} already; it cannot become {target}.",
+            )
+
+        def apply() -> None:
+            refund.status = target
+            refund.settled_at = act.at
+            refund.external_reference = external_reference or refund.external_reference
+            refund.failure_reason = None if succeeded else reason
+            self._set(refunds_pending=self.refunds_pending - refund.amount)
+            if succeeded:
+                self._set(first_refunded_at=self.first_refunded_at or act.at)
+            else:
+                self._set(refunded_amount=self.refunded_amount - refund.amount)
+
+        data: dict[str, object] = {"refund_id": str(refund.id), "amount": refund.amount}
+        data["method"] = refund.method
+        if not succeeded:
+            data["reason"] = reason
+        self._change(
+            act,
+            "refunded" if succeeded else "refund_failed",
+            note=reason if not succeeded else None,
+            data=data,
+            event="return.refunded" if succeeded else "return.refund_failed",
+            apply=apply,
+        )
+        return True
+
+    def refund_of(self, refund_id: uuid.UUID) -> Refund:
+        found = next((r for r in self.refunds if r.id == refund_id), None)
+        if found is None:
+            raise RefundNotFound(f"Refund {refund_id} does not exist.")
+        return found
+
+    def _refuse_closing_while_pending(self) -> None:
+        if self.refunds_pending:
+            raise RefundPending(
+                f"{self.refunds_pending} is being refunded: wait until the refund is "
+                "confirmed or fails (`return.refunded`, `return.refund_failed`)."
+            )
+
     def refunded_by(self, method: str) -> int:
-        return sum(refund.amount for refund in self.refunds if refund.method == method)
+        """What refunds by `method` take: pending ones too, failed ones not."""
+        return sum(
+            refund.amount
+            for refund in self.refunds
+            if refund.method == method and refund.status in ("pending", "succeeded")
+        )
 
 
 def allot(

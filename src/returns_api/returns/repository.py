@@ -205,24 +205,21 @@ class ReturnRepository:
         self, return_id: uuid.UUID, *, lock: bool = False
     ) -> tuple[Row, Sequence[Row], Sequence[Row], Sequence[Row], Sequence[Row]] | None:
         """The return with its items, refunds, timeline and shipments: one statement on
-        PostgreSQL;
-        `lock` holds the return's row until the transaction ends."""
+        PostgreSQL; `lock` holds the return's row until the transaction ends."""
         dialect = self.session.get_bind().dialect
         if dialect.name != "postgresql":
             row = await self.get(return_id, lock=lock)
             if row is None:
                 return None
-            # Each refund adds its amount (at least 1) to `refunded_amount` in the transaction
-            # that records it: while that is 0 there are no refund rows to query.
+            # Refunds and shipments come after approval: none before (a failed refund gives
+            # its amount back, so `refunded_amount` alone would not say there are none).
+            approved = row["approved_at"] is not None
             return (
                 row,
                 await self.items([return_id]),
-                await self.refunds(return_id) if int(row["refunded_amount"]) else (),
+                await self.refunds(return_id) if approved else (),
                 await self.timeline(return_id),
-                # Shipments are asked for at approval, or later: none before.
-                await fetch_all(self.session, _SHIPMENTS, {"id": return_id})
-                if row["approved_at"] is not None
-                else (),
+                await fetch_all(self.session, _SHIPMENTS, {"id": return_id}) if approved else (),
             )
         # The lock is taken by a statement of its own, first: under READ COMMITTED a statement
         # that waited for a row lock re-reads only the locked row, and its subqueries (the
@@ -276,6 +273,9 @@ class ReturnRepository:
     async def add_changes(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
             await run(self.session, _INSERT_CHANGE, list(rows))
+
+    async def update_refund(self, refund_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+        await run(self.session, update(refunds).where(refunds.c.id == refund_id).values(**values))
 
     async def add_refunds(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:

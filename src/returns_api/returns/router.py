@@ -28,6 +28,7 @@ from returns_api.returns.exceptions import (
     InvalidInspection,
     NothingToRefund,
     NotReturnable,
+    RefundPending,
     RefundTooLarge,
     ReturnNotFound,
     StaleVersion,
@@ -323,17 +324,21 @@ async def refund_return(
     body: RefundIn,
     response: Response,
     session: SessionDep,
+    settings: SettingsDep,
     if_match: IfMatchHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:manage"),
 ) -> ReturnOut:
-    """Record a refund (by default all that is left); partial refunds add up.
+    """Refund (by default all that is left); partial refunds add up.
 
     For a received return (or an approved keep-the-item one). Never more than what is left for
     its method (422 `refund-exceeds-refundable`); nothing left is a 409 `nothing-to-refund`.
-    `external_reference` records the payment provider's id. Emits `return.refunded`.
+    `external_reference` records the payment provider's id. Emits `return.refunded`; with
+    `RETURNS_REFUND_EXECUTOR=platform` the refund is `pending` (`return.refund_requested`)
+    until `POST /v1/refunds/{id}/confirm`. Store credit is carried out at once.
     """
-    result = await transitions.refund(session, caller, return_id, body, if_match)
+    executor = settings.refund_executor
+    result = await transitions.refund(session, caller, return_id, body, if_match, executor=executor)
     return with_etag(response, result)
 
 
@@ -341,7 +346,7 @@ async def refund_return(
     "/{return_id}/complete",
     operation_id="completeReturn",
     response_model=ReturnOut,
-    responses={**problems(*CHANGE, ExchangePaymentOutstanding), **versioned(200)},
+    responses={**problems(*CHANGE, ExchangePaymentOutstanding, RefundPending), **versioned(200)},
 )
 async def complete_return(
     return_id: ReturnId,

@@ -30,6 +30,7 @@ from returns_api.returns.exchange_schemas import (
 )
 from returns_api.returns.parcel_schemas import Instructions, ShipmentOut, TrackingStatus
 from returns_api.returns.refund_math import ItemBreakdown
+from returns_api.returns.refund_schemas import RefundMethod, RefundOut
 from returns_api.returns.status import ReturnStatus
 
 # Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
@@ -45,9 +46,6 @@ ConditionGrade = TypeAliasType(
 )
 Disposition = TypeAliasType(
     "Disposition", Literal["restock", "refurbish", "liquidate", "donate", "dispose"]
-)
-RefundMethod = TypeAliasType(
-    "RefundMethod", Literal["original_payment", "store_credit", "exchange"]
 )
 RefundBasis = TypeAliasType("RefundBasis", Literal["requested", "accepted"])
 Code = Annotated[str, Field(min_length=1, max_length=64, examples=["size_fit"])]
@@ -281,17 +279,6 @@ class CustomerDecision(BaseModel):
 Decision = Annotated[DecisionOut | CustomerDecision, Field(discriminator="audience")]
 
 
-class RefundOut(BaseModel):
-    id: uuid.UUID
-    amount: int
-    currency: str
-    method: RefundMethod
-    external_reference: str | None
-    note: str | None
-    created_by: str
-    created_at: datetime
-
-
 class TimelineEntry(BaseModel):
     at: datetime
     actor: str
@@ -308,7 +295,8 @@ class Money(BaseModel):
         "for catalog variants pays back only its `refund_due` (and what was paid for it and is "
         "no longer owed)."
     )
-    refunded: int = Field(description="Sum of the refunds recorded.")
+    refunded: int = Field(description="Sum of the refunds carried out (succeeded).")
+    pending: int = Field(default=0, description="Sum of the refunds being carried out.")
     remaining: int = Field(description="What can still be refunded.")
 
 

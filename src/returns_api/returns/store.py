@@ -110,7 +110,7 @@ class _Stored:
 
     row: dict[str, Any]
     items: dict[uuid.UUID, dict[str, Any]]
-    refunds: int
+    refunds: dict[uuid.UUID, dict[str, Any]]
     changes: int
     shipments: dict[uuid.UUID, dict[str, Any]]
 
@@ -167,7 +167,16 @@ class ReturnStore:
             shipment_changes = {k: v for k, v in values.items() if was[k] != v}
             if shipment_changes:
                 await self.rows.update_shipment(values["id"], shipment_changes)
-        await self.rows.add_refunds(rows.refunds[stored.refunds :])
+        new_refunds = []
+        for values in rows.refunds:
+            was = stored.refunds.get(values["id"])
+            if was is None:
+                new_refunds.append(values)
+                continue
+            refund_changes = {k: v for k, v in values.items() if was[k] != v}
+            if refund_changes:  # settled: pending → succeeded | failed
+                await self.rows.update_refund(values["id"], refund_changes)
+        await self.rows.add_refunds(new_refunds)
         await self.rows.add_changes(rows.changes[stored.changes :])
         await self.rows.add_events(events)
         ret.pending_events.clear()
@@ -192,7 +201,7 @@ class ReturnStore:
         self._stored[ret.id] = _Stored(
             row=row_of(returns, ret),
             items={item.id: row_of(items, item, return_id=ret.id) for item in ret.items},
-            refunds=len(ret.refunds),
+            refunds={r.id: row_of(refunds, r, return_id=ret.id) for r in ret.refunds},
             changes=len(ret.timeline),
             shipments={s.id: row_of(shipments, s, return_id=ret.id) for s in ret.shipments},
         )

@@ -30,6 +30,7 @@ from returns_api.returns.exchange_schemas import (
 from returns_api.returns.inspection import Inspection
 from returns_api.returns.parcel_schemas import TrackingEventIn
 from returns_api.returns.parts import Act
+from returns_api.returns.refunding import default_method
 from returns_api.returns.return_options import shipment_plan
 from returns_api.returns.schemas import (
     ApproveBody,
@@ -267,17 +268,24 @@ async def refund(
     return_id: uuid.UUID,
     body: RefundIn,
     if_match: str | None,
+    *,
+    executor: str = "record",
 ) -> ReturnOut:
-    """Record a refund. The row lock and the per-method remainder make two racing refunds
-    unable to exceed what is refundable."""
+    """A refund, carried out by `executor` (store credit: the service's own ledger, at
+    once). The row lock and the per-method remainder make two racing refunds unable to
+    exceed what is refundable."""
 
     async def change(ret: Return, act: Act) -> None:
+        method = body.method or default_method(ret.refundable_by_method())
+        chosen = "store_credit" if method == "store_credit" else executor
         ret.refund(
             act,
             amount=body.amount,
-            method=body.method,
+            method=method,
             external_reference=body.external_reference,
             note=body.note,
+            executor=chosen,
+            settled=chosen != "platform",
         )
 
     return await change_return(session, caller, return_id, if_match, change)

@@ -81,7 +81,8 @@ def _decision(decision: Mapping[str, Any]) -> dict[str, Any]:
 def _money(ret: Summary) -> dict[str, int]:
     return {
         "refundable": ret.refundable_amount,
-        "refunded": ret.refunded_amount,
+        "refunded": ret.refunded_amount - ret.refunds_pending,
+        "pending": ret.refunds_pending,
         "remaining": max(0, ret.refundable_amount - ret.refunded_amount),
     }
 
@@ -166,6 +167,10 @@ def return_out(ret: Return) -> ReturnOut:
                     "method": r.method,
                     "external_reference": r.external_reference,
                     "note": r.note,
+                    "status": r.status,
+                    "executor": r.executor,
+                    "failure_reason": r.failure_reason,
+                    "settled_at": r.settled_at,
                     "created_by": r.actor,
                     "created_at": r.created_at,
                 }

@@ -137,6 +137,16 @@ EVENTS: Final[dict[str, EventDefinition]] = {
         "(`disposition: restock`): `data.restocked` lists the lines (sku, quantity, "
         "warehouse) to add to stock. Sent with `return.received`, for the same change.",
     ),
+    "return.refund_requested": EventDefinition(
+        RETURN,
+        "A refund is to be carried out (`RETURNS_REFUND_EXECUTOR=platform`): move the money, "
+        "then report it with `POST /v1/refunds/{id}/confirm`. The refund is `pending` in "
+        "`object.refunds`.",
+    ),
+    "return.refund_failed": EventDefinition(
+        RETURN,
+        "A refund failed: its amount is left to refund again (`object.amounts.remaining`).",
+    ),
     "return.label_created": EventDefinition(
         RETURN,
         "A parcel's label was bought (by the worker, after approval or "
