@@ -36,6 +36,7 @@ from returns_api.returns.router import router as returns_router
 from returns_api.settlement.router import router as settlement_router
 from returns_api.shipping.registry import carriers_of
 from returns_api.shipping.router import router as shipping_router
+from returns_api.store_credit.router import router as store_credit_router
 from returns_api.webhooks.catalog import register_webhooks
 from returns_api.webhooks.router import router as webhooks_router
 from returns_api.worker import Background
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks_router,
         portal_router,
         analytics_router,
+        store_credit_router,
     ):
         # The routes themselves, not `include_router`: FastAPI keeps an included router as
         # a nested matcher, so a request was matched twice through every router before its

@@ -9,6 +9,7 @@ from returns_api.orders.models import Order, OrderLine
 from returns_api.policies.models import PolicyVersion
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
 from returns_api.shipping.models import Shipment, ShipmentLabel
+from returns_api.store_credit.models import StoreCreditBalance, StoreCreditEntry
 from returns_api.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "ReturnItem",
     "Shipment",
     "ShipmentLabel",
+    "StoreCreditBalance",
+    "StoreCreditEntry",
     "Variant",
     "WebhookAttempt",
     "WebhookDelivery",

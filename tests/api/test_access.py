@@ -427,8 +427,14 @@ ALL_SCOPES = (
     "policy:manage",
     "webhooks:manage",
     "analytics:read",
+    "store_credit:read",
+    "store_credit:write",
 )
-IMPLIED = {"returns:write": {"returns:read"}, "returns:manage": {"returns:read"}}
+IMPLIED = {
+    "returns:write": {"returns:read"},
+    "returns:manage": {"returns:read"},
+    "store_credit:write": {"store_credit:read"},
+}
 
 # (method, path template, body, the scopes of which any one suffices)
 ROUTES: list[tuple[str, str, Any, tuple[str, ...]]] = [
@@ -440,6 +446,13 @@ ROUTES: list[tuple[str, str, Any, tuple[str, ...]]] = [
     ("GET", "/v1/returns/{rid}", None, ("returns:read",)),
     ("POST", "/v1/returns/{rid}/cancel", {"note": "x"}, ("returns:write", "returns:manage")),
     *[(m, p, b, ("returns:manage",)) for m, p, b in STAFF_ACTIONS],
+    ("GET", "/v1/customers/cus_a/store-credit", None, ("store_credit:read",)),
+    (
+        "POST",
+        "/v1/customers/cus_a/store-credit/spends",
+        {"amount": 1, "currency": "EUR", "external_reference": "checkout_1"},
+        ("store_credit:write",),
+    ),
 ]
 
 

@@ -141,11 +141,15 @@ async def test_a_failed_refund_gives_its_amount_back(
     assert [r["status"] for r in again["refunds"]] == ["failed", "pending"]
 
 
-async def test_store_credit_is_carried_out_at_once(api: Api) -> None:
+async def test_store_credit_is_carried_out_at_once(api: Api, app: FastAPI) -> None:
     ret = await received(api, resolution="store_credit")
     body = {"amount": 700, "method": "store_credit"}
     [refund] = expect(await api.post(f"/v1/returns/{ret['id']}/refunds", body), 201)["refunds"]
     assert (refund["status"], refund["executor"]) == ("succeeded", "store_credit")
+    # Credited to the customer's ledger in the same transaction.
+    reader = bearer(await new_api_key(app, "store_credit:read", name="checkout"))
+    held = expect(await api.client.get("/v1/customers/cus_42/store-credit", headers=reader))
+    assert [(b["currency"], b["balance"]) for b in held["balances"]] == [("EUR", 700)]
 
 
 async def test_confirming_needs_its_scope_a_known_refund_and_a_reason_to_fail(

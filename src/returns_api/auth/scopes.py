@@ -19,6 +19,8 @@ Scope = TypeAliasType(
         "webhooks:manage",
         "analytics:read",
         "refunds:write",
+        "store_credit:read",
+        "store_credit:write",
     ],
 )
 ALL_SCOPES: tuple[Scope, ...] = get_args(Scope.__value__)
@@ -34,12 +36,16 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "webhooks:manage": "Manage webhook endpoints, deliveries and the event log.",
     "analytics:read": "Read return analytics.",
     "refunds:write": "Confirm refunds the platform carried out, and read the refunds list.",
+    "store_credit:read": "Read customers' store-credit balances and ledgers.",
+    "store_credit:write": "Spend customers' store credit (the platform, at checkout).",
 }
 
-# Whoever may create or manage returns may also read them.
+# Whoever may create or manage returns may also read them; whoever spends store credit
+# reads the balance it spends.
 _IMPLIED: dict[str, frozenset[str]] = {
     "returns:write": frozenset({"returns:read"}),
     "returns:manage": frozenset({"returns:read"}),
+    "store_credit:write": frozenset({"store_credit:read"}),
 }
 
 

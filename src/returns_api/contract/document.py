@@ -75,6 +75,10 @@ TAGS: Final[list[dict[str, str]]] = [
     {"name": "Orders", "description": "Orders synced from the commerce platform."},
     {"name": "Catalog", "description": "Variants synced from the platform: what exchanges name."},
     {"name": "Policy", "description": "The return policy: terms, reasons and auto-accept rules."},
+    {
+        "name": "Store credit",
+        "description": "Customers' store-credit balances and ledgers; spends at checkout.",
+    },
     {"name": "Webhooks", "description": "Endpoints subscribed to events, their deliveries."},
     {"name": "Portal", "description": "Customer self-service: a short-lived token per order."},
     {"name": "Auth", "description": "The calling credential."},
@@ -287,6 +291,8 @@ def _access_note(access: str, scopes: list[str]) -> str:
     note = f"**Authorization**: a credential with any one of the scopes {listed}"
     if "returns:read" in scopes:
         note += " (`returns:write` and `returns:manage` include `returns:read`)"
+    if "store_credit:read" in scopes:
+        note += " (`store_credit:write` includes `store_credit:read`)"
     note += "."
     if PORTAL_SCOPES.intersection(scopes):
         note += " A customer's portal token (`pt_…`) qualifies too, for its own order only."
@@ -356,7 +362,8 @@ def _scheme_description(first: str) -> str:
         "|---|---|",
         *(f"| `{scope}` | {what} |" for scope, what in SCOPE_DESCRIPTIONS.items()),
         "",
-        "`returns:write` and `returns:manage` include `returns:read`. A portal token carries "
+        "`returns:write` and `returns:manage` include `returns:read`; `store_credit:write` "
+        "includes `store_credit:read`. A portal token carries "
         f"{_listed(sorted(PORTAL_SCOPES))} for its one order.",
     ]
     return "\n".join(lines)

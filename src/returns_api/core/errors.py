@@ -68,6 +68,12 @@ class Problem(BaseModel):
         description="`stale-version` (412): the ETag to read the return at now.",
         examples=['"3"'],
     )
+    balance: int | None = Field(
+        default=None,
+        description="`insufficient-store-credit` (409): the store credit there is now, in "
+        "minor units of the spend's currency.",
+        examples=[970],
+    )
 
 
 class ReturnsError(Exception):

@@ -41,6 +41,8 @@ from returns_api.returns.schemas import (
 )
 from returns_api.returns.service import instructions_for, save_and_show, shown_to, visible
 from returns_api.returns.store import ReturnStore
+from returns_api.store_credit.keys import customer_key
+from returns_api.store_credit.service import credit
 
 Change = Callable[[Return, Act], Awaitable[None]]
 
@@ -278,7 +280,7 @@ async def refund(
     async def change(ret: Return, act: Act) -> None:
         method = body.method or default_method(ret.refundable_by_method())
         chosen = "store_credit" if method == "store_credit" else executor
-        ret.refund(
+        refund = ret.refund(
             act,
             amount=body.amount,
             method=method,
@@ -287,5 +289,17 @@ async def refund(
             executor=chosen,
             settled=chosen != "platform",
         )
+        if chosen == "store_credit":  # the service's own ledger: credited in this transaction
+            order = await OrderRepository(session).get(ret.order_id)
+            assert order is not None  # returns reference their order
+            await credit(
+                session,
+                customer_key=customer_key(order["customer_id"], order["customer_email"]),
+                currency=refund.currency,
+                amount=refund.amount,
+                refund_id=refund.id,
+                actor=act.actor,
+                note=f"Refund of return {ret.rma_number}",
+            )
 
     return await change_return(session, caller, return_id, if_match, change)
