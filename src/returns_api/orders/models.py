@@ -23,6 +23,8 @@ class Order(Base):
     customer_name: Mapped[str | None] = mapped_column(String(200))
     # Structured (`orders.schemas.Address`); read whole, never queried inside.
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # [{provider, reference, amount}]: what refund executors allocate refunds across.
+    payments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     currency: Mapped[str] = mapped_column(String(3))
     country: Mapped[str | None] = mapped_column(String(2))
     # The customer's language (BCP 47). The server default gave orders synced before there

@@ -65,6 +65,24 @@ class Address(BaseModel):
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.", examples=["DE"])
 
 
+class PaymentIn(BaseModel):
+    """A payment of the order at a provider; refunds carried out by that provider's executor
+    are allocated across the order's payments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")] = Field(
+        examples=["stripe"], description="The provider's code, as the executor names it."
+    )
+    reference: str = Field(
+        min_length=1,
+        max_length=255,
+        examples=["pi_3QbX9a2eZvKYlo2C1x0y"],
+        description="The payment's id at the provider (Stripe: the PaymentIntent).",
+    )
+    amount: MinorUnits = Field(description="What was paid, in the order's currency.")
+
+
 class LineItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -168,6 +186,12 @@ class OrderUpsert(BaseModel):
     fulfilled_at: Timestamp | None = None
     delivered_at: Timestamp | None = None
     shipping_paid: MinorUnits = 0
+    payments: list[PaymentIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="How the order was paid (several where it was split); refunds by a "
+        "payment provider's executor are allocated across them. Merchant keys only.",
+    )
     line_items: list[LineItemIn] = Field(
         min_length=1,
         max_length=500,
@@ -190,6 +214,11 @@ class OrderUpsert(BaseModel):
         ids = [line.id for line in self.line_items]
         if len(ids) != len(set(ids)):
             raise ValueError("line item ids must be unique within the order")
+        references = [(p.provider, p.reference) for p in self.payments]
+        if len(references) != len(set(references)):
+            raise ValueError("payments must be distinct (provider and reference)")
+        if sum(p.amount for p in self.payments) > MAX_AMOUNT:
+            raise ValueError(f"the payments add up to more than {MAX_AMOUNT}")
         return self
 
 
@@ -225,6 +254,7 @@ class OrderOut(BaseModel):
     fulfilled_at: datetime | None
     delivered_at: datetime | None
     shipping_paid: int
+    payments: list[PaymentIn] = Field(default_factory=list)
     line_items: list[LineItemOut]
     created_at: datetime
     updated_at: datetime

@@ -13,7 +13,14 @@ from returns_api.core.clock import utcnow
 from returns_api.core.errors import FieldError
 from returns_api.orders.exceptions import LineStillReturned, OrderNotFound, OrderNumberTaken
 from returns_api.orders.repository import OrderRepository
-from returns_api.orders.schemas import Address, Customer, LineItemOut, OrderOut, OrderUpsert
+from returns_api.orders.schemas import (
+    Address,
+    Customer,
+    LineItemOut,
+    OrderOut,
+    OrderUpsert,
+    PaymentIn,
+)
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.service import current_policy
 from returns_api.returns import eligibility
@@ -52,6 +59,7 @@ async def upsert_order(
         "fulfilled_at": body.fulfilled_at,
         "delivered_at": body.delivered_at,
         "shipping_paid": body.shipping_paid,
+        "payments": [payment.model_dump() for payment in body.payments],
         "updated_at": now,
     }
     created = existing is None and await repo.insert_new(
@@ -170,7 +178,9 @@ async def get_order(
     lines = await repo.lines(order_id)
     held = await repo.held_quantities(order_id)
     _, policy = await current_policy(session)
-    return _order_out(order, lines, held, policy, transit_buffer_days, utcnow())
+    shown = _order_out(order, lines, held, policy, transit_buffer_days, utcnow())
+    # A customer sees their order, not the shop's payment references.
+    return shown.model_copy(update={"payments": []}) if caller.is_customer else shown
 
 
 def _order_out(
@@ -231,6 +241,7 @@ def _order_out(
         fulfilled_at=order["fulfilled_at"],
         delivered_at=order["delivered_at"],
         shipping_paid=order["shipping_paid"],
+        payments=[PaymentIn.model_validate(p) for p in order["payments"] or ()],
         line_items=out_lines,
         created_at=order["created_at"],
         updated_at=order["updated_at"],
