@@ -83,11 +83,23 @@ class Settings(BaseSettings):
         "time; 0 turns the sweep off.",
     )
 
-    refund_executor: Literal["record", "platform"] = Field(
+    refund_executor: Literal["record", "platform", "stripe"] = Field(
         default="record",
         description="`record`: a refund records what the platform already did (succeeded at "
-        "once); `platform`: it is pending until the platform confirms it.",
+        "once); `platform`: it is pending until the platform confirms it; `stripe`: the "
+        "refund worker refunds the order's Stripe payments.",
     )
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str | None = None  # a test server; Stripe's own by default
+    refund_max_attempts: int = Field(default=8, ge=1, le=50)
+    refund_retry_base_seconds: float = Field(default=30.0, ge=0)
+    refund_retry_max_seconds: float = Field(default=3600.0, ge=0)
+    refund_recheck_seconds: float = Field(
+        default=3600.0, gt=0, description="Look again at a refund still pending at Stripe."
+    )
+    refund_lease_seconds: float = Field(default=120.0, ge=1)
+    refund_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     # Return labels (shipping/): who buys them, and how the label worker retries.
     label_carrier: Literal["builtin", "easypost"] = Field(
         default="builtin",
@@ -123,6 +135,8 @@ class Settings(BaseSettings):
     def _carrier_configured(self) -> Settings:
         if self.label_carrier == "easypost" and self.easypost_api_key is None:
             raise ValueError("RETURNS_LABEL_CARRIER=easypost needs RETURNS_EASYPOST_API_KEY")
+        if self.refund_executor == "stripe" and self.stripe_api_key is None:
+            raise ValueError("RETURNS_REFUND_EXECUTOR=stripe needs RETURNS_STRIPE_API_KEY")
         return self
 
     @cached_property

@@ -208,6 +208,10 @@ class Refund(Base):
         ),
         # Reconciliation: the refunds in a status, newest first.
         Index("ix_refunds_status_id", "status", "id"),
+        # The refund worker's claim: refunds to send, or to look up again.
+        Index("ix_refunds_next_attempt_at", "next_attempt_at"),
+        # What a payment has refunded already (allocation across an order's payments).
+        Index("ix_refunds_payment_reference", "payment_reference"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -224,3 +228,7 @@ class Refund(Base):
     executor: Mapped[str] = mapped_column(String(20), server_default="record")
     failure_reason: Mapped[str | None] = mapped_column(Text)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payment_reference: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -170,6 +170,12 @@ class Refund:
     executor: str = "record"
     failure_reason: str | None = None
     settled_at: datetime | None = None
+    # A payment provider's executor: the payment it is refunded against, and the refund
+    # worker's bookkeeping (attempts made, when to try or look again, what went wrong).
+    payment_reference: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
 
 
 @dataclass(slots=True)

@@ -11,7 +11,9 @@ from typing_extensions import TypeAliasType
 
 # Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
 RefundStatus = TypeAliasType("RefundStatus", Literal["pending", "succeeded", "failed"])
-RefundExecutor = TypeAliasType("RefundExecutor", Literal["record", "platform", "store_credit"])
+RefundExecutor = TypeAliasType(
+    "RefundExecutor", Literal["record", "platform", "stripe", "store_credit"]
+)
 RefundMethod = TypeAliasType(
     "RefundMethod", Literal["original_payment", "store_credit", "exchange"]
 )

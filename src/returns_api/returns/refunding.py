@@ -44,6 +44,7 @@ class Refunds(ExchangeDifference):
     refunded_amount: int
     refunds_pending: int
     first_refunded_at: datetime | None
+    version: int
 
     def refund(
         self,
@@ -55,20 +56,13 @@ class Refunds(ExchangeDifference):
         note: str | None,
         executor: str = "record",
         settled: bool = True,
+        payment_reference: str | None = None,
     ) -> Refund:
         """A refund: by default all that is left of the default method. Never more than
         what is left of that method's share (`refundable_by_method`). A return called off
         refunds only what was paid for its exchange. `settled`: carried out already (the
         `record` executor, store credit); else pending until `settle_refund`."""
-        paid_back = self.status in RELEASED and self.exchange_paid > 0
-        if not (
-            self.status is S.RECEIVED or (self.status is S.APPROVED and self.keep_item) or paid_back
-        ):
-            raise IllegalTransition(
-                f"A return that is {self.status.value} cannot be refunded: refunds follow "
-                "receipt (or approval, for keep-the-item returns).",
-                current_status=self.status.value,
-            )
+        self.check_refundable()
         method, amount = allot(
             self.refundable_by_method(), self.refunded_by, amount=amount, method=method
         )
@@ -84,6 +78,9 @@ class Refunds(ExchangeDifference):
             status="succeeded" if settled else "pending",
             executor=executor,
             settled_at=act.at if settled else None,
+            payment_reference=payment_reference,
+            # A provider's refund is the refund worker's job from now on.
+            next_attempt_at=act.at if payment_reference is not None and not settled else None,
         )
 
         def apply() -> None:
@@ -109,6 +106,19 @@ class Refunds(ExchangeDifference):
         )
         return refund
 
+    def check_refundable(self) -> None:
+        """Refunds follow receipt (or approval, for keep-the-item returns); a return called
+        off refunds only what was paid for its exchange."""
+        paid_back = self.status in RELEASED and self.exchange_paid > 0
+        if not (
+            self.status is S.RECEIVED or (self.status is S.APPROVED and self.keep_item) or paid_back
+        ):
+            raise IllegalTransition(
+                f"A return that is {self.status.value} cannot be refunded: refunds follow "
+                "receipt (or approval, for keep-the-item returns).",
+                current_status=self.status.value,
+            )
+
     def settle_refund(
         self,
         act: Act,
@@ -133,6 +143,7 @@ class Refunds(ExchangeDifference):
         def apply() -> None:
             refund.status = target
             refund.settled_at = act.at
+            refund.next_attempt_at = None
             refund.external_reference = external_reference or refund.external_reference
             refund.failure_reason = None if succeeded else reason
             self._set(refunds_pending=self.refunds_pending - refund.amount)
@@ -154,6 +165,26 @@ class Refunds(ExchangeDifference):
             apply=apply,
         )
         return True
+
+    def record_refund_attempt(
+        self,
+        act: Act,
+        refund_id: uuid.UUID,
+        *,
+        provider_reference: str | None,
+        error: str | None,
+        retry_at: datetime | None,
+    ) -> None:
+        """The refund worker's bookkeeping for a refund still pending at the provider (or
+        not sent: `error`): when to look again. No event: nothing settled."""
+        refund = self.refund_of(refund_id)
+        if refund.status != "pending":
+            return
+        refund.attempts += 1
+        refund.external_reference = provider_reference or refund.external_reference
+        refund.last_error = error[:2000] if error else None
+        refund.next_attempt_at = retry_at
+        self._set(version=self.version + 1, updated_at=act.at)
 
     def refund_of(self, refund_id: uuid.UUID) -> Refund:
         found = next((r for r in self.refunds if r.id == refund_id), None)

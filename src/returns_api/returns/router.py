@@ -46,6 +46,7 @@ from returns_api.returns.schemas import (
     ReturnPage,
     ReturnRequest,
 )
+from returns_api.settlement import refunds
 
 
 class _ReturnIdSegment(Convertor[str]):
@@ -338,7 +339,7 @@ async def refund_return(
     until `POST /v1/refunds/{id}/confirm`. Store credit is carried out at once.
     """
     executor = settings.refund_executor
-    result = await transitions.refund(session, caller, return_id, body, if_match, executor=executor)
+    result = await refunds.refund(session, caller, return_id, body, if_match, executor=executor)
     return with_etag(response, result)
 
 

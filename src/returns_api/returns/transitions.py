@@ -30,19 +30,15 @@ from returns_api.returns.exchange_schemas import (
 from returns_api.returns.inspection import Inspection
 from returns_api.returns.parcel_schemas import TrackingEventIn
 from returns_api.returns.parts import Act
-from returns_api.returns.refunding import default_method
 from returns_api.returns.return_options import shipment_plan
 from returns_api.returns.schemas import (
     ApproveBody,
     NoteBody,
     ReceiveBody,
-    RefundIn,
     ReturnOut,
 )
 from returns_api.returns.service import instructions_for, save_and_show, shown_to, visible
 from returns_api.returns.store import ReturnStore
-from returns_api.store_credit.keys import customer_key
-from returns_api.store_credit.service import credit
 
 Change = Callable[[Return, Act], Awaitable[None]]
 
@@ -260,46 +256,5 @@ async def report_exchange_hold(
             external_reference=body.external_reference,
             note=body.note,
         )
-
-    return await change_return(session, caller, return_id, if_match, change)
-
-
-async def refund(
-    session: AsyncSession,
-    caller: Caller,
-    return_id: uuid.UUID,
-    body: RefundIn,
-    if_match: str | None,
-    *,
-    executor: str = "record",
-) -> ReturnOut:
-    """A refund, carried out by `executor` (store credit: the service's own ledger, at
-    once). The row lock and the per-method remainder make two racing refunds unable to
-    exceed what is refundable."""
-
-    async def change(ret: Return, act: Act) -> None:
-        method = body.method or default_method(ret.refundable_by_method())
-        chosen = "store_credit" if method == "store_credit" else executor
-        refund = ret.refund(
-            act,
-            amount=body.amount,
-            method=method,
-            external_reference=body.external_reference,
-            note=body.note,
-            executor=chosen,
-            settled=chosen != "platform",
-        )
-        if chosen == "store_credit":  # the service's own ledger: credited in this transaction
-            order = await OrderRepository(session).get(ret.order_id)
-            assert order is not None  # returns reference their order
-            await credit(
-                session,
-                customer_key=customer_key(order["customer_id"], order["customer_email"]),
-                currency=refund.currency,
-                amount=refund.amount,
-                refund_id=refund.id,
-                actor=act.actor,
-                note=f"Refund of return {ret.rma_number}",
-            )
 
     return await change_return(session, caller, return_id, if_match, change)

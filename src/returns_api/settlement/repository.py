@@ -5,15 +5,45 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from returns_api.core.db import UTCDateTime
 from returns_api.core.driver import Row, fetch_all, fetch_one
 from returns_api.returns.tables import refunds, returns
 
 _RETURN_OF = select(refunds.c.return_id).where(refunds.c.id == bindparam("id"))
+# What each payment of an order has refunded, pending refunds included (allocation).
+_BY_PAYMENT = (
+    select(refunds.c.payment_reference, func.sum(refunds.c.amount).label("amount"))
+    .join(returns, returns.c.id == refunds.c.return_id)
+    .where(
+        returns.c.order_id == bindparam("order_id"),
+        refunds.c.payment_reference.is_not(None),
+        refunds.c.status.in_(("pending", "succeeded")),
+    )
+    .group_by(refunds.c.payment_reference)
+)
+_DUE = select(refunds.c.id).where(
+    refunds.c.next_attempt_at <= bindparam("now", type_=UTCDateTime),
+    refunds.c.status == "pending",
+)
+# Claimed by moving `next_attempt_at` past the lease, as the label worker claims shipments.
+_CLAIM = (
+    update(refunds)
+    .where(
+        refunds.c.id.in_(
+            _DUE.order_by(refunds.c.next_attempt_at)
+            .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .values(next_attempt_at=bindparam("lease", type_=UTCDateTime))
+    .returning(refunds.c.id, refunds.c.return_id)
+)
 
 
 def _page(filters: Mapping[str, Any], cursor: uuid.UUID | None, limit: int) -> Any:
@@ -39,6 +69,17 @@ class RefundRepository:
     async def return_of(self, refund_id: uuid.UUID) -> uuid.UUID | None:
         row = await fetch_one(self.session, _RETURN_OF, {"id": refund_id})
         return None if row is None else row["return_id"]
+
+    async def refunded_by_payment(self, order_id: str) -> dict[str, int]:
+        rows = await fetch_all(self.session, _BY_PAYMENT, {"order_id": order_id})
+        return {row["payment_reference"]: int(row["amount"]) for row in rows}
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Row]:
+        """Up to `limit` refunds for the worker to send or look up, leased to the caller."""
+        result = await self.session.execute(
+            _CLAIM, {"now": now, "lease": lease_until, "limit": limit}
+        )
+        return [dict(row) for row in result.mappings()]
 
     async def page(
         self, filters: Mapping[str, Any], cursor: uuid.UUID | None, limit: int
