@@ -255,6 +255,7 @@ async def test_shipment_and_document_paths_of_unknown_ids_are_404(api: Api) -> N
         f"/v1/returns/{ret['id']}/shipments/{unknown}/label",
         f"/v1/returns/{ret['id']}/shipments/{unknown}/qr",
         f"/v1/returns/{unknown}/packing-slip",
+        f"/v1/returns/{ret['id']}/shipments/not-a-uuid/label",
     ):
         response = await api.client.get(path, headers=api.headers)
         assert response.status_code == 404, (path, response.text)
@@ -278,3 +279,14 @@ async def test_a_cancelled_return_has_no_packing_slip(api: Api) -> None:
     slip = await api.client.get(f"/v1/returns/{ret['id']}/packing-slip", headers=api.headers)
     assert slip.status_code == 404
     assert slip.json()["type"].endswith("document-not-available")
+
+
+async def test_receiving_the_parcel_voids_labels_not_yet_bought(api: Api, app: FastAPI) -> None:
+    ret = await new_return(api)
+    path = f"/v1/returns/{ret['id']}"
+    # The customer sent it their own way before the label was bought.
+    expect(await api.post(f"{path}/tracking-events", {"status": "in_transit"}))
+    items = [{"item_id": i["id"], "received_quantity": i["quantity"]} for i in ret["items"]]
+    received = expect(await api.post(f"{path}/receive", {"items": items}))
+    assert [s["label_state"] for s in received["shipments"]] == ["voided"]
+    assert await worker(app).run_once() == 0  # never bought now

@@ -193,6 +193,9 @@ async def test_a_bad_signature_is_refused_and_changes_nothing(
     for refused in (
         await deliver(client, body, secret="not-the-secret"),
         await client.post(WEBHOOK, content=body),  # unsigned
+        await client.post(  # not even ASCII (the SDK's comparison would raise)
+            WEBHOOK, content=body, headers={"X-Hmac-Signature": "hmac-sha256-hex=ü".encode()}
+        ),
     ):
         assert refused.status_code == 401, refused.text
         assert refused.json()["type"].endswith("invalid-signature")
@@ -218,6 +221,8 @@ async def test_a_carrier_that_is_not_configured_has_no_webhook(
             response = await client.post(WEBHOOK, content=b"{}")
             assert response.status_code == 404
             assert response.json()["type"].endswith("unknown-carrier")
-            assert (
-                await client.post("/v1/carriers/ups/webhooks", content=b"{}")
-            ).status_code == 422
+            for name in ("ups", "builtin"):
+                unknown = await client.post(f"/v1/carriers/{name}/webhooks", content=b"{}")
+                assert unknown.status_code == 404, name
+            garbage = await client.post("/v1/carriers/UPS!/webhooks", content=b"{}")
+            assert garbage.status_code == 422

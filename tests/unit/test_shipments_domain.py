@@ -108,3 +108,16 @@ def test_a_scan_applies_only_when_newer_than_the_parcels_last(
             assert ret.tracking_status == status
     # Only a scan that is no exception puts the parcel on its way.
     assert (ret.status is S.IN_TRANSIT) == moved
+
+
+def test_a_label_bought_after_the_parcel_arrived_is_only_given_back() -> None:
+    ret = new_return()
+    ret.approve(act(1), keep_item=False, instructions={}, note=None, terms=TERMS, shipment=PLAN)
+    ret.record_tracking(
+        act(2), event="in_transit", tracking_number="OWN1", carrier=None, occurred_at=T0, note=None
+    )
+    ret.status = S.RECEIVED  # as if received while the worker was buying
+    ret.record_label(act(3), ret.shipments[0].id, bought())
+    [shipment] = ret.shipments
+    assert (shipment.label_state, shipment.carrier_void_due) == ("voided", True)
+    assert ret.tracking_number == "OWN1"  # the parcel's own number stays

@@ -114,7 +114,8 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Back-off after the 1st failure; doubles each time."
     )
     label_retry_max_seconds: float = Field(default=3600.0, ge=0)
-    label_lease_seconds: float = Field(default=120.0, ge=1)
+    # Longer than a carrier call can take (EasyPost: two calls of up to 60 s each).
+    label_lease_seconds: float = Field(default=300.0, ge=1)
     label_poll_seconds: float = Field(default=1.0, gt=0, le=60)
 
     @model_validator(mode="after")

@@ -168,7 +168,10 @@ def csv_rows(returns: Sequence[Row], items: Sequence[Row]) -> list[list[str]]:
                     major_units(unit_price * quantity, currency),
                     major_units(refunds.get(str(item["id"]), 0), currency),
                     major_units(int(ret["refundable_amount"]), currency),
-                    major_units(int(ret["refunded_amount"]), currency),
+                    # Carried out: pending refunds are not refunded yet.
+                    major_units(
+                        int(ret["refunded_amount"]) - int(ret["refunds_pending"]), currency
+                    ),
                 ]
             )
     return rows

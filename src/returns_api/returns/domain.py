@@ -262,6 +262,7 @@ class Return(Refunds, InstantExchange, Shipments):
             for item in self.items:
                 _set_fields(item, inspected[item.id])
             self._value(valuation)
+            self._void_labels(act, pending_only=True)  # the parcel is here
 
         found = [{"item_id": str(item_id), **values} for item_id, values in inspected.items()]
         lines = restocked(self.items, inspected, warehouse)

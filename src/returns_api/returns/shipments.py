@@ -102,6 +102,7 @@ class Shipments(ExchangeDifference):
     __slots__ = ()
 
     shipments: list[Shipment]
+    return_method: str
     tracking_number: str | None
     carrier: str | None
     tracking_status: str | None
@@ -114,7 +115,9 @@ class Shipments(ExchangeDifference):
             raise ShipmentNotFound(f"Shipment {shipment_id} does not exist.")
         return found
 
-    def request_shipment(self, act: Act, plan: ShipmentPlan, *, note: str | None) -> Shipment:
+    def request_shipment(
+        self, act: Act, plan: ShipmentPlan | None, *, note: str | None
+    ) -> Shipment:
         """Another parcel (or the first, for a method that does not buy its label at
         approval): a label to be bought by the worker."""
         if self.keep_item or self.status not in _SHIPPABLE:
@@ -123,9 +126,10 @@ class Shipments(ExchangeDifference):
                 + (" (a keep-the-item return sends nothing)." if self.keep_item else "."),
                 current_status=self.status.value,
             )
-        if plan.kind not in LABEL_KINDS:
+        if plan is None or plan.kind not in LABEL_KINDS:
+            how = f"({plan.kind})" if plan is not None else "(not in the policy)"
             raise NoLabelForMethod(
-                f"The return method {plan.method!r} ({plan.kind}) gets no label from a carrier."
+                f"The return method {self.return_method!r} {how} gets no label from a carrier."
             )
         shipment = self._new_shipment(act, plan)
         self._change(act, "shipment_requested", note=note, data={"shipment_id": str(shipment.id)})
@@ -149,9 +153,17 @@ class Shipments(ExchangeDifference):
             "last_error": None,
             "label_created_at": act.at,
         }
-        if shipment.label_state != "pending":
+        if shipment.label_state != "pending" or self.status not in _SHIPPABLE:
             due = label.carrier_shipment_id is not None
-            _update(shipment, bought, carrier_void_due=due, next_attempt_at=act.at if due else None)
+            _update(
+                shipment,
+                bought,
+                label_state="voided",
+                voided_at=shipment.voided_at or act.at,
+                carrier_void_due=due,
+                attempts=0,
+                next_attempt_at=act.at if due else None,
+            )
             self._touch(act)
             return
         _update(shipment, bought, label_state="created", next_attempt_at=None)
@@ -280,10 +292,12 @@ class Shipments(ExchangeDifference):
         if plan is not None and plan.kind in LABEL_KINDS and not self.keep_item:
             self._new_shipment(act, plan)
 
-    def _void_labels(self, act: Act) -> None:
-        """Called off (cancelled, expired): labels not used are void."""
+    def _void_labels(self, act: Act, *, pending_only: bool = False) -> None:
+        """Called off (cancelled, expired): labels not used are void. Received: labels not
+        yet bought never will be (`pending_only`)."""
+        voidable = ("pending",) if pending_only else ("pending", "created")
         for shipment in self.shipments:
-            if shipment.label_state not in ("pending", "created"):
+            if shipment.label_state not in voidable:
                 continue
             due = shipment.label_state == "created" and shipment.carrier_shipment_id is not None
             _update(

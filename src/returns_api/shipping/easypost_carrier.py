@@ -128,6 +128,9 @@ class EasyPostCarrier:
                 "no EasyPost webhook secret is configured: unsigned deliveries are refused"
             )
         signature = next((v for k, v in headers.items() if k.lower() == _SIGNATURE_HEADER), None)
+        if signature is not None and not signature.isascii():
+            # The SDK's compare_digest raises TypeError on it: refused like any bad signature.
+            raise InvalidSignature("the X-Hmac-Signature header is not ASCII")
         try:
             event = validate_webhook(body, {"X-Hmac-Signature": signature}, self._webhook_secret)
         except SignatureVerificationError as exc:

@@ -54,7 +54,7 @@ class LabelConfig:
     max_attempts: int = 8
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
-    lease_seconds: float = 120.0
+    lease_seconds: float = 300.0
     poll_seconds: float = 1.0
     batch_size: int = 20
 
@@ -125,6 +125,7 @@ class LabelWorker:
             shipment = ret.shipment(shipment_id)
             buy = shipment.label_state == "pending" and not shipment.carrier_void_due
             request = await _label_request(session, ret, shipment) if buy else None
+        await self._extend_lease(shipment_id)
         if shipment.carrier_void_due:
             await self._void(return_id, shipment)
         elif request is not None:
@@ -138,6 +139,11 @@ class LabelWorker:
                 await self._failed(return_id, shipment_id, type(exc).__name__, give_up=False)
                 return
             await self._bought(return_id, shipment_id, label)
+
+    async def _extend_lease(self, shipment_id: uuid.UUID) -> None:
+        until = self.clock() + timedelta(seconds=self.config.lease_seconds)
+        async with self.sessionmaker() as session, session.begin():
+            await ShipmentRepository(session).extend_lease(shipment_id, until)
 
     async def _bought(self, return_id: uuid.UUID, shipment_id: uuid.UUID, label: Label) -> None:
         bought = BoughtLabel(
@@ -154,11 +160,18 @@ class LabelWorker:
             ret = await store.load(return_id, lock=True)
             if ret is None:
                 return
-            was = ret.shipment(shipment_id).label_state
+            shipment = ret.shipment(shipment_id)
+            was, kept = shipment.label_state, shipment.carrier_shipment_id
             ret.record_label(self._act(), shipment_id, bought)
             if label.label_pdf is not None and was != "created":
                 await ShipmentRepository(session).save_label(shipment_id, label.label_pdf)
             await save_and_show(store, ret)
+        if was == "created" and label.carrier_shipment_id not in (None, kept):
+            # Bought twice (a lease ran out mid-purchase): the second one goes back at once.
+            log.warning("label_bought_twice", shipment_id=str(shipment_id))
+            with contextlib.suppress(CarrierError):
+                await asyncio.to_thread(self.carrier.void, label)
+            return
         log.info("label_created", shipment_id=str(shipment_id), carrier=label.carrier)
 
     async def _failed(
@@ -204,6 +217,9 @@ class LabelWorker:
             retry_at = None if give_up or error is None else self.config.retry_at(act.at, failures)
             ret.record_carrier_void(act, shipment.id, error, retry_at=retry_at)
             await save_and_show(store, ret)
+        if error is not None and retry_at is None:
+            # Nothing will try again: someone must refund it at the carrier by hand.
+            log.warning("label_void_given_up", shipment_id=str(shipment.id), error=error)
 
     def _act(self) -> Act:
         return Act(actor=WORKER, at=self.clock(), new_id=new_id)

@@ -54,6 +54,14 @@ class ShipmentRepository:
         )
         return [dict(row) for row in result.mappings()]
 
+    async def extend_lease(self, shipment_id: uuid.UUID, until: datetime) -> None:
+        """Hold one claimed shipment for a whole carrier call (a batch is claimed at once,
+        and worked one shipment after the other)."""
+        await run(
+            self.session,
+            update(shipments).where(shipments.c.id == shipment_id).values(next_attempt_at=until),
+        )
+
     async def by_tracking_number(self, tracking_number: str) -> Sequence[Row]:
         return await fetch_all(
             self.session, _BY_TRACKING_NUMBER, {"tracking_number": tracking_number}

@@ -4,16 +4,16 @@ and the carriers' tracking webhooks."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Request, Response
 from pydantic import BeforeValidator
-from typing_extensions import TypeAliasType
 
 from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import require
 from returns_api.core.errors import problems
 from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, versioned
+from returns_api.core.ids import not_found_unless_uuid
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.returns.exceptions import (
     DocumentNotAvailable,
@@ -29,12 +29,15 @@ from returns_api.shipping.carrier import Carrier, InvalidSignature
 from returns_api.shipping.exceptions import InvalidWebhookSignature, UnknownCarrier
 
 router = APIRouter(tags=["Shipping"], route_class=UnitOfWorkRoute)
-ShipmentId = uuid.UUID
+# A shipment's id in a path: one that is no UUID is a shipment that does not exist.
+ShipmentId = Annotated[
+    uuid.UUID, not_found_unless_uuid(ShipmentNotFound, "Shipment {} does not exist.")
+]
 OptionalShipmentBody = Annotated[
     ShipmentRequestIn, BeforeValidator(_none_is_no_body), Body(default_factory=ShipmentRequestIn)
 ]
-# Carriers that send webhooks (the built-in one sends none).
-CarrierCode = TypeAliasType("CarrierCode", Literal["easypost"])
+# A carrier's code in a path; one not configured here is a 404 `unknown-carrier`.
+CarrierCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 _CARRIER_BODY = {
     "required": True,
     "description": "The carrier's event, as it sends it (EasyPost: an Event object).",
@@ -183,7 +186,7 @@ async def receive_carrier_webhook(
     """
     carriers: dict[str, Carrier] = request.app.state.carriers
     found = carriers.get(carrier)
-    if found is None:
+    if found is None or carrier == "builtin":  # the built-in carrier sends no webhooks
         raise UnknownCarrier(f"No carrier {carrier!r} sends webhooks here.")
     body = await request.body()
     try:

@@ -55,8 +55,6 @@ async def request_shipment(
         order = await OrderRepository(session).get(ret.order_id)
         assert order is not None  # returns reference their order
         plan = shipment_plan(policy, ret.return_method, order["country"])
-        if plan is None:  # the policy version the return was made under lost the method
-            raise DocumentNotAvailable(f"The return method {ret.return_method!r} is unknown.")
         ret.request_shipment(act, plan, note=body.note)
 
     return await change_return(session, caller, return_id, if_match, change)
