@@ -30,6 +30,7 @@ PUBLIC = {
     "listReturnReasons",
     "createPortalSession",
     "receiveCarrierWebhook",  # the carrier's signature is its credential
+    "receivePaymentWebhook",  # the provider's signature is its credential
 }
 OPTIONALLY_AUTHENTICATED = {"getPolicy"}
 # POSTs that change nothing a retry could duplicate (a portal token is stateless).
@@ -37,9 +38,10 @@ POST_WITHOUT_IDEMPOTENCY_KEY = {
     "createPortalSession",
     # Carriers send none; a repeated scan changes nothing (it is no newer than the last).
     "receiveCarrierWebhook",
+    "receivePaymentWebhook",
 }
 # Bodies read as the sender sends them (signed bytes): never parsed as a model, so no 400.
-RAW_BODY = {"receiveCarrierWebhook"}
+RAW_BODY = {"receiveCarrierWebhook", "receivePaymentWebhook"}
 
 
 @cache

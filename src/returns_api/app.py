@@ -33,6 +33,8 @@ from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
 from returns_api.returns.exchange_router import router as exchange_router
 from returns_api.returns.router import router as returns_router
+from returns_api.settlement.payment_webhooks import router as payment_webhooks_router
+from returns_api.settlement.registry import executors_of
 from returns_api.settlement.router import router as settlement_router
 from returns_api.shipping.registry import carriers_of
 from returns_api.shipping.router import router as shipping_router
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.portal_limiter = SlidingWindowLimiter(settings.portal_rate_limit_per_minute)
     app.state.resolve_principal = principal_of
     app.state.carriers = carriers_of(settings)
+    app.state.executors = executors_of(settings)
     install_error_handlers(app)
     for router in (
         health_router,
@@ -108,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exchange_router,
         shipping_router,
         settlement_router,
+        payment_webhooks_router,
         feedback_router,
         policies_router,
         webhooks_router,

@@ -20,6 +20,8 @@ from returns_api.core.heap import freeze_startup_heap
 from returns_api.core.logging import configure_logging
 from returns_api.core.settings import Settings
 from returns_api.returns.expiry import ExpirySweep
+from returns_api.settlement.refund_worker import RefundConfig, RefundWorker
+from returns_api.settlement.registry import executors_of
 from returns_api.shipping.carrier import Carrier
 from returns_api.shipping.labels import LabelConfig, LabelWorker
 from returns_api.shipping.registry import carriers_of, label_carrier
@@ -43,12 +45,19 @@ class Background:
         )
         carrier = label_carrier(settings, carriers or carriers_of(settings))
         self.labels = LabelWorker(sessionmaker, carrier, LabelConfig.from_settings(settings))
+        executor = executors_of(settings).get(settings.refund_executor)
+        self.refunds = (
+            RefundWorker(sessionmaker, executor, RefundConfig.from_settings(settings))
+            if executor is not None
+            else None
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set; then the delivery batch in flight finishes."""
-        await asyncio.gather(
-            self.dispatcher.run(stop), self.expiry.run(stop), self.labels.run(stop)
-        )
+        jobs = [self.dispatcher.run(stop), self.expiry.run(stop), self.labels.run(stop)]
+        if self.refunds is not None:
+            jobs.append(self.refunds.run(stop))
+        await asyncio.gather(*jobs)
 
     async def aclose(self) -> None:
         await self.dispatcher.aclose()
