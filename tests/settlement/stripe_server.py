@@ -55,6 +55,8 @@ class StripeServer:
         self._idempotent: dict[str, tuple[list[tuple[str, str]], Answer]] = {}
         self._failures: list[int] = []
         self._lose_next = False
+        self._hold_next = False
+        self.released = threading.Event()  # set: a held answer goes out
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
@@ -95,6 +97,14 @@ class StripeServer:
         Stripe would have), then answer 500: the caller never learns it exists."""
         with self._lock:
             self._lose_next = True
+
+    def hold_next_answer(self) -> threading.Event:
+        """Make the next create's refund, then keep its answer until the returned event is
+        set (a worker can be killed meanwhile: the refund exists, its answer reaches no one)."""
+        with self._lock:
+            self._hold_next = True
+            self.released.clear()
+        return self.released
 
     def settle(self, refund_id: str, status: str, failure_reason: str | None = None) -> Any:
         """Set a refund's status, as Stripe does later for a pending one; its new JSON."""
@@ -143,6 +153,9 @@ class StripeServer:
         if answer[0] == 200 and self._lose_next:
             self._lose_next = False
             return 500, error_body(500), {}
+        if answer[0] == 200 and self._hold_next:
+            self._hold_next = False
+            return answer[0], answer[1], {**answer[2], _HELD: "1"}
         return answer
 
     def _create(self, params: dict[str, str]) -> Answer:
@@ -221,6 +234,9 @@ def _auth_message(headers: dict[str, str]) -> str:
     return f"Invalid API Key provided: {masked_key(key)}"
 
 
+_HELD = "x-test-held"
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     fake: StripeServer
@@ -239,6 +255,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
         )
         status, body, headers = self.server.fake.answer(request)
+        if headers.pop(_HELD, None):  # outside the lock: other requests go on meanwhile
+            self.server.fake.released.wait(timeout=60)
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -8,6 +8,7 @@ SQLite and on PostgreSQL (tests/conftest.py)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 
 from returns_api.core.settings import Settings
 from returns_api.settlement.refund_worker import RefundConfig, RefundWorker
+from tests.api.test_webhook_reliability import kill, start_worker, wait_for
 from tests.conftest import make_settings
 from tests.factories import Api, line, order_body
 from tests.settlement.conftest import STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET
@@ -157,3 +159,54 @@ async def test_a_signed_webhook_settles_and_a_failure_gives_the_amount_back(
         WEBHOOK, content=payload, headers=sign_event(payload, STRIPE_WEBHOOK_SECRET)
     )
     assert expect(again) == {"applied": 0, "ignored": 1}
+
+
+async def test_killing_the_workers_between_sending_and_recording_neither_loses_nor_repeats(
+    api: Api,
+    app: FastAPI,
+    backend: str,
+    settings: Settings,
+    stripe_server: StripeServer,
+    tmp_path: Path,
+) -> None:
+    """Two `returns-api worker` processes on PostgreSQL: Stripe accepts the refund and the
+    answer is held; both workers are SIGKILLed. Two new workers take the refund over when
+    its lease ends, find it at Stripe by our id, and record it: one refund at Stripe."""
+    if backend != "postgresql":
+        pytest.skip("several worker processes need PostgreSQL (SKIP LOCKED, leases)")
+    ret = await received(api)
+    expect(await api.post(f"/v1/returns/{ret['id']}/refunds", {"amount": 1000}), 201)
+    release = stripe_server.hold_next_answer()
+    env = {
+        "RETURNS_REFUND_EXECUTOR": "stripe",
+        "RETURNS_STRIPE_API_KEY": STRIPE_API_KEY,
+        "RETURNS_STRIPE_API_BASE": stripe_server.url,
+        "RETURNS_REFUND_LEASE_SECONDS": "2",
+        "RETURNS_REFUND_POLL_SECONDS": "0.05",
+        "RETURNS_EXPIRY_SWEEP_SECONDS": "0",
+    }
+
+    async def accepted() -> bool:
+        return len(stripe_server.created) == 1
+
+    async def recorded() -> bool:
+        shown = (await api.get(f"/v1/returns/{ret['id']}")).json()["refunds"][0]
+        return bool(shown["status"] == "succeeded")
+
+    first = [start_worker(settings, tmp_path / f"first{n}.log", **env) for n in range(2)]
+    try:
+        await wait_for(accepted, 30, "Stripe to accept the refund", *first)
+    finally:
+        for worker in first:
+            kill(worker)  # SIGKILL: the one waiting for Stripe's answer dies with it
+    release.set()
+    assert not await recorded()
+    second = [start_worker(settings, tmp_path / f"second{n}.log", **env) for n in range(2)]
+    try:
+        await wait_for(recorded, 30, "the refund to be recorded", *second)
+    finally:
+        for worker in second:
+            kill(worker)
+    assert len(stripe_server.created) == 1
+    creates = [r for r in stripe_server.requests if r.method == "POST"]
+    assert len(creates) == 1  # found by our id, never sent again
