@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from returns_api.core.settings import Settings
 from returns_api.shipping.labels import LabelConfig, LabelWorker
 from tests.api.test_policy import policy_api, put_policy
-from tests.api.test_shipments import POLICY, expect, put_order
+from tests.api.test_shipments import EMAIL, POLICY, expect, put_order
 from tests.conftest import make_settings
 from tests.factories import Api, iso
 from tests.shipping.conftest import EASYPOST_API_KEY
@@ -226,3 +226,21 @@ async def test_a_carrier_that_is_not_configured_has_no_webhook(
                 assert unknown.status_code == 404, name
             garbage = await client.post("/v1/carriers/UPS!/webhooks", content=b"{}")
             assert garbage.status_code == 422
+
+
+async def test_a_portal_token_does_not_see_the_carriers_errors(
+    api: Api, app: FastAPI, client: httpx.AsyncClient, easypost_server: EasyPostServer
+) -> None:
+    ret = await approved(api, "ord_errs")
+    easypost_server.fail_next(1, 422, path_suffix="/shipments")
+    await worker(app).run_once()
+    staff = expect(await api.get(f"/v1/returns/{ret['id']}"))
+    assert staff["shipments"][0]["last_error"]
+    session = await client.post(
+        "/v1/portal/sessions", json={"order_number": "N-ord_errs", "email": EMAIL}
+    )
+    token = {"Authorization": f"Bearer {expect(session, 201)['token']}"}
+    mine = expect(await client.get(f"/v1/returns/{ret['id']}", headers=token))
+    assert mine["shipments"][0]["last_error"] is None
+    assert mine["shipments"][0]["label_state"] == "failed"
+    assert [e["data"] for e in mine["timeline"] if e["kind"] == "label_failed"] == [None]

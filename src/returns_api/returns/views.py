@@ -104,7 +104,15 @@ def for_customer(result: ReturnOut) -> ReturnOut:
         entry.model_copy(update={"note": decision.message}) if entry.kind == "created" else entry
         for entry in result.timeline
     ]
-    return result.model_copy(update={"decision": decision, "timeline": timeline})
+    # The carrier's errors are the shop's to read, not the customer's.
+    shipments = [s.model_copy(update={"last_error": None}) for s in result.shipments]
+    timeline = [
+        entry.model_copy(update={"data": None}) if entry.kind == "label_failed" else entry
+        for entry in timeline
+    ]
+    return result.model_copy(
+        update={"decision": decision, "timeline": timeline, "shipments": shipments}
+    )
 
 
 # The parts of a return that a view shapes; every other field of a view is the field of the
