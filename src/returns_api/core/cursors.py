@@ -1,6 +1,6 @@
 """Opaque list cursors over time-ordered ids: the base64url form of the last id on a page.
 
-The same form `GET /v1/returns` gives out (returns/service.py), for lists keyed by UUIDv7.
+Every list keyed by UUIDv7 gives them out: returns, refunds, store-credit entries.
 """
 
 from __future__ import annotations

@@ -6,8 +6,6 @@ A candidate return is judged by ``judging``; status changes after birth live in
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -16,8 +14,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.auth.caller import Caller
+from returns_api.core.cursors import decode_id_cursor, encode_id_cursor
 from returns_api.core.driver import Row
-from returns_api.core.errors import FieldError, Unprocessable
+from returns_api.core.errors import FieldError
 from returns_api.core.ids import new_id, new_rma_number
 from returns_api.core.locale import preferred_locale
 from returns_api.orders.repository import OrderRepository
@@ -284,21 +283,6 @@ def shown_to(caller: Caller, result: ReturnOut) -> ReturnOut:
     return views.for_customer(result) if caller.is_customer else result
 
 
-def encode_cursor(return_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(return_id.bytes).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> uuid.UUID:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return uuid.UUID(bytes=raw)
-    except (ValueError, binascii.Error) as exc:
-        raise Unprocessable(
-            "The cursor is not one this API gave out.",
-            errors=[FieldError(location="query.cursor", message="invalid cursor")],
-        ) from exc
-
-
 async def list_returns(
     session: AsyncSession,
     caller: Caller,
@@ -311,7 +295,7 @@ async def list_returns(
             return ReturnPage(data=[], next_cursor=None)
         filters = replace(filters, order_id=caller.order_id)
     found = await ReturnStore(session).page(
-        filters, decode_cursor(cursor) if cursor else None, limit + 1
+        filters, decode_id_cursor(cursor) if cursor else None, limit + 1
     )
     page, more = found[:limit], len(found) > limit
-    return views.page_out(page, encode_cursor(page[-1].id) if more else None)
+    return views.page_out(page, encode_id_cursor(page[-1].id) if more else None)

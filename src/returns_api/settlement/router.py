@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import require
 from returns_api.core.clock import utcnow
+from returns_api.core.cursors import IdCursor
 from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.http import IdempotencyKeyHeader
 from returns_api.core.ids import not_found_unless_uuid
@@ -29,10 +30,6 @@ from returns_api.settlement.schemas import (
 RefundId = Annotated[uuid.UUID, not_found_unless_uuid(RefundNotFound, "Refund {} does not exist.")]
 router = APIRouter(prefix="/v1/refunds", tags=["Refunds"], route_class=UnitOfWorkRoute)
 _AUTH = (Unauthorized, Forbidden)
-Cursor = Annotated[
-    str | None,
-    Query(pattern=r"^[A-Za-z0-9_-]{22}$", description="`next_cursor` of the previous page."),
-]
 # Finance and the platform: never a portal token (it holds neither scope).
 _READERS = ("returns:manage", "refunds:write")
 
@@ -43,7 +40,7 @@ _READERS = ("returns:manage", "refunds:write")
 async def list_refunds(
     session: SessionDep,
     query: Annotated[RefundFilterQuery, Query()],
-    cursor: Cursor = None,
+    cursor: IdCursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     caller: Caller = require(*_READERS),
 ) -> RefundPage:

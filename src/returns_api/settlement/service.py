@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.auth.caller import Caller
+from returns_api.core.cursors import decode_id_cursor, encode_id_cursor
 from returns_api.exports.service import csv_text, encode_csv, major_units
 from returns_api.returns.exceptions import RefundNotFound
 from returns_api.returns.parts import Act
-from returns_api.returns.service import decode_cursor, encode_cursor, save_and_show
+from returns_api.returns.service import save_and_show
 from returns_api.returns.store import ReturnStore
 from returns_api.returns.transitions import act_of
 from returns_api.settlement.repository import RefundRepository
@@ -84,14 +85,14 @@ def _record(row: Mapping[str, Any]) -> dict[str, Any]:
 async def list_refunds(
     session: AsyncSession, filters: Mapping[str, Any], cursor: str | None, limit: int
 ) -> RefundPage:
-    after = decode_cursor(cursor) if cursor else None
+    after = decode_id_cursor(cursor) if cursor else None
     rows = await RefundRepository(session).page(filters, after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return RefundPage.model_validate(
         {
             "data": [_record(row) for row in rows],
-            "next_cursor": encode_cursor(rows[-1]["id"]) if more and rows else None,
+            "next_cursor": encode_id_cursor(rows[-1]["id"]) if more and rows else None,
         }
     )
 

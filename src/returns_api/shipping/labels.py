@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.core.clock import utcnow
 from returns_api.core.ids import new_id
+from returns_api.core.jobs import PollingJob, backoff
 from returns_api.core.settings import Settings
 from returns_api.orders.repository import OrderRepository
 from returns_api.returns.domain import Return
@@ -70,13 +71,18 @@ class LabelConfig:
 
     def retry_at(self, now: datetime, failures: int) -> datetime | None:
         """When to try again after `failures` failed attempts; None: give up."""
-        if failures >= self.max_attempts:
-            return None
-        delay = min(self.retry_base_seconds * 2 ** (failures - 1), self.retry_max_seconds)
-        return now + timedelta(seconds=delay)
+        return backoff(
+            now,
+            failures,
+            max_attempts=self.max_attempts,
+            base_seconds=self.retry_base_seconds,
+            max_seconds=self.retry_max_seconds,
+        )
 
 
-class LabelWorker:
+class LabelWorker(PollingJob):
+    name = "label_worker"
+
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -88,17 +94,8 @@ class LabelWorker:
         self.carrier = carrier
         self.config = config
         self.clock = clock
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                done = await self.run_once()
-            except Exception as exc:  # a database hiccup must not kill the worker
-                log.error("label_worker_error", exc_info=exc)
-                done = 0
-            if done < self.config.batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.config.poll_seconds)
+        self.poll_seconds = config.poll_seconds
+        self.batch_size = config.batch_size
 
     async def run_once(self) -> int:
         """Claim the due shipments and work each; how many were claimed."""

@@ -52,9 +52,7 @@ _CARRIER_BODY = {
                     "tracking_code": "9400100208303109478142",
                     "status": "in_transit",
                     "carrier": "USPS",
-                    "tracking_details": [
-                        {"status": "in_transit", "message": "Accepted", "datetime": "…"}
-                    ],
+                    "tracking_details": [{"status": "in_transit", "message": "Accepted"}],
                 },
             },
         }
