@@ -17,13 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.core.db import make_engine, make_sessionmaker
 from returns_api.core.heap import freeze_startup_heap
+from returns_api.core.jobs import JobConfig
 from returns_api.core.logging import configure_logging
 from returns_api.core.settings import Settings
 from returns_api.returns.expiry import ExpirySweep
-from returns_api.settlement.refund_worker import RefundConfig, RefundWorker
+from returns_api.settlement.refund_worker import RefundWorker
 from returns_api.settlement.registry import executors_of
 from returns_api.shipping.carrier import Carrier
-from returns_api.shipping.labels import LabelConfig, LabelWorker
+from returns_api.shipping.labels import LabelWorker
 from returns_api.shipping.registry import carriers_of, label_carrier
 from returns_api.webhooks.dispatcher import Dispatcher, DispatcherConfig, DispatcherMetrics
 
@@ -44,10 +45,16 @@ class Background:
             sessionmaker, settings.expiry_sweep_seconds, registry, worker_id=config.worker_id
         )
         carrier = label_carrier(settings, carriers or carriers_of(settings))
-        self.labels = LabelWorker(sessionmaker, carrier, LabelConfig.from_settings(settings))
+        labels = JobConfig.from_settings(settings, "label")
+        self.labels = LabelWorker(sessionmaker, carrier, labels)
         executor = executors_of(settings).get(settings.refund_executor)
         self.refunds = (
-            RefundWorker(sessionmaker, executor, RefundConfig.from_settings(settings))
+            RefundWorker(
+                sessionmaker,
+                executor,
+                JobConfig.from_settings(settings, "refund"),
+                recheck_seconds=settings.refund_recheck_seconds,
+            )
             if executor is not None
             else None
         )

@@ -17,7 +17,8 @@ from fastapi import FastAPI
 from PIL import Image
 from sqlalchemy import select
 
-from returns_api.shipping.labels import LabelConfig, LabelWorker
+from returns_api.core.jobs import JobConfig
+from returns_api.shipping.labels import LabelWorker
 from returns_api.webhooks.models import Event
 from tests.api.test_policy import policy_api, put_policy
 from tests.factories import Api, line, order_body
@@ -81,7 +82,7 @@ async def new_return(api: Api, method: str = "label", order_id: str = "ord_s") -
 
 
 def worker(app: FastAPI) -> LabelWorker:
-    config = LabelConfig(retry_base_seconds=0)
+    config = JobConfig(retry_base_seconds=0)
     return LabelWorker(app.state.sessionmaker, app.state.carriers["builtin"], config)
 
 

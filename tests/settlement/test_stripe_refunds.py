@@ -15,8 +15,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from returns_api.core.jobs import JobConfig
 from returns_api.core.settings import Settings
-from returns_api.settlement.refund_worker import RefundConfig, RefundWorker
+from returns_api.settlement.refund_worker import RefundWorker
 from tests.api.test_webhook_reliability import kill, start_worker, wait_for
 from tests.conftest import make_settings
 from tests.factories import Api, line, order_body
@@ -54,7 +55,7 @@ async def api(app: FastAPI, client: httpx.AsyncClient, stripe_server: StripeServ
 
 
 def worker(app: FastAPI) -> RefundWorker:
-    config = RefundConfig(retry_base_seconds=0)
+    config = JobConfig(retry_base_seconds=0)
     return RefundWorker(app.state.sessionmaker, app.state.executors["stripe"], config)
 
 

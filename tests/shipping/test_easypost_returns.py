@@ -13,8 +13,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from returns_api.core.jobs import JobConfig
 from returns_api.core.settings import Settings
-from returns_api.shipping.labels import LabelConfig, LabelWorker
+from returns_api.shipping.labels import LabelWorker
 from tests.api.test_policy import policy_api, put_policy
 from tests.api.test_shipments import EMAIL, POLICY, expect, put_order
 from tests.conftest import make_settings
@@ -48,7 +49,7 @@ async def api(app: FastAPI, client: httpx.AsyncClient) -> Api:
 
 
 def worker(app: FastAPI) -> LabelWorker:
-    config = LabelConfig(retry_base_seconds=0, max_attempts=3)
+    config = JobConfig(retry_base_seconds=0, max_attempts=3)
     return LabelWorker(app.state.sessionmaker, app.state.carriers["easypost"], config)
 
 

@@ -15,7 +15,7 @@ from returns_api.core.ids import new_id
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.returns.parts import Act
 from returns_api.settlement.executor import InvalidSignature, PaymentExecutor
-from returns_api.settlement.refund_worker import RefundConfig, apply_provider_refund
+from returns_api.settlement.refund_worker import apply_provider_refund
 from returns_api.settlement.repository import RefundRepository
 
 router = APIRouter(tags=["Refunds"], route_class=UnitOfWorkRoute)
@@ -84,7 +84,7 @@ async def receive_payment_webhook(
         updates = executor.updates(await request.body(), request.headers)
     except InvalidSignature as exc:
         raise InvalidPaymentSignature(f"The {provider} signature does not verify.") from exc
-    config = RefundConfig.from_settings(request.app.state.settings)
+    recheck = request.app.state.settings.refund_recheck_seconds
     applied = ignored = 0
     refunds = RefundRepository(session)
     for update in updates:
@@ -95,7 +95,7 @@ async def receive_payment_webhook(
             and update.refund_id is not None
             and (
                 await apply_provider_refund(
-                    session, return_id, update.refund_id, update, act, config
+                    session, return_id, update.refund_id, update, act, recheck
                 )
             )
         ):

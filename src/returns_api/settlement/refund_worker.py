@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -29,8 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.core.clock import utcnow
 from returns_api.core.ids import new_id
-from returns_api.core.jobs import PollingJob, backoff
-from returns_api.core.settings import Settings
+from returns_api.core.jobs import JobConfig, PollingJob
 from returns_api.orders.repository import OrderRepository
 from returns_api.returns.domain import Return
 from returns_api.returns.parts import Act
@@ -49,38 +47,6 @@ log = structlog.get_logger(__name__)
 WORKER = "system:refund-worker"
 
 
-@dataclass(frozen=True, slots=True)
-class RefundConfig:
-    max_attempts: int = 8
-    retry_base_seconds: float = 30.0
-    retry_max_seconds: float = 3600.0
-    recheck_seconds: float = 3600.0
-    lease_seconds: float = 120.0
-    poll_seconds: float = 1.0
-    batch_size: int = 20
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RefundConfig:
-        return cls(
-            max_attempts=settings.refund_max_attempts,
-            retry_base_seconds=settings.refund_retry_base_seconds,
-            retry_max_seconds=settings.refund_retry_max_seconds,
-            recheck_seconds=settings.refund_recheck_seconds,
-            lease_seconds=settings.refund_lease_seconds,
-            poll_seconds=settings.refund_poll_seconds,
-        )
-
-    def retry_at(self, now: datetime, failures: int) -> datetime | None:
-        """When to try again after `failures` failed attempts; None: give up."""
-        return backoff(
-            now,
-            failures,
-            max_attempts=self.max_attempts,
-            base_seconds=self.retry_base_seconds,
-            max_seconds=self.retry_max_seconds,
-        )
-
-
 class RefundWorker(PollingJob):
     name = "refund_worker"
 
@@ -88,15 +54,16 @@ class RefundWorker(PollingJob):
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         executor: PaymentExecutor,
-        config: RefundConfig,
+        config: JobConfig,
         clock: Callable[[], datetime] = utcnow,
+        *,
+        recheck_seconds: float = 3600.0,
     ) -> None:
+        super().__init__(config)
         self.sessionmaker = sessionmaker
         self.executor = executor
-        self.config = config
         self.clock = clock
-        self.poll_seconds = config.poll_seconds
-        self.batch_size = config.batch_size
+        self.recheck_seconds = recheck_seconds
 
     async def run_once(self) -> int:
         """Claim the due refunds and work each; how many were claimed."""
@@ -147,7 +114,7 @@ class RefundWorker(PollingJob):
         when it changed nothing."""
         async with self.sessionmaker() as session, session.begin():
             return await apply_provider_refund(
-                session, return_id, refund_id, found, self._act(), self.config
+                session, return_id, refund_id, found, self._act(), self.recheck_seconds
             )
 
     async def _failed(
@@ -182,7 +149,7 @@ async def apply_provider_refund(
     refund_id: uuid.UUID,
     found: ProviderRefund,
     act: Act,
-    config: RefundConfig,
+    recheck_seconds: float,
 ) -> bool:
     """Settle the refund as the provider reports it, or note its reference and look again
     later while it is pending there. In the caller's transaction."""
@@ -191,7 +158,7 @@ async def apply_provider_refund(
     if ret is None or ret.refund_of(refund_id).status != "pending":
         return False
     if found.status == "pending":
-        recheck = act.at + timedelta(seconds=config.recheck_seconds)
+        recheck = act.at + timedelta(seconds=recheck_seconds)
         ret.record_refund_attempt(
             act,
             refund_id,

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -28,8 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.core.clock import utcnow
 from returns_api.core.ids import new_id
-from returns_api.core.jobs import PollingJob, backoff
-from returns_api.core.settings import Settings
+from returns_api.core.jobs import JobConfig, PollingJob
 from returns_api.orders.repository import OrderRepository
 from returns_api.returns.domain import Return
 from returns_api.returns.parts import Act
@@ -50,36 +48,6 @@ log = structlog.get_logger(__name__)
 WORKER = "system:label-worker"
 
 
-@dataclass(frozen=True, slots=True)
-class LabelConfig:
-    max_attempts: int = 8
-    retry_base_seconds: float = 30.0
-    retry_max_seconds: float = 3600.0
-    lease_seconds: float = 300.0
-    poll_seconds: float = 1.0
-    batch_size: int = 20
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LabelConfig:
-        return cls(
-            max_attempts=settings.label_max_attempts,
-            retry_base_seconds=settings.label_retry_base_seconds,
-            retry_max_seconds=settings.label_retry_max_seconds,
-            lease_seconds=settings.label_lease_seconds,
-            poll_seconds=settings.label_poll_seconds,
-        )
-
-    def retry_at(self, now: datetime, failures: int) -> datetime | None:
-        """When to try again after `failures` failed attempts; None: give up."""
-        return backoff(
-            now,
-            failures,
-            max_attempts=self.max_attempts,
-            base_seconds=self.retry_base_seconds,
-            max_seconds=self.retry_max_seconds,
-        )
-
-
 class LabelWorker(PollingJob):
     name = "label_worker"
 
@@ -87,15 +55,13 @@ class LabelWorker(PollingJob):
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         carrier: Carrier,
-        config: LabelConfig,
+        config: JobConfig,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        super().__init__(config)
         self.sessionmaker = sessionmaker
         self.carrier = carrier
-        self.config = config
         self.clock = clock
-        self.poll_seconds = config.poll_seconds
-        self.batch_size = config.batch_size
 
     async def run_once(self) -> int:
         """Claim the due shipments and work each; how many were claimed."""
