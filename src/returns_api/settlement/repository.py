@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.db import UTCDateTime
 from returns_api.core.driver import Row, fetch_all, fetch_one
+from returns_api.core.leases import claim, claim_statement
 from returns_api.returns.tables import refunds, returns
 
 _RETURN_OF = select(refunds.c.return_id).where(refunds.c.id == bindparam("id"))
@@ -27,23 +27,8 @@ _BY_PAYMENT = (
     )
     .group_by(refunds.c.payment_reference)
 )
-_DUE = select(refunds.c.id).where(
-    refunds.c.next_attempt_at <= bindparam("now", type_=UTCDateTime),
-    refunds.c.status == "pending",
-)
-# Claimed by moving `next_attempt_at` past the lease, as the label worker claims shipments.
-_CLAIM = (
-    update(refunds)
-    .where(
-        refunds.c.id.in_(
-            _DUE.order_by(refunds.c.next_attempt_at)
-            .limit(bindparam("limit"))
-            .with_for_update(skip_locked=True)
-        )
-    )
-    .values(next_attempt_at=bindparam("lease", type_=UTCDateTime))
-    .returning(refunds.c.id, refunds.c.return_id)
-)
+# The refund worker's jobs: refunds to send, or to look up again.
+_CLAIM = claim_statement(refunds, refunds.c.status == "pending")
 
 
 def _page(filters: Mapping[str, Any], cursor: uuid.UUID | None, limit: int) -> Any:
@@ -76,10 +61,7 @@ class RefundRepository:
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Row]:
         """Up to `limit` refunds for the worker to send or look up, leased to the caller."""
-        result = await self.session.execute(
-            _CLAIM, {"now": now, "lease": lease_until, "limit": limit}
-        )
-        return [dict(row) for row in result.mappings()]
+        return await claim(self.session, _CLAIM, now, lease_until, limit)
 
     async def page(
         self, filters: Mapping[str, Any], cursor: uuid.UUID | None, limit: int

@@ -10,31 +10,17 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.db import UTCDateTime, table_of
+from returns_api.core.db import table_of
 from returns_api.core.driver import Row, fetch_all, fetch_one, run
+from returns_api.core.leases import claim, claim_statement
 from returns_api.returns.tables import shipments
 from returns_api.shipping.models import ShipmentLabel
 
 labels = table_of(ShipmentLabel)
 
-_DUE = select(shipments.c.id).where(
-    shipments.c.next_attempt_at <= bindparam("now", type_=UTCDateTime),
-    or_(shipments.c.label_state == "pending", shipments.c.carrier_void_due),
-)
-# Claimed by moving `next_attempt_at` past the lease: a worker that dies mid-purchase leaves
-# the shipment to be claimed again when the lease ends. SKIP LOCKED (PostgreSQL) shares the
-# due shipments out between workers; SQLite has one writer at a time anyway.
-_CLAIM = (
-    update(shipments)
-    .where(
-        shipments.c.id.in_(
-            _DUE.order_by(shipments.c.next_attempt_at)
-            .limit(bindparam("limit"))
-            .with_for_update(skip_locked=True)
-        )
-    )
-    .values(next_attempt_at=bindparam("lease", type_=UTCDateTime))
-    .returning(shipments.c.id, shipments.c.return_id)
+# The label worker's jobs: labels to buy, and bought labels to give back.
+_CLAIM = claim_statement(
+    shipments, or_(shipments.c.label_state == "pending", shipments.c.carrier_void_due)
 )
 _BY_TRACKING_NUMBER = select(shipments.c.id, shipments.c.return_id).where(
     shipments.c.tracking_number == bindparam("tracking_number")
@@ -46,13 +32,10 @@ class ShipmentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[Row]:
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Row]:
         """Up to `limit` shipments with a label to buy or give back, leased to the caller:
         (id, return_id) rows."""
-        result = await self.session.execute(
-            _CLAIM, {"now": now, "lease": lease_until, "limit": limit}
-        )
-        return [dict(row) for row in result.mappings()]
+        return await claim(self.session, _CLAIM, now, lease_until, limit)
 
     async def extend_lease(self, shipment_id: uuid.UUID, until: datetime) -> None:
         """Hold one claimed shipment for a whole carrier call (a batch is claimed at once,
