@@ -341,3 +341,15 @@ def _first_docstring_line(cls: type[ReturnsError]) -> str | None:
         if klass.__doc__:
             return " ".join(klass.__doc__.strip().split("\n\n")[0].split())
     return None
+
+
+class InvalidSignature(Exception):
+    """A webhook whose signature does not verify (a carrier's, a payment provider's): refused,
+    and nothing is read from it. What the adapters raise; the routes answer it with
+    `InvalidWebhookSignature`."""
+
+
+class InvalidWebhookSignature(ReturnsError):
+    """The sender's signature does not verify: nothing in the delivery was read."""
+
+    status, slug, title = 401, "invalid-signature", "Unauthorized"

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from returns_api.core.errors import InvalidSignature as InvalidSignature  # re-exported
+
 ProviderStatus = Literal["pending", "succeeded", "failed"]
 
 
@@ -63,10 +65,6 @@ class ExecutorError(Exception):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
-
-
-class InvalidSignature(Exception):
-    """A webhook whose signature does not verify: refused, and nothing is read from it."""
 
 
 class PaymentExecutor(Protocol):

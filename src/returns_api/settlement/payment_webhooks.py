@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel
 
 from returns_api.core.clock import utcnow
-from returns_api.core.errors import NotFound, ReturnsError, problems
+from returns_api.core.errors import InvalidWebhookSignature, NotFound, problems
 from returns_api.core.ids import new_id
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.returns.parts import Act
@@ -26,12 +26,6 @@ class UnknownProvider(NotFound):
     """No payment provider of this name is configured here."""
 
     slug = "unknown-payment-provider"
-
-
-class InvalidPaymentSignature(ReturnsError):
-    """The provider's signature does not verify: nothing in the delivery was read."""
-
-    status, slug, title = 401, "invalid-signature", "Unauthorized"
 
 
 class PaymentWebhookOut(BaseModel):
@@ -61,7 +55,7 @@ _BODY = {
     "/v1/payments/{provider}/webhooks",
     operation_id="receivePaymentWebhook",
     response_model=PaymentWebhookOut,
-    responses=problems(UnknownProvider, InvalidPaymentSignature, 413, 422),
+    responses=problems(UnknownProvider, InvalidWebhookSignature, 413, 422),
     openapi_extra={"requestBody": _BODY},
 )
 async def receive_payment_webhook(
@@ -83,7 +77,7 @@ async def receive_payment_webhook(
     try:
         updates = executor.updates(await request.body(), request.headers)
     except InvalidSignature as exc:
-        raise InvalidPaymentSignature(f"The {provider} signature does not verify.") from exc
+        raise InvalidWebhookSignature(f"The {provider} signature does not verify.") from exc
     recheck = request.app.state.settings.refund_recheck_seconds
     applied = ignored = 0
     refunds = RefundRepository(session)

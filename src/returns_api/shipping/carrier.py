@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from returns_api.core.errors import InvalidSignature as InvalidSignature  # re-exported
+
 # `in_transit` and `delivered` as a person records them; `exception`: failed pickup,
 # returned to sender, damaged, lost.
 ScanStatus = Literal["in_transit", "delivered", "exception"]
@@ -85,10 +87,6 @@ class CarrierError(Exception):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
-
-
-class InvalidSignature(Exception):
-    """A webhook whose signature does not verify: refused, and nothing is read from it."""
 
 
 class Carrier(Protocol):

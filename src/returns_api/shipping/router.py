@@ -11,7 +11,7 @@ from pydantic import BeforeValidator
 
 from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import require
-from returns_api.core.errors import problems
+from returns_api.core.errors import InvalidWebhookSignature, problems
 from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, versioned
 from returns_api.core.ids import not_found_unless_uuid
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
@@ -26,7 +26,7 @@ from returns_api.returns.router import _AUTH, CHANGE, _none_is_no_body, with_eta
 from returns_api.returns.schemas import ReturnId, ReturnOut
 from returns_api.shipping import service
 from returns_api.shipping.carrier import Carrier, InvalidSignature
-from returns_api.shipping.exceptions import InvalidWebhookSignature, UnknownCarrier
+from returns_api.shipping.exceptions import UnknownCarrier
 
 router = APIRouter(tags=["Shipping"], route_class=UnitOfWorkRoute)
 # A shipment's id in a path: one that is no UUID is a shipment that does not exist.
