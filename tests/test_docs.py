@@ -98,6 +98,24 @@ def test_clock_offset_moves_the_wall_clock_of_a_child_process() -> None:
     assert int(moved.stdout) - time.time() > 399 * 86400
 
 
+def faked(clock: dict[str, str], command: str) -> str:
+    """`command` run with the clock moved (`env …` in front), or as it is."""
+    if not clock:
+        return command
+    return "env " + " ".join(f"{name}='{value}'" for name, value in clock.items()) + f" {command}"
+
+
+def fake_date(tmp_path: Path, clock: dict[str, str]) -> Path:
+    """A directory with a `date` that tells the moved time (first on PATH)."""
+    directory = tmp_path / "bin"
+    directory.mkdir(exist_ok=True)
+    script = directory / "date"
+    real = subprocess.run(["which", "date"], capture_output=True, text=True, check=True)
+    script.write_text(f'#!/bin/sh\nexec {faked(clock, real.stdout.strip())} "$@"\n')
+    script.chmod(0o755)
+    return directory
+
+
 def _run(script: str, env: dict[str, str], output: Path) -> subprocess.Popen[bytes]:
     with output.open("wb") as out:
         return subprocess.Popen(
@@ -140,13 +158,17 @@ def test_the_walk_through_gives_the_outcomes_the_readme_states(
         port = str(free_port())
         webhooks = replace_once(webhooks, "127.0.0.1:9000", f"127.0.0.1:{port}")
         webhooks = replace_once(webhooks, "--port 9000", f"--port {port}")
-        webhooks = replace_once(webhooks, ".venv/bin/python", sys.executable)
+        webhooks = replace_once(webhooks, ".venv/bin/python", faked(clock, sys.executable))
         # The walk-through's first lines (API, AUTH, helpers), the receiver, then the
         # walk-through itself: the receiver sees every event it causes.
         preamble = walk_through[: walk_through.index("# 1.")]
         script = f"cd {ROOT}\n{preamble}\n{webhooks}\n{walk_through}"
         output = tmp_path / "walk-through.out"
-        shell = _run(script, {**os.environ, **clock, "KEY": key}, output)
+        # Only what reads the clock runs with it moved: `date` and the receiver (it checks the
+        # signatures' timestamps). A whole shell under libfaketime shares one semaphore among
+        # every process it forks, and lost it now and then ("sem_open failed").
+        path = f"{fake_date(tmp_path, clock)}{os.pathsep}{os.environ['PATH']}"
+        shell = _run(script, {**os.environ, "PATH": path, "KEY": key}, output)
         try:
             assert shell.wait(timeout=120) == 0, output.read_text()
             delivered = _wait_for(output, "verified return.completed", timeout=30)
