@@ -33,6 +33,7 @@ from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
 from returns_api.returns.exchange_router import router as exchange_router
 from returns_api.returns.router import router as returns_router
+from returns_api.settlement.movements_router import router as movements_router
 from returns_api.settlement.payment_webhooks import router as payment_webhooks_router
 from returns_api.settlement.registry import executors_of
 from returns_api.settlement.router import router as settlement_router
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exchange_router,
         shipping_router,
         settlement_router,
+        movements_router,
         payment_webhooks_router,
         feedback_router,
         policies_router,

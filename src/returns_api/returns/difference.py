@@ -26,7 +26,7 @@ from returns_api.returns.exceptions import (
     IllegalTransition,
     NothingOwed,
 )
-from returns_api.returns.parts import Act, Change, Item
+from returns_api.returns.parts import Act, Change, Item, Payment
 from returns_api.returns.status import RELEASED, ReturnStatus
 
 S = ReturnStatus
@@ -41,8 +41,10 @@ class ExchangeDifference:
     __slots__ = ()
 
     status: ReturnStatus
+    currency: str
     items: list[Item]
     timeline: list[Change]
+    new_payments: list[Payment]
     refund_breakdown: dict[str, Any]
     exchange_paid: int
     exchange_payment_due_at: datetime | None
@@ -91,6 +93,7 @@ class ExchangeDifference:
         *,
         amount: int,
         external_reference: str,
+        provider: str | None = None,
         note: str | None,
         ship_to: dict[str, Any] | None,
     ) -> None:
@@ -124,6 +127,17 @@ class ExchangeDifference:
                 ],
             )
         paid = self.exchange_paid + amount
+        payment = self._payment(act, "exchange_difference", amount, provider, external_reference)
+
+        def apply() -> None:
+            self.new_payments.append(payment)
+            self._refresh_refundable(
+                exchange_paid=paid,
+                exchange_payment_due_at=self.exchange_payment_due_at
+                if paid < self.amount_due
+                else None,
+            )
+
         self._change(
             act,
             PAID,
@@ -131,14 +145,10 @@ class ExchangeDifference:
             data={
                 "amount": amount,
                 "external_reference": external_reference,
+                "provider": provider,
                 "outstanding": self.amount_due - paid,
             },
-            apply=lambda: self._refresh_refundable(
-                exchange_paid=paid,
-                exchange_payment_due_at=self.exchange_payment_due_at
-                if paid < self.amount_due
-                else None,
-            ),
+            apply=apply,
         )
         self._start_instant_exchange(act, ship_to)
         self._request_replacement_if_due(act, ship_to, before_receipt=self.keep_item)
@@ -201,6 +211,22 @@ class ExchangeDifference:
             },
             event="return.exchange_payment_requested",
             apply=lambda: self._set(exchange_payment_due_at=due_at),
+        )
+
+    def _payment(
+        self, act: Act, kind: str, amount: int, provider: str | None, reference: str | None
+    ) -> Payment:
+        """A payment in, as the money movements report lists it beside the refunds."""
+        return Payment(
+            id=act.new_id(),
+            kind=kind,
+            provider=provider,
+            reference=reference,
+            amount=amount,
+            currency=self.currency,
+            note=None,
+            actor=act.actor,
+            created_at=act.at,
         )
 
     def _refresh_refundable(self, **values: Any) -> None:

@@ -26,6 +26,7 @@ from returns_api.returns.parts import (
     Change,
     ExchangeDeadlines,
     Item,
+    Payment,
     PendingEvent,
     Refund,
     Valuation,
@@ -104,6 +105,9 @@ class Return(Refunds, InstantExchange, Shipments):
     refunds: list[Refund] = field(default_factory=list)
     timeline: list[Change] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
+    # Payments recorded by this unit of work, written once like its events (the money
+    # movements report reads them back; no rule of the aggregate needs the old ones).
+    new_payments: list[Payment] = field(default_factory=list)
     pending_events: list[PendingEvent] = field(default_factory=list)
 
     # --- birth -------------------------------------------------------------------------

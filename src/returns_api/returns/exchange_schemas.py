@@ -13,6 +13,7 @@ from typing_extensions import TypeAliasType
 from returns_api.orders.schemas import Address, ExternalId
 
 Note = Annotated[str, Field(max_length=2000)]
+Provider = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
 
 class ExchangeItemOut(BaseModel):
@@ -102,6 +103,12 @@ class ExchangePaymentIn(BaseModel):
         description="The payment's id at the payment provider: sending it again is the same "
         "payment (nothing changes), with another amount a 409."
     )
+    provider: Provider | None = Field(
+        default=None,
+        examples=["stripe"],
+        description="The provider's code, as on the order's `payments`. With `stripe` and the "
+        "Stripe refund executor, what is paid back of it is refunded against this payment.",
+    )
     note: Note | None = None
 
 
@@ -143,4 +150,7 @@ class ExchangeHoldIn(BaseModel):
         default=None, description="`captured` only: what was charged (default: as asked)."
     )
     external_reference: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    provider: Provider | None = Field(
+        default=None, examples=["stripe"], description="`captured` only: who charged it."
+    )
     note: Note | None = None

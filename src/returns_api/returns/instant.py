@@ -68,6 +68,7 @@ class InstantExchange(ReplacementOrder):
         outcome: HoldOutcome,
         amount: int | None,
         external_reference: str | None,
+        provider: str | None = None,
         note: str | None,
     ) -> None:
         """The platform charged (`captured`, by default the amount asked) or let go of the
@@ -90,6 +91,10 @@ class InstantExchange(ReplacementOrder):
             captured = asked if amount is None else amount
 
         def apply() -> None:
+            if captured:
+                self.new_payments.append(
+                    self._payment(act, "hold_capture", captured, provider, external_reference)
+                )
             self._set(
                 exchange_hold_status=outcome,
                 exchange_hold_captured=captured,
@@ -101,7 +106,11 @@ class InstantExchange(ReplacementOrder):
             act,
             f"exchange_hold_{outcome}",
             note=note,
-            data={"amount": captured, "external_reference": external_reference},
+            data={
+                "amount": captured,
+                "external_reference": external_reference,
+                "provider": provider,
+            },
             apply=apply,
         )
 

@@ -232,3 +232,29 @@ class Refund(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ReturnPayment(Base):
+    """Money the customer paid in for a return: what an exchange costs more, or what was
+    charged of an instant exchange's hold. With the return's refunds (money out) it is
+    every money movement of the return (`GET /v1/returns/{id}/money-movements`). Written
+    once, in the change that records it, and never changed."""
+
+    __tablename__ = "return_payments"
+    __table_args__ = (
+        Index("ix_return_payments_return_id", "return_id", "id"),
+        # What a payment at a provider has refunded is keyed by its reference (allocation).
+        Index("ix_return_payments_reference", "reference"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    return_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"))
+    # exchange_difference | hold_capture
+    kind: Mapped[str] = mapped_column(String(30))
+    provider: Mapped[str | None] = mapped_column(String(32))
+    reference: Mapped[str | None] = mapped_column(String(128))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -178,6 +178,23 @@ class Refund:
     last_error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """Money the customer paid in for the return (`kind`: `exchange_difference`, what an
+    exchange costs more; `hold_capture`, what was charged of an instant exchange's hold),
+    at `provider` where the platform named it. Written once, never changed."""
+
+    id: uuid.UUID
+    kind: str
+    provider: str | None
+    reference: str | None
+    amount: int
+    currency: str
+    note: str | None
+    actor: str
+    created_at: datetime
+
+
 @dataclass(slots=True)
 class Change:
     """A timeline entry: who changed what, when, from which status to which."""

@@ -37,13 +37,23 @@ from returns_api.returns.tables import (
     changes,
     items,
     live,
+    payments,
     refunds,
     returns,
     shipments,
 )
 from returns_api.webhooks.events import write_events
 
-__all__ = ["ReturnRepository", "changes", "items", "live", "refunds", "returns", "shipments"]
+__all__ = [
+    "ReturnRepository",
+    "changes",
+    "items",
+    "live",
+    "payments",
+    "refunds",
+    "returns",
+    "shipments",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +147,7 @@ _INSERT_WHOLE = Prepared(
 _INSERT_ITEMS = Prepared(insert(items))
 _INSERT_CHANGE = Prepared(insert(changes))
 _INSERT_SHIPMENT = Prepared(insert(shipments))
+_INSERT_PAYMENT = Prepared(insert(payments))
 _INSERT_REFUND = Prepared(insert(refunds))
 # Per line of one order: the units its live returns hold, and what their breakdowns take of
 # the line (`refund_math.Taken`). The one statement about held units: judging a return,
@@ -273,6 +284,10 @@ class ReturnRepository:
     async def add_changes(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
             await run(self.session, _INSERT_CHANGE, list(rows))
+
+    async def add_payments(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            await run(self.session, _INSERT_PAYMENT, list(rows))
 
     async def update_refund(self, refund_id: uuid.UUID, values: Mapping[str, Any]) -> None:
         await run(self.session, update(refunds).where(refunds.c.id == refund_id).values(**values))

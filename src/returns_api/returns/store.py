@@ -30,6 +30,7 @@ from returns_api.returns.repository import (
     ReturnRepository,
     changes,
     items,
+    payments,
     refunds,
     returns,
     shipments,
@@ -58,6 +59,7 @@ class ReturnRows:
     refunds: list[dict[str, Any]]
     changes: list[dict[str, Any]]
     shipments: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
 
 
 def rows_of(ret: Return) -> ReturnRows:
@@ -69,6 +71,7 @@ def rows_of(ret: Return) -> ReturnRows:
         refunds=[row_of(refunds, refund, return_id=ret.id) for refund in ret.refunds],
         changes=[row_of(changes, change, return_id=ret.id) for change in ret.timeline],
         shipments=[row_of(shipments, s, return_id=ret.id) for s in ret.shipments],
+        payments=[row_of(payments, p, return_id=ret.id) for p in ret.new_payments],
     )
 
 
@@ -177,6 +180,8 @@ class ReturnStore:
             if refund_changes:  # settled: pending → succeeded | failed
                 await self.rows.update_refund(values["id"], refund_changes)
         await self.rows.add_refunds(new_refunds)
+        await self.rows.add_payments(rows.payments)
+        ret.new_payments.clear()
         await self.rows.add_changes(rows.changes[stored.changes :])
         await self.rows.add_events(events)
         ret.pending_events.clear()

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Table, and_, literal_column
 
 from returns_api.core.db import table_of
 from returns_api.core.driver import ChildRows
-from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
+from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem, ReturnPayment
 from returns_api.returns.status import RELEASED
 from returns_api.shipping.models import Shipment
 
@@ -17,6 +17,7 @@ items = table_of(ReturnItem)
 changes = table_of(ReturnChange)
 refunds = table_of(Refund)
 shipments = table_of(Shipment)
+payments = table_of(ReturnPayment)
 
 
 def live(table: Table) -> ColumnElement[bool]:

@@ -234,6 +234,7 @@ async def record_exchange_payment(
             act,
             amount=body.amount,
             external_reference=body.external_reference,
+            provider=body.provider,
             note=body.note,
             ship_to=await OrderRepository(session).ship_to(ret.order_id),
         )
@@ -254,6 +255,7 @@ async def report_exchange_hold(
             outcome=body.outcome,
             amount=body.amount,
             external_reference=body.external_reference,
+            provider=body.provider,
             note=body.note,
         )
 

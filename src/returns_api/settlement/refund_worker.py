@@ -41,6 +41,7 @@ from returns_api.settlement.executor import (
     ProviderRefund,
     RefundRequest,
 )
+from returns_api.settlement.movements_repository import MovementRepository
 from returns_api.settlement.repository import RefundRepository
 
 log = structlog.get_logger(__name__)
@@ -188,5 +189,8 @@ async def _payment(session: AsyncSession, ret: Return, reference: str | None) ->
             return Payment(
                 payment["provider"], payment["reference"], int(payment["amount"]), order["currency"]
             )
+    for paid in await MovementRepository(session).paid_in(ret.id, "stripe"):
+        if paid["reference"] == reference:  # what the customer paid for the exchange
+            return Payment("stripe", paid["reference"], int(paid["amount"]), ret.currency)
     # The order was re-synced without it: still refund against the payment it was allotted.
     return Payment("stripe", reference or "", 0, order["currency"])

@@ -17,6 +17,7 @@ from returns_api.returns.schemas import RefundIn, ReturnOut
 from returns_api.returns.transitions import change_return
 from returns_api.settlement.allocation import allocate
 from returns_api.settlement.executor import Payment
+from returns_api.settlement.movements_repository import MovementRepository
 from returns_api.settlement.repository import RefundRepository
 from returns_api.store_credit.keys import customer_key
 from returns_api.store_credit.service import credit
@@ -87,7 +88,9 @@ async def _to_payments(
     session: AsyncSession, ret: Return, act: Act, method: str, amount: int, body: RefundIn
 ) -> None:
     """One pending refund per Stripe payment it is spread over; the refund worker sends
-    them. `external_reference` is left for Stripe's own id."""
+    them. `external_reference` is left for Stripe's own id. What an exchange pays back goes
+    to what the customer paid for this return at Stripe first (the difference, a hold
+    charged), then to the order's payments; the other methods only to the order's."""
     order = await OrderRepository(session).get(ret.order_id, lock=True)
     assert order is not None  # returns reference their order
     payments = [
@@ -95,6 +98,11 @@ async def _to_payments(
         for p in order["payments"] or ()
         if p["provider"] == "stripe"
     ]
+    if method == "exchange":
+        paid_in = await MovementRepository(session).paid_in(ret.id, "stripe")
+        payments[:0] = [
+            Payment("stripe", p["reference"], int(p["amount"]), ret.currency) for p in paid_in
+        ]
     refunded = await RefundRepository(session).refunded_by_payment(ret.order_id)
     for payment, part in allocate(amount, payments, refunded):
         ret.refund(

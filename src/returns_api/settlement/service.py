@@ -4,23 +4,24 @@ reconciliation list and CSV export finance matches against the payment provider.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.auth.caller import Caller
 from returns_api.core.cursors import decode_id_cursor, encode_id_cursor
-from returns_api.exports.service import csv_text, encode_csv, major_units
+from returns_api.core.driver import Row
+from returns_api.exports.service import csv_text, major_units
 from returns_api.returns.exceptions import RefundNotFound
 from returns_api.returns.parts import Act
 from returns_api.returns.service import save_and_show
 from returns_api.returns.store import ReturnStore
 from returns_api.returns.transitions import act_of
+from returns_api.settlement.movements import stream_csv
 from returns_api.settlement.repository import RefundRepository
 from returns_api.settlement.schemas import RefundConfirmIn, RefundPage, RefundRecordOut
 
-PAGE_SIZE = 500
 REFUND_FIELDS = (
     "id",
     "amount",
@@ -115,18 +116,12 @@ def _line(row: Mapping[str, Any]) -> list[str]:
     ]
 
 
-async def export(
+def export(
     sessionmaker: async_sessionmaker[AsyncSession], filters: Mapping[str, Any]
 ) -> AsyncIterator[bytes]:
-    """The header, then one chunk per page of refunds; money in major units with its
-    currency, like the returns export."""
-    yield encode_csv([COLUMNS])
-    cursor: uuid.UUID | None = None
-    while True:
-        async with sessionmaker() as session:
-            rows = await RefundRepository(session).page(filters, cursor, PAGE_SIZE)
-        if rows:
-            yield encode_csv([_line(row) for row in rows])
-        if len(rows) < PAGE_SIZE:
-            return
-        cursor = rows[-1]["id"]
+    """Money in major units with its currency, like the returns export."""
+
+    async def read(session: AsyncSession, cursor: uuid.UUID | None, limit: int) -> Sequence[Row]:
+        return await RefundRepository(session).page(filters, cursor, limit)
+
+    return stream_csv(sessionmaker, COLUMNS, read, _line)
