@@ -65,8 +65,11 @@ def _backfill() -> None:
     returns = sa.table("returns", sa.column("id", sa.Uuid()), sa.column("currency", sa.String()))
     payments = sa.table(
         "return_payments",
-        *(sa.column(name) for name in ("id", "return_id", "kind", "provider", "reference")),
-        *(sa.column(name) for name in ("amount", "currency", "note", "actor", "created_at")),
+        sa.column("id", sa.Uuid()),
+        sa.column("return_id", sa.Uuid()),
+        *(sa.column(name) for name in ("kind", "provider", "reference", "amount", "currency")),
+        *(sa.column(name) for name in ("note", "actor")),
+        sa.column("created_at", sa.DateTime(timezone=True)),
     )
     bind = op.get_bind()
     found = bind.execute(

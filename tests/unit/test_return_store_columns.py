@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import fields
 
 from returns_api.returns.domain import Return
-from returns_api.returns.parts import Change, Item, Refund
+from returns_api.returns.parts import Change, Item, Payment, Refund
 from returns_api.returns.repository import changes, items, refunds, returns, shipments
 from returns_api.returns.shipments import Shipment
 from returns_api.returns.store import rows_of
+from returns_api.returns.tables import payments
 from tests.unit.test_return_domain import act, received
 
-CHILDREN = {"items", "refunds", "timeline", "shipments", "pending_events"}
+CHILDREN = {"items", "refunds", "timeline", "shipments", "pending_events", "new_payments"}
 
 
 def test_a_return_has_exactly_the_columns_of_its_table() -> None:
@@ -25,6 +26,7 @@ def test_items_refunds_and_changes_have_exactly_the_columns_of_theirs() -> None:
         (Refund, refunds),
         (Change, changes),
         (Shipment, shipments),
+        (Payment, payments),
     ):
         names = {f.name for f in fields(model)}
         assert names == {column.name for column in table.c} - {"return_id"}, table.name
