@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Final
 from starlette.requests import Request
 
 from returns_api.core.locale import accepted_locales, canonical_case, is_locale
-from returns_api.core.messages import Message, catalogue_locale
+from returns_api.core.messages import Message, catalogue_locale, speaking
 
 if TYPE_CHECKING:
     from returns_api.core.errors import FieldError
@@ -58,11 +58,12 @@ def request_preferences(
 
 
 def customer_locale(request: Request, *explicit: str | None) -> str | None:
-    """The catalogue language to answer a customer's request in; None for any other."""
+    """The tag to answer a customer's request in (one a catalogue serves, as asked: `de-AT`);
+    None for any other request."""
     marked = request.scope.get("state", {}).get(_STATE)
     if not isinstance(marked, CustomerLanguage):
         return None
-    return catalogue_locale(request_preferences(request, *explicit, fallback=marked.order_locale))
+    return speaking(request_preferences(request, *explicit, fallback=marked.order_locale))
 
 
 def language_headers(locale: str | None) -> dict[str, str]:
@@ -91,7 +92,7 @@ def localise_problem(
     return (
         message.text(locale) if message is not None else detail,
         [error.in_locale(locale) for error in errors],
-        {**headers, **language_headers(locale)},
+        {**headers, **language_headers(catalogue_locale([locale]))},
     )
 
 

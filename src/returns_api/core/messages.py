@@ -67,6 +67,15 @@ def catalogue_locale(preferred: Iterable[str | None]) -> str:
     return negotiate(preferred, CATALOGUE_LOCALES) or SOURCE_LOCALE
 
 
+def speaking(preferred: Iterable[str | None]) -> str:
+    """The first tag of `preferred` (most wanted first) that a catalogue serves, as it was
+    asked for: `de-AT` is said from the German catalogue, with dates as Austria writes them.
+    English when none is served. Its catalogue is `catalogue_locale([tag])`."""
+    return next(
+        (tag for tag in preferred if tag and negotiate([tag], CATALOGUE_LOCALES)), SOURCE_LOCALE
+    )
+
+
 def translate(key: str, locale: str | None, /, **params: object) -> str:
     """The text of `key` in the language of `locale` (any BCP 47 tag; negotiated to a
     catalogue, else English), with `params` filled in. An unknown key is a KeyError: keys are

@@ -19,7 +19,7 @@ from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
 from returns_api.core.ids import new_id, new_rma_number
 from returns_api.core.locale import preferred_locale
-from returns_api.core.messages import SOURCE_LOCALE, Message, catalogue_locale
+from returns_api.core.messages import SOURCE_LOCALE, Message, catalogue_locale, speaking
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
 from returns_api.policies.reason_names import reason_name
@@ -213,16 +213,17 @@ async def quote_return(
     in."""
     ctx = await judging.load_context(session, caller, request, transit_buffer_days, lock=False)
     wanted = [*preferred, ctx.order["locale"], default_locale]
-    locale = catalogue_locale(wanted)
+    tag = speaking(wanted)  # `de-AT`: German texts, Austrian dates
+    locale = catalogue_locale([tag])
     decision: DecisionOut | CustomerDecision | None = None
     if not ctx.assessment.all_problems:
         judged = await judging.decide(session, ctx, transit_buffer_days)
         ctx = judging.granted(ctx, judged)
         if not ctx.assessment.all_problems:
             decision = (
-                views.customer_decision(judged["action"], locale)
+                views.customer_decision(judged["action"], tag)
                 if caller.is_customer
-                else views.decision_out(judged, locale)
+                else views.decision_out(judged, tag)
             )
     policy = ctx.policy
     eligible_lines = [la for la in ctx.assessment.lines if not la.problems and la.line]
@@ -248,7 +249,7 @@ async def quote_return(
                 returnable_quantity=la.returnable_quantity,
                 return_deadline=la.deadline,
                 eligible=not la.problems,
-                problems=[p.in_locale(locale).message for p in la.problems],
+                problems=[p.in_locale(tag).message for p in la.problems],
                 reason=la.item.reason,
                 reason_name=_reason_name(policy, la.item.reason, wanted),
                 allowed_resolutions=list(policy.allowed_resolutions),
