@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from returns_api.auth import service
 from returns_api.auth.caller import Caller
 from returns_api.auth.scopes import effective_scopes
+from returns_api.core.customer_language import speak_to_customer
 from returns_api.core.errors import Forbidden, Unauthorized
+from returns_api.core.messages import Message
 from returns_api.core.routing import after_commit, session_of
 from returns_api.portal.tokens import PORTAL_SCOPES, TOKEN_PREFIX, PortalTokens
 
@@ -74,8 +76,9 @@ async def _resolve(
     if token.startswith(TOKEN_PREFIX):
         portal_tokens: PortalTokens = request.app.state.portal_tokens
         claims = portal_tokens.verify(token)
+        speak_to_customer(request, claims.locale if claims is not None else None)
         if claims is None:
-            raise Unauthorized("The portal token is invalid or has expired.")
+            raise Unauthorized(Message("portal.token_invalid"))
         return Caller(
             kind="portal",
             actor=claims.email,

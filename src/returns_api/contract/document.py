@@ -118,6 +118,20 @@ HEADERS: Final[dict[str, dict[str, Any]]] = {
         "schema": {"type": "string", "pattern": "^[0-9]+$"},
         "example": "42",
     },
+    "Content-Language": {
+        "description": "The language the answer's texts are in (the `locale` it names), as "
+        "negotiated from `locale`, `Accept-Language` and the defaults.",
+        "required": False,
+        "schema": {"type": "string"},
+        "example": "de",
+    },
+    "Vary": {
+        "description": "`Accept-Language`: the texts follow that header, so a cache must key "
+        "on it.",
+        "required": False,
+        "schema": {"type": "string"},
+        "example": "Accept-Language",
+    },
     "Idempotent-Replayed": {
         "description": "`true` when this is the stored answer to an earlier request with the "
         "same `Idempotency-Key`, replayed rather than run again.",

@@ -10,8 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from returns_api.core.customer_language import localise_problem
+from returns_api.core.messages import Message
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -22,6 +25,27 @@ class FieldError(BaseModel):
     location: str = Field(examples=["body.items.0.quantity"])
     message: str = Field(examples=["Input should be greater than 0"])
     type: str | None = Field(default=None, examples=["greater_than"])
+    # What `message` says, to be said again in a customer's language (core/messages.py).
+    _said: Message | None = PrivateAttr(default=None)
+
+    @classmethod
+    def saying(cls, location: str, type_: str, said: Message) -> FieldError:
+        """A bad field whose message comes from the catalogues: English here, a portal
+        customer's language when rendered for one."""
+        error = cls(location=location, message=said.text(), type=type_)
+        error._said = said
+        return error
+
+    @property
+    def said(self) -> Message | None:
+        """What `message` says, when it comes from the catalogues."""
+        return self._said
+
+    def in_locale(self, locale: str) -> FieldError:
+        """This error with its message in `locale` (as it is, when it has no catalogue key)."""
+        if self._said is None:
+            return self
+        return self.model_copy(update={"message": self._said.text(locale)})
 
 
 class Problem(BaseModel):
@@ -88,14 +112,20 @@ class ReturnsError(Exception):
 
     def __init__(
         self,
-        detail: str,
+        detail: str | Message,
         *,
         errors: Sequence[FieldError] = (),
         headers: Mapping[str, str] | None = None,
         extra: Mapping[str, Any] | None = None,
+        locale: str | None = None,
     ) -> None:
+        """`detail` as a `Message` is said in a portal customer's language (core/messages.py);
+        `locale`, the language the customer named for this request (a body's `locale`)."""
+        self.message = detail if isinstance(detail, Message) else None
+        detail = detail.text() if isinstance(detail, Message) else detail
         super().__init__(detail)
         self.detail = detail
+        self.locale = locale
         self.errors = list(errors)
         self.headers = dict(headers or {})
         self.extra = dict(extra or {})
@@ -116,7 +146,7 @@ class Unauthorized(ReturnsError):
 
     status, slug, title = 401, "unauthorized", "Unauthorized"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str | Message) -> None:
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="returns-api"'})
 
 
@@ -155,7 +185,7 @@ class TooManyRequests(ReturnsError):
 
     status, slug, title = 429, "rate-limited", "Too Many Requests"
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
+    def __init__(self, detail: str | Message, *, retry_after: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
@@ -196,14 +226,19 @@ def _location(loc: Sequence[int | str]) -> str:
 
 
 def render_returns_error(request: Request, exc: ReturnsError) -> JSONResponse:
+    """The problem; for a portal customer, its `detail` and field messages in their language
+    (`type` and `title` stay as they are: clients branch on them)."""
+    detail, errors, headers = localise_problem(
+        request, exc.detail, exc.message, exc.errors, exc.headers, explicit=exc.locale
+    )
     return problem_response(
         request,
         status=exc.status,
         title=exc.title,
-        detail=exc.detail,
+        detail=detail,
         type_=exc.problem_type(),
-        errors=exc.errors,
-        headers=exc.headers,
+        errors=errors,
+        headers=headers,
         extra=exc.extra,
     )
 

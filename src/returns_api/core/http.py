@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Final
 
-from fastapi import Header
+from fastapi import Header, Query
 from pydantic import Field
+
+from returns_api.core.locale import Locale
 
 # Visible ASCII, spaces allowed inside but not at either end (HTTP strips them there), 1 to
 # 255 characters. The same expression is documented and enforced (core/idempotency.py).
@@ -44,6 +46,26 @@ AcceptLanguageHeader = Annotated[
     ),
 ]
 
+LocaleQuery = Annotated[
+    Locale | None,
+    Query(
+        description="The customer's language (a BCP 47 tag, e.g. `de-AT`); wins over "
+        "`Accept-Language`. Negotiated against the languages there are texts in: `de-AT` is "
+        "answered in `de-AT`, else `de`, else another region's German (`de-DE`). The answer "
+        "names the language it is in (`locale`, `Content-Language`).",
+    ),
+]
+TextsLanguageHeader = Annotated[
+    str | None,
+    Header(
+        alias="Accept-Language",
+        description="The customer's languages (RFC 9110), as their browser sends them: the "
+        "texts are in the heaviest one there are texts in (unless `locale` names one). Only "
+        "the texts of this answer follow it; nothing is stored.",
+        examples=["de-AT, de;q=0.9, en;q=0.5"],
+    ),
+]
+
 IfMatchHeader = Annotated[
     str | None,
     Header(
@@ -64,6 +86,19 @@ def versioned(status: int = 200, *, location: bool = False) -> dict[int | str, d
     if location:
         headers["Location"] = {"$ref": "#/components/headers/Location"}
     return {status: {"headers": headers}}
+
+
+def in_language(status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entry for an answer whose texts are in the customer's language
+    (`Content-Language`, `Vary: Accept-Language`)."""
+    return {
+        status: {
+            "headers": {
+                "Content-Language": {"$ref": "#/components/headers/Content-Language"},
+                "Vary": {"$ref": "#/components/headers/Vary"},
+            }
+        }
+    }
 
 
 def etag(version: int) -> str:

@@ -23,8 +23,10 @@ no deprecated subtag is replaced, no script or region is added or removed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Annotated, Final
 
+from babel.core import negotiate_locale, parse_locale
 from pydantic import AfterValidator, Field
 
 _ALNUM: Final = "[A-Za-z0-9]"
@@ -79,12 +81,12 @@ Locale = Annotated[
 _WEIGHT: Final = re.compile(r"^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$")
 
 
-def preferred_locale(accept_language: str | None) -> str | None:
-    """The tag an `Accept-Language` header (RFC 9110 §12.5.4) prefers most: the highest
-    weight, the first of equal ones. `*`, ranges that are no well-formed tag, malformed
-    weights and `q=0` (not acceptable) are skipped; None when nothing is left."""
-    best: tuple[float, str] | None = None
-    for element in (accept_language or "").split(","):
+def accepted_locales(accept_language: str | None) -> list[str]:
+    """The tags an `Accept-Language` header (RFC 9110 §12.5.4) accepts, heaviest first (equal
+    weights in the order sent), in canonical case. `*`, ranges that are no well-formed tag,
+    malformed weights and `q=0` (not acceptable) are skipped."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, element in enumerate((accept_language or "").split(",")):
         tag, *parameters = (part.strip() for part in element.split(";"))
         weight = 1.0
         for parameter in parameters:
@@ -92,6 +94,54 @@ def preferred_locale(accept_language: str | None) -> str | None:
             if name.strip().lower() == "q":
                 value = value.strip()
                 weight = float(value) if _WEIGHT.match(value) else 0.0
-        if weight > 0 and is_locale(tag) and (best is None or weight > best[0]):
-            best = (weight, tag)
-    return canonical_case(best[1]) if best else None
+        if weight > 0 and is_locale(tag):
+            weighted.append((-weight, position, canonical_case(tag)))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def preferred_locale(accept_language: str | None) -> str | None:
+    """The tag an `Accept-Language` header prefers most (see `accepted_locales`); None when
+    nothing is left."""
+    return next(iter(accepted_locales(accept_language)), None)
+
+
+def negotiate(preferred: Iterable[str | None], available: Iterable[str]) -> str | None:
+    """The tag of `available` that serves the customer best, as it is written in `available`;
+    None when none does.
+
+    Preferences are tried one by one, most wanted first (Nones skipped), so that a German
+    speaker who also reads French gets German in another region before French. For each:
+    Babel's negotiation (the same tag in any case, Babel's alias of a bare language such as
+    `de` → `de-DE`, then a region's bare language such as `de-AT` → `de`), then another
+    region of the same language and script (`de-AT` → `de-DE`), the first one offered.
+    """
+    offered = [tag for tag in available if tag]
+    by_lower = {tag.lower(): tag for tag in offered}
+    for tag in preferred:
+        if not tag:
+            continue
+        found = negotiate_locale([tag], offered, sep="-")
+        if found is not None and found.lower() in by_lower:
+            return by_lower[found.lower()]
+        wanted = _language_and_script(tag)
+        same_language = (t for t in offered if _compatible(wanted, _language_and_script(t)))
+        match = next(same_language, None)
+        if match is not None:
+            return match
+    return None
+
+
+def _language_and_script(tag: str) -> tuple[str, str | None]:
+    """The language and the script of a tag, read by Babel (subtags it cannot place, such as
+    extensions, leave the language only)."""
+    try:
+        language, _, script, *_ = parse_locale(tag, sep="-")
+    except ValueError:
+        return tag.split("-")[0].lower(), None
+    return language.lower(), script.title() if script else None
+
+
+def _compatible(wanted: tuple[str, str | None], offered: tuple[str, str | None]) -> bool:
+    """The same language, and no two different scripts (`zh-Hant` is no `zh-Hans`)."""
+    (language, script), (other_language, other_script) = wanted, offered
+    return language == other_language and (not script or not other_script or script == other_script)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from returns_api.auth.caller import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.errors import FieldError
+from returns_api.core.messages import Message
 from returns_api.orders.exceptions import LineStillReturned, OrderNotFound, OrderNumberTaken
 from returns_api.orders.repository import OrderRepository
 from returns_api.orders.schemas import (
@@ -170,11 +171,11 @@ async def get_order(
     session: AsyncSession, caller: Caller, order_id: str, *, transit_buffer_days: int
 ) -> OrderOut:
     if caller.is_customer and caller.order_id != order_id:
-        raise OrderNotFound(f"Order {order_id!r} does not exist.")
+        raise OrderNotFound(Message("order.not_found", order_id=order_id))
     repo = OrderRepository(session)
     order = await repo.get(order_id)
     if order is None:
-        raise OrderNotFound(f"Order {order_id!r} does not exist.")
+        raise OrderNotFound(Message("order.not_found", order_id=order_id))
     lines = await repo.lines(order_id)
     held = await repo.held_quantities(order_id)
     _, policy = await current_policy(session)

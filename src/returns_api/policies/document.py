@@ -13,33 +13,76 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from returns_api.core.locale import Locale, canonical_case
+from returns_api.core.messages import CATALOGUE_LOCALES, SOURCE_LOCALE, catalogue
 from returns_api.policies.resolutions import RESOLUTIONS, FallbackResolution, Resolution
 from returns_api.policies.return_methods import Code, ReturnMethod, Warehouse
 from returns_api.policies.rules import Action, Rule, RuleSet
 
 BasisPoints = Annotated[int, Field(ge=0, le=10_000)]
+ReasonLabel = Annotated[str, Field(min_length=1, max_length=200)]
 MinorUnits = Annotated[int, Field(ge=0, le=10**12)]
 
 
 class ReturnReason(BaseModel):
-    """Why a customer returns something; merchant-fault reasons waive customer-paid fees."""
+    """Why a customer returns something; merchant-fault reasons waive customer-paid fees.
+
+    `code` is stable (rules, analytics and returns name it); `label` and `labels` are what
+    customers read, and may change."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: Code
-    label: str = Field(min_length=1, max_length=200)
+    label: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The name shown when no entry of `labels` suits the customer's language.",
+    )
+    labels: dict[Locale, ReasonLabel] = Field(
+        default_factory=dict,
+        max_length=50,
+        description='The name per language (BCP 47 tag to name), e.g. `{"fr-FR": "Mauvaise '
+        'taille"}`. Tags are kept in canonical case; one entry per tag. A customer reading '
+        "`de-AT` gets the `de-AT` entry, else `de`, else another region's German (`de-DE`), "
+        "else `label`.",
+    )
     merchant_fault: StrictBool = False
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _one_name_per_language(cls, labels: Any) -> Any:
+        """`de-de` and `de-DE` are one tag: two names for it are refused, not one dropped."""
+        if isinstance(labels, Mapping):
+            seen: dict[str, str] = {}
+            for tag in labels:
+                if isinstance(tag, str) and tag.lower() in seen:
+                    raise ValueError(
+                        f"the language {canonical_case(tag)!r} is named twice "
+                        f"({seen[tag.lower()]!r} and {tag!r}); give one name per language"
+                    )
+                if isinstance(tag, str):
+                    seen[tag.lower()] = tag
+        return labels
+
+
+def _reason(code: str, merchant_fault: bool) -> ReturnReason:
+    """A default reason, named in every language the service ships messages in (the
+    catalogues' `reason.<code>`; `label` is the English)."""
+    labels = {language: catalogue(language)[f"reason.{code}"] for language in CATALOGUE_LOCALES}
+    return ReturnReason(
+        code=code, label=labels[SOURCE_LOCALE], labels=labels, merchant_fault=merchant_fault
+    )
 
 
 DEFAULT_REASONS = (
-    ReturnReason(code="damaged", label="Arrived damaged", merchant_fault=True),
-    ReturnReason(code="defective", label="Defective or does not work", merchant_fault=True),
-    ReturnReason(code="wrong_item", label="Wrong item was sent", merchant_fault=True),
-    ReturnReason(code="not_as_described", label="Not as described", merchant_fault=True),
-    ReturnReason(code="late_delivery", label="Arrived too late", merchant_fault=True),
-    ReturnReason(code="poor_quality", label="Poor quality"),
-    ReturnReason(code="size_fit", label="Size or fit is wrong"),
-    ReturnReason(code="changed_mind", label="Changed my mind"),
+    _reason("damaged", True),
+    _reason("defective", True),
+    _reason("wrong_item", True),
+    _reason("not_as_described", True),
+    _reason("late_delivery", True),
+    _reason("poor_quality", False),
+    _reason("size_fit", False),
+    _reason("changed_mind", False),
 )
 DEFAULT_METHODS = (
     ReturnMethod(

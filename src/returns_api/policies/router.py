@@ -2,17 +2,27 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import authenticate_if_present, require
+from returns_api.core.customer_language import language_headers, request_preferences
 from returns_api.core.errors import Forbidden, Unauthorized, problems
-from returns_api.core.http import IdempotencyKeyHeader, IfMatchHeader, etag, versioned
+from returns_api.core.http import (
+    IdempotencyKeyHeader,
+    IfMatchHeader,
+    LocaleQuery,
+    TextsLanguageHeader,
+    etag,
+    in_language,
+    versioned,
+)
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute
 from returns_api.core.settings import SettingsDep
 from returns_api.orders.exceptions import OrderNotFound
 from returns_api.policies import service, simulation
 from returns_api.policies.document import PolicyDocument
+from returns_api.policies.reason_names import reason_list
 from returns_api.policies.schemas import (
     BacktestIn,
     BacktestOut,
@@ -113,11 +123,29 @@ async def get_policy_version(
     return await service.read_version(session, version)
 
 
-@router.get("/return-reasons", operation_id="listReturnReasons", response_model=ReasonList)
-async def list_return_reasons(session: SessionDep) -> ReasonList:
-    """The reasons a customer can pick (public), with whether each is the merchant's fault."""
+@router.get(
+    "/return-reasons",
+    operation_id="listReturnReasons",
+    response_model=ReasonList,
+    responses={**problems(422), **in_language(200)},
+)
+async def list_return_reasons(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    locale: LocaleQuery = None,
+    accept_language: TextsLanguageHeader = None,
+) -> ReasonList:
+    """The reasons a customer can pick (public), named in their language.
+
+    Each keeps its stable `code`, its `label` and its `labels` per language; `name` is the one
+    to show: in the language of `locale`, else of `Accept-Language`, else of
+    `RETURNS_DEFAULT_LOCALE`, falling back to `label`. No credential is needed.
+    """
     current = await service.read_current(session)
-    return ReasonList(policy_version=current.version, data=list(current.document.reasons))
+    reasons = reason_list(current.version, current.document.reasons, request_preferences(request))
+    response.headers.update(language_headers(reasons.locale))
+    return reasons
 
 
 @router.post(

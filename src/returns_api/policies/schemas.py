@@ -53,9 +53,27 @@ class PolicyVersionPage(BaseModel):
     next_cursor: str | None
 
 
+class LocalisedReason(ReturnReason):
+    """A reason as a customer reads it: `name` is in their language, from `labels`, else
+    `label`."""
+
+    name: str = Field(
+        description="The reason's name in the language asked for (`locale`, "
+        "`Accept-Language`, else `RETURNS_DEFAULT_LOCALE`): the best entry of `labels`, else "
+        "`label`.",
+        examples=["Size or fit is wrong"],
+    )
+
+
 class ReasonList(BaseModel):
     policy_version: int
-    data: list[ReturnReason]
+    locale: str | None = Field(
+        description="The language the `name`s are in (also `Content-Language`): the tag of "
+        "`labels` that suits the customer best; null when no reason has a name in any language "
+        "asked for (each `name` is then its `label`).",
+        examples=["de"],
+    )
+    data: list[LocalisedReason]
 
 
 class EvaluateIn(BaseModel):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from returns_api.core.customer_language import speak_to_customer
 from returns_api.core.errors import problems
 from returns_api.core.routing import SessionDep, UnitOfWorkRoute, reads_only
 from returns_api.portal import service
@@ -27,6 +28,7 @@ async def create_portal_session(
     e-mail get the same 404; attempts are limited per client address and per order (429 with
     `Retry-After`).
     """
+    speak_to_customer(request)  # its problems are a customer's to read, in their language
     client_ip = request.client.host if request.client else "unknown"
     service.throttle(request.app.state.portal_limiter, client_ip, body.order_number)
     return await service.open_session(session, body, request.app.state.portal_tokens)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.clock import utcnow
 from returns_api.core.errors import NotFound, TooManyRequests
+from returns_api.core.messages import Message
 from returns_api.orders.repository import OrderRepository
 from returns_api.portal.ratelimit import SlidingWindowLimiter
 from returns_api.portal.schemas import PortalSessionIn, PortalSessionOut
@@ -43,9 +44,7 @@ def throttle(limiter: SlidingWindowLimiter, client_ip: str, order_number: str) -
         if wait is not None
     ]
     if waits:
-        raise PortalThrottled(
-            "Too many attempts; wait before trying again.", retry_after=max(waits)
-        )
+        raise PortalThrottled(Message("portal.throttled"), retry_after=max(waits))
 
 
 async def open_session(
@@ -57,10 +56,13 @@ async def open_session(
         expected.strip().lower().encode(), body.email.strip().lower().encode()
     )
     if order is None or not matches:
-        raise PortalLookupFailed("No order matches this order number and e-mail address.")
+        raise PortalLookupFailed(Message("portal.lookup_failed"))
     token = tokens.issue(
         PortalClaims(
-            order_id=order["id"], customer_id=order["customer_id"], email=order["customer_email"]
+            order_id=order["id"],
+            customer_id=order["customer_id"],
+            email=order["customer_email"],
+            locale=order["locale"],
         )
     )
     return PortalSessionOut(

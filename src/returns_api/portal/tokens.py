@@ -20,6 +20,9 @@ class PortalClaims:
     order_id: str
     customer_id: str | None
     email: str
+    # The order's language when the token was issued: what its problems are told in when the
+    # request names none (tokens issued before it was carried have none: the default).
+    locale: str | None = None
 
 
 class PortalTokens:
@@ -28,7 +31,12 @@ class PortalTokens:
         self.ttl_seconds = ttl_seconds
 
     def issue(self, claims: PortalClaims) -> str:
-        payload = {"o": claims.order_id, "c": claims.customer_id, "e": claims.email}
+        payload = {
+            "o": claims.order_id,
+            "c": claims.customer_id,
+            "e": claims.email,
+            "l": claims.locale,
+        }
         return TOKEN_PREFIX + str(self._serializer.dumps(payload))
 
     def verify(self, token: str) -> PortalClaims | None:
@@ -40,4 +48,10 @@ class PortalTokens:
             return None
         if not isinstance(payload, dict) or not isinstance(payload.get("o"), str):
             return None
-        return PortalClaims(order_id=payload["o"], customer_id=payload.get("c"), email=payload["e"])
+        locale = payload.get("l")
+        return PortalClaims(
+            order_id=payload["o"],
+            customer_id=payload.get("c"),
+            email=payload["e"],
+            locale=locale if isinstance(locale, str) else None,
+        )

@@ -15,6 +15,7 @@ from typing import Any
 
 from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
+from returns_api.core.messages import Message
 from returns_api.policies.document import ExchangeTerms, PolicyDocument
 from returns_api.policies.engine import FactValue, ItemFacts, ReturnFacts
 from returns_api.returns import eligibility
@@ -64,9 +65,12 @@ def assess(
         problems.append(
             _problem(
                 "body.return_method",
-                f"unknown return method {request.return_method!r}; "
-                f"offered: {', '.join(policy.methods_by_code)}",
                 "unknown_return_method",
+                Message(
+                    "return.unknown_return_method",
+                    method=request.return_method,
+                    offered=", ".join(policy.methods_by_code),
+                ),
             )
         )
     problems += _instant_problems(request, policy)
@@ -82,9 +86,10 @@ def assess(
             line.problems.append(
                 _problem(
                     f"body.items.{line.index}.line_item_id",
-                    f"line {line_id!r} is already item {first_index[line_id]} of this "
-                    "request; send it once with the total quantity",
                     "duplicate_line",
+                    Message(
+                        "item.duplicate_line", line_id=line_id, first_index=first_index[line_id]
+                    ),
                 )
             )
         first_index.setdefault(line_id, line.index)
@@ -102,9 +107,9 @@ def _instant_problems(request: ReturnRequest, policy: PolicyDocument) -> list[Fi
     if not request.instant_exchange:
         return []
     if not any(item.exchange_variant_id is not None for item in request.items):
-        refusal = ("only a return exchanging an item can be instant", "not_an_exchange")
+        refusal = ("not_an_exchange", Message("return.not_an_exchange"))
     elif not policy.exchange_ceiling.instant:
-        refusal = ("the policy offers no instant exchanges", "instant_not_offered")
+        refusal = ("instant_not_offered", Message("return.instant_not_offered"))
     else:
         return []
     return [_problem("body.instant_exchange", *refusal)]
@@ -121,8 +126,8 @@ def within_terms(
         problems.append(
             _problem(
                 "body.instant_exchange",
-                "no instant exchange is offered for this return",
                 "instant_not_offered",
+                Message("return.instant_not_granted"),
             )
         )
     lines = []
@@ -133,9 +138,8 @@ def within_terms(
             where = f"body.items.{line.index}.exchange_variant_id"
             refusal = _problem(
                 where,
-                f"variant {swap.variant_id!r} is not of the returned item's product; "
-                "exchanges within a product only for this return",
                 "other_product",
+                Message("item.other_product_not_granted", variant_id=swap.variant_id),
             )
             line = replace(line, problems=[*line.problems, refusal])
         lines.append(line)
@@ -158,22 +162,28 @@ def _exchange(
     assert item.exchange_variant_id is not None
     where = f"body.items.{assessed.index}.exchange_variant_id"
     variant = variants.get(item.exchange_variant_id)
-    refusal: tuple[str, str] | None = None
+    refusal: tuple[str, Message] | None = None
     if variant is None or not variant["active"]:
-        refusal = (f"there is no variant {item.exchange_variant_id!r} to be had", "unknown_variant")
-    elif variant["product_id"] != line["product_id"] and not policy.exchange_ceiling.any_product:
         refusal = (
-            f"variant {variant['id']!r} is not of the returned item's product; the policy "
-            "allows exchanges within a product only",
-            "other_product",
+            "unknown_variant",
+            Message("item.unknown_variant", variant_id=item.exchange_variant_id),
         )
+    elif variant["product_id"] != line["product_id"] and not policy.exchange_ceiling.any_product:
+        refusal = ("other_product", Message("item.other_product", variant_id=variant["id"]))
     elif currency not in variant["prices"]:
-        refusal = (f"variant {variant['id']!r} has no price in {currency}", "no_price")
+        refusal = (
+            "no_price",
+            Message("item.no_price", variant_id=variant["id"], currency=currency),
+        )
     elif (available := _available(variant) - asked_before) < item.quantity:
         refusal = (
-            f"only {max(0, available)} unit(s) of variant {variant['id']!r} are available, "
-            f"{item.quantity} asked",
             "out_of_stock",
+            Message(
+                "item.out_of_stock",
+                variant_id=variant["id"],
+                available=max(0, available),
+                requested=item.quantity,
+            ),
         )
     if refusal is not None:
         assessed.problems.append(_problem(where, *refusal))
@@ -210,8 +220,8 @@ def _assess_line(
             [
                 _problem(
                     f"{where}.line_item_id",
-                    f"the order has no line {item.line_item_id!r}",
                     "unknown_line",
+                    Message("item.unknown_line", line_id=item.line_item_id),
                 )
             ],
         )
@@ -231,8 +241,8 @@ def _assess_line(
         problems.append(
             _problem(
                 f"{where}.reason",
-                f"unknown reason {item.reason!r}; known: {known}",
                 "unknown_reason",
+                Message("item.unknown_reason", reason=item.reason, known=known),
             )
         )
     if item.resolution not in policy.allowed_resolutions:
@@ -240,8 +250,8 @@ def _assess_line(
         problems.append(
             _problem(
                 f"{where}.resolution",
-                f"resolution {item.resolution!r} is not offered; allowed: {allowed}",
                 "resolution_not_allowed",
+                Message("item.resolution_not_allowed", resolution=item.resolution, allowed=allowed),
             )
         )
     blocked_by_terms = _line_refusal(line, policy, deadline, now)
@@ -251,9 +261,13 @@ def _assess_line(
         problems.append(
             _problem(
                 f"{where}.quantity",
-                f"only {returnable} unit(s) of line {line['id']!r} can still be returned, "
-                f"{item.quantity} requested",
                 "quantity_not_returnable",
+                Message(
+                    "item.quantity_not_returnable",
+                    line_id=line["id"],
+                    returnable=returnable,
+                    requested=item.quantity,
+                ),
             )
         )
     return LineAssessment(index, item, line, returnable, deadline, problems)
@@ -261,21 +275,20 @@ def _assess_line(
 
 def _line_refusal(
     line: Row, policy: PolicyDocument, deadline: datetime | None, now: datetime
-) -> tuple[str, str] | None:
+) -> tuple[str, Message] | None:
     line_id = line["id"]
     if deadline is None:
-        return f"line {line_id!r} has not shipped yet; it can be returned once it has", (
-            "not_shipped"
-        )
+        return "not_shipped", Message("item.not_shipped", line_id=line_id)
     if line["final_sale"]:
-        return f"line {line_id!r} was a final sale and cannot be returned", "final_sale"
+        return "final_sale", Message("item.final_sale", line_id=line_id)
     blocked = sorted(set(line["tags"]).intersection(policy.non_returnable_tags))
     if blocked:
-        return f"line {line_id!r} is not returnable (tag {blocked[0]!r})", "non_returnable_tag"
+        return "non_returnable_tag", Message(
+            "item.non_returnable_tag", line_id=line_id, tag=blocked[0]
+        )
     if now > deadline:
-        return (
-            f"the return window for line {line_id!r} closed on {deadline.date().isoformat()}",
-            "window_closed",
+        return "window_closed", Message(
+            "item.window_closed", line_id=line_id, deadline=deadline.date()
         )
     return None
 
@@ -284,8 +297,9 @@ def _available(variant: Mapping[str, Any]) -> int:
     return int(variant["available_quantity"]) - int(variant.get("reserved", 0))
 
 
-def _problem(location: str, message: str, type_: str) -> FieldError:
-    return FieldError(location=location, message=message, type=type_)
+def _problem(location: str, type_: str, said: Message) -> FieldError:
+    """A problem with an item or the request: `type_` is stable, what it says is translated."""
+    return FieldError.saying(location, type_, said)
 
 
 def gather_facts(

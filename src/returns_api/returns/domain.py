@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from returns_api.core.messages import Message
 from returns_api.returns.exceptions import (
     IllegalTransition,
 )
@@ -311,7 +312,11 @@ class Return(Refunds, InstantExchange, Shipments):
     def _check(self, target: ReturnStatus) -> None:
         if not can_transition(self.status, target):
             raise IllegalTransition(
-                f"A return that is {self.status.value} cannot become {target.value}.",
+                Message(
+                    "return.cannot_become",
+                    current=Message(f"status.{self.status.value}"),
+                    target=Message(f"status.{target.value}"),
+                ),
                 current_status=self.status.value,
             )
         if target in RELEASED and self.exchange_order_requested_at is not None:

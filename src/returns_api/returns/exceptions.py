@@ -1,4 +1,5 @@
 from returns_api.core.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
+from returns_api.core.messages import Message
 
 
 class ReturnNotFound(NotFound):
@@ -18,7 +19,7 @@ class IllegalTransition(Conflict):
 
     slug = "illegal-transition"
 
-    def __init__(self, detail: str, *, current_status: str) -> None:
+    def __init__(self, detail: str | Message, *, current_status: str) -> None:
         super().__init__(detail, extra={"current_status": current_status})
 
 

@@ -19,6 +19,7 @@ from returns_api.core.clock import utcnow
 from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
 from returns_api.core.ids import new_id
+from returns_api.core.messages import Message
 from returns_api.orders.exceptions import OrderNotFound
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
@@ -60,12 +61,12 @@ async def load_context(
     policy: tuple[int, PolicyDocument] | None = None,
 ) -> Context:
     if caller.is_customer and caller.order_id != request.order_id:
-        raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
+        raise OrderNotFound(Message("order.not_found", order_id=request.order_id))
     # One round trip. Locking the order row serialises returns of one order: two requests
     # racing for its last unit cannot both see it as returnable.
     rows = await OrderRepository(session).return_context(request.order_id, lock=lock)
     if rows is None:
-        raise OrderNotFound(f"Order {request.order_id!r} does not exist.")
+        raise OrderNotFound(Message("order.not_found", order_id=request.order_id))
     version, document = policy or await policy_from_latest(session, rows.policy_version)
     wanted = {item.exchange_variant_id for item in request.items if item.exchange_variant_id}
     variants = await VariantRepository(session).many(sorted(wanted), lock=lock) if wanted else {}

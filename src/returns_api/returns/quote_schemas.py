@@ -20,7 +20,15 @@ class QuoteLine(BaseModel):
     returnable_quantity: int
     return_deadline: datetime | None
     eligible: bool
-    problems: list[str] = Field(description="Why the line cannot be returned as asked.")
+    problems: list[str] = Field(
+        description="Why the line cannot be returned as asked, in the quote's `locale` (the "
+        "same reasons as `createReturn`'s `errors[].type`, said for a person)."
+    )
+    reason: str = Field(description="The reason code asked for, as sent.")
+    reason_name: str | None = Field(
+        description="The reason's name in the quote's language (its `labels` negotiated, else "
+        "its `label`); null for a code the policy does not know."
+    )
     allowed_resolutions: list[Resolution]
     return_methods: list[str]
 
@@ -55,6 +63,12 @@ class QuoteOut(BaseModel):
 
     order_id: str
     currency: str
+    locale: str = Field(
+        description="The language of the quote's texts (also `Content-Language`): one the "
+        "service has texts in (`en`, `de`, `fr`, `nl`, `ru`), negotiated from `locale` (query, "
+        "then body), `Accept-Language`, the order's `locale`, then `RETURNS_DEFAULT_LOCALE`.",
+        examples=["de"],
+    )
     eligible: bool
     lines: list[QuoteLine]
     fees: FeesOut

@@ -2,18 +2,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
 from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import require
+from returns_api.core.customer_language import language_headers, request_preferences
 from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.http import (
     AcceptLanguageHeader,
     IdempotencyKeyHeader,
     IfMatchHeader,
+    LocaleQuery,
+    TextsLanguageHeader,
     etag,
+    in_language,
     versioned,
 )
 from returns_api.core.idempotency import KeyInFlight, KeyReused
@@ -103,13 +107,17 @@ def with_etag(response: Response, result: ReturnOut) -> ReturnOut:
     "/quote",
     operation_id="quoteReturn",
     response_model=QuoteOut,
-    responses=problems(*_AUTH, OrderNotFound, 422),
+    responses={**problems(*_AUTH, OrderNotFound, 422), **in_language(200)},
 )
 @reads_only
 async def quote_return(
     body: ReturnRequest,
+    request: Request,
+    response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    locale: LocaleQuery = None,
+    accept_language: TextsLanguageHeader = None,
     idempotency_key: IdempotencyKeyHeader = None,
     caller: Caller = require("returns:read"),
 ) -> QuoteOut:
@@ -119,10 +127,21 @@ async def quote_return(
     resolutions and return methods are offered, and why not (`problems`); the estimated refund,
     to the cent, and the decision the policy would take: with its trace for an API key, the
     action and a message for a portal token (which never sees the merchant's rules).
+
+    Its texts (`problems`, the decision's `message`, `reason_name`) are in the customer's
+    language: `locale` (the query's, else the body's), else `Accept-Language`, else the
+    order's `locale`, else `RETURNS_DEFAULT_LOCALE`; `locale` in the answer names it.
     """
-    return await service.quote_return(
-        session, caller, body, transit_buffer_days=settings.return_transit_buffer_days
+    quote = await service.quote_return(
+        session,
+        caller,
+        body,
+        transit_buffer_days=settings.return_transit_buffer_days,
+        preferred=request_preferences(request, body.locale, default=False),
+        default_locale=settings.default_locale,
     )
+    response.headers.update(language_headers(quote.locale))
+    return quote
 
 
 @router.post(

@@ -19,8 +19,10 @@ from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
 from returns_api.core.ids import new_id, new_rma_number
 from returns_api.core.locale import preferred_locale
+from returns_api.core.messages import SOURCE_LOCALE, Message, catalogue_locale, speaking
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.document import PolicyDocument
+from returns_api.policies.reason_names import reason_name
 from returns_api.returns import judging, views
 from returns_api.returns.assessment import Assessment
 from returns_api.returns.domain import Return
@@ -99,13 +101,13 @@ async def create_return(
     ctx = await judging.load_context(session, caller, request, transit_buffer_days, lock=True)
     problems = ctx.assessment.all_problems
     if problems:
-        raise NotReturnable(_summary(problems), errors=problems)
+        raise NotReturnable(_summary(problems), errors=problems, locale=request.locale)
 
     decision = await judging.decide(session, ctx, transit_buffer_days)
     ctx = judging.granted(ctx, decision)
     problems = ctx.assessment.all_problems
     if problems:  # the rules did not grant what the request asks of its exchange
-        raise NotReturnable(_summary(problems), errors=problems)
+        raise NotReturnable(_summary(problems), errors=problems, locale=request.locale)
     status = STATUS_OF_ACTION[str(decision["action"])]
     keep_item = decision["action"] == "approve_keep_item"
     act = Act(actor=caller.actor, at=ctx.now, new_id=new_id)
@@ -189,27 +191,39 @@ def decision_note(decision: Mapping[str, Any]) -> str:
     return f"{decision['action']} by {how} (policy v{decision['policy_version']})"
 
 
-def _summary(problems: Sequence[FieldError]) -> str:
-    first = problems[0].message
-    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-    return f"This return cannot be accepted: {first}{more}."
+def _summary(problems: Sequence[FieldError]) -> Message:
+    first = problems[0].said or problems[0].message
+    if len(problems) > 1:
+        return Message("return.not_returnable_more", first=first, more=len(problems) - 1)
+    return Message("return.not_returnable", first=first)
 
 
 async def quote_return(
-    session: AsyncSession, caller: Caller, request: ReturnRequest, *, transit_buffer_days: int
+    session: AsyncSession,
+    caller: Caller,
+    request: ReturnRequest,
+    *,
+    transit_buffer_days: int,
+    preferred: Sequence[str] = (),
+    default_locale: str = SOURCE_LOCALE,
 ) -> QuoteOut:
     """What `create` would do, without writing anything; per-line problems instead of 422.
-    The estimate follows the exchange terms the rules grant, once they decide."""
+    The estimate follows the exchange terms the rules grant, once they decide. Its texts are
+    in the first language of `preferred`, the order's and `default_locale` there are texts
+    in."""
     ctx = await judging.load_context(session, caller, request, transit_buffer_days, lock=False)
+    wanted = [*preferred, ctx.order["locale"], default_locale]
+    tag = speaking(wanted)  # `de-AT`: German texts, Austrian dates
+    locale = catalogue_locale([tag])
     decision: DecisionOut | CustomerDecision | None = None
     if not ctx.assessment.all_problems:
         judged = await judging.decide(session, ctx, transit_buffer_days)
         ctx = judging.granted(ctx, judged)
         if not ctx.assessment.all_problems:
             decision = (
-                views.customer_decision(judged["action"])
+                views.customer_decision(judged["action"], tag)
                 if caller.is_customer
-                else views.decision_out(judged)
+                else views.decision_out(judged, tag)
             )
     policy = ctx.policy
     eligible_lines = [la for la in ctx.assessment.lines if not la.problems and la.line]
@@ -226,6 +240,7 @@ async def quote_return(
     return QuoteOut(
         order_id=ctx.order["id"],
         currency=ctx.order["currency"],
+        locale=locale,
         eligible=all_eligible,
         lines=[
             QuoteLine(
@@ -234,7 +249,9 @@ async def quote_return(
                 returnable_quantity=la.returnable_quantity,
                 return_deadline=la.deadline,
                 eligible=not la.problems,
-                problems=[p.message for p in la.problems],
+                problems=[p.in_locale(tag).message for p in la.problems],
+                reason=la.item.reason,
+                reason_name=_reason_name(policy, la.item.reason, wanted),
                 allowed_resolutions=list(policy.allowed_resolutions),
                 return_methods=list(policy.methods_by_code),
             )
@@ -253,13 +270,18 @@ async def quote_return(
     )
 
 
+def _reason_name(policy: PolicyDocument, code: str, wanted: Sequence[str]) -> str | None:
+    reason = policy.reasons_by_code.get(code)
+    return reason_name(reason, wanted) if reason is not None else None
+
+
 async def load_visible(
     session: AsyncSession, caller: Caller, return_id: uuid.UUID, *, lock: bool = False
 ) -> Row:
     """The return, if this caller may see it; otherwise 404 (never 403: ids can't be probed)."""
     row = await ReturnRepository(session).get(return_id, lock=lock)
     if row is None or not visible(caller, row["order_id"]):
-        raise ReturnNotFound(f"Return {return_id} does not exist.")
+        raise ReturnNotFound(Message("return.not_found", return_id=return_id))
     return row
 
 
@@ -273,7 +295,7 @@ async def get_return(session: AsyncSession, caller: Caller, return_id: uuid.UUID
     probed)."""
     ret = await ReturnStore(session).load(return_id)
     if ret is None or not visible(caller, ret.order_id):
-        raise ReturnNotFound(f"Return {return_id} does not exist.")
+        raise ReturnNotFound(Message("return.not_found", return_id=return_id))
     return shown_to(caller, views.return_out(ret))
 
 

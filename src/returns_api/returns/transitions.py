@@ -17,6 +17,7 @@ from returns_api.auth.caller import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.http import etag, refused_if_match
 from returns_api.core.ids import new_id
+from returns_api.core.messages import Message
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.service import policy_version
 from returns_api.returns import valuation
@@ -65,7 +66,7 @@ async def change_return(
     store = ReturnStore(session)
     ret = await store.load(return_id, lock=True)
     if ret is None or not visible(caller, ret.order_id):
-        raise ReturnNotFound(f"Return {return_id} does not exist.")
+        raise ReturnNotFound(Message("return.not_found", return_id=return_id))
     check_if_match(if_match, ret.version)
     await change(ret, act_of(caller))
     return shown_to(caller, await save_and_show(store, ret))

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel
 
+from returns_api.core.messages import SOURCE_LOCALE, translate
 from returns_api.policies.rules import Action
 from returns_api.returns.domain import Return
 from returns_api.returns.parcel_schemas import ShipmentOut
@@ -22,14 +23,11 @@ from returns_api.returns.schemas import (
 from returns_api.returns.schemas import ReturnSummary as ReturnSummaryOut
 from returns_api.returns.shipments import Shipment
 
-# What the customer is told of each decision: the outcome in words, never why (the rule, its
-# thresholds and the facts are the merchant's). Worded to fit a quote and a return alike.
-CUSTOMER_MESSAGES: dict[Action, str] = {
-    "approve": "Approved: send the items back as the return instructions say.",
-    "approve_keep_item": "Approved: keep the items, there is nothing to send back.",
-    "review": "To be reviewed by the shop; you will hear back once it is decided.",
-    "reject": "Not accepted under the shop's return policy.",
-}
+
+def decision_message(action: Action, locale: str = SOURCE_LOCALE) -> str:
+    """What the customer is told of a decision: the outcome in words, never why (the rule, its
+    thresholds and the facts are the merchant's). Worded to fit a quote and a return alike."""
+    return translate(f"decision.{action}", locale)
 
 
 def _item(item: Item) -> dict[str, Any]:
@@ -67,7 +65,7 @@ def _decision(decision: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "audience": "merchant",
         "action": decision["action"],
-        "message": CUSTOMER_MESSAGES[decision["action"]],
+        "message": decision_message(decision["action"]),
         "policy_version": decision["policy_version"],
         "matched_rule": {"id": rule_id, "name": decision.get("matched_rule_name") or rule_id}
         if rule_id
@@ -87,12 +85,17 @@ def _money(ret: Summary) -> dict[str, int]:
     }
 
 
-def decision_out(decision: Mapping[str, Any]) -> DecisionOut:
-    return DecisionOut.model_validate(_decision(decision))
+def decision_out(decision: Mapping[str, Any], locale: str = SOURCE_LOCALE) -> DecisionOut:
+    out = DecisionOut.model_validate(_decision(decision))
+    if locale == SOURCE_LOCALE:
+        return out
+    return out.model_copy(update={"message": decision_message(decision["action"], locale)})
 
 
-def customer_decision(action: Action) -> CustomerDecision:
-    return CustomerDecision(audience="customer", action=action, message=CUSTOMER_MESSAGES[action])
+def customer_decision(action: Action, locale: str = SOURCE_LOCALE) -> CustomerDecision:
+    return CustomerDecision(
+        audience="customer", action=action, message=decision_message(action, locale)
+    )
 
 
 def for_customer(result: ReturnOut) -> ReturnOut:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from returns_api.core.cursors import decode_id_cursor, encode_id_cursor
 from returns_api.core.driver import Row
+from returns_api.core.messages import Message
 from returns_api.exports.service import csv_text, encode_csv, major_units
 from returns_api.returns.exceptions import ReturnNotFound
 from returns_api.returns.repository import ReturnRepository
@@ -46,7 +47,7 @@ async def of_return(session: AsyncSession, return_id: uuid.UUID) -> ReturnMoneyO
     """Oldest first; the totals count payments in, succeeded and pending refunds out."""
     found = await ReturnRepository(session).get(return_id)
     if found is None:
-        raise ReturnNotFound(f"Return {return_id} does not exist.")
+        raise ReturnNotFound(Message("return.not_found", return_id=return_id))
     rows = await MovementRepository(session).of_return(return_id)
     paid_in = sum(row["amount"] for row in rows if row["direction"] == "in")
     out = [row for row in rows if row["direction"] == "out"]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from returns_api.auth.caller import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.ids import new_id
+from returns_api.core.messages import Message
 from returns_api.orders.repository import OrderRepository
 from returns_api.policies.service import policy_version
 from returns_api.returns.domain import Return
@@ -63,7 +64,7 @@ async def request_shipment(
 async def _readable(session: AsyncSession, caller: Caller, return_id: uuid.UUID) -> Return:
     ret = await ReturnStore(session).load(return_id)
     if ret is None or not visible(caller, ret.order_id):
-        raise ReturnNotFound(f"Return {return_id} does not exist.")
+        raise ReturnNotFound(Message("return.not_found", return_id=return_id))
     return ret
 
 
