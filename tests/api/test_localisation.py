@@ -441,3 +441,13 @@ async def test_portal_sign_in_problems_are_in_the_browsers_language(api: Api) ->
         "/v1/returns", headers={"Authorization": "Bearer rk_nope", "Accept-Language": "fr"}
     )
     assert "content-language" not in bad_key.headers
+
+
+async def test_a_replayed_quote_names_the_language_it_was_first_told_in(api: Api) -> None:
+    await put_order(api, locale="de-DE")
+    headers = {**api.headers, "Idempotency-Key": "quote-in-german"}
+    first = await quote(api, headers)
+    again = await quote(api, headers)
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert again.json() == first.json()
+    assert_in_language(again, "de")

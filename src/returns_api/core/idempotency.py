@@ -29,7 +29,8 @@ from returns_api.core.http import IDEMPOTENCY_KEY_RE
 from returns_api.core.idempotency_repository import MAX_KEY_LENGTH, IdempotencyKeyRepository
 
 HEADER = "idempotency-key"
-_REPLAYED_HEADERS = ("content-type", "etag", "location")
+# A replayed answer says the language its texts are in, as the first one did.
+_REPLAYED_HEADERS = ("content-type", "etag", "location", "content-language", "vary")
 # Answers that describe the request rather than its outcome are not kept, so a corrected
 # retry with the same key is judged afresh (auth, conflicts, validation, throttling).
 _NOT_STORED = frozenset({401, 403, 409, 412, 422, 428, 429})

@@ -18,6 +18,10 @@ whatever speaks to the customer falls back on its own.
 Tags are kept in the case RFC 5646 §2.1.1 recommends (`de-de` is stored as `de-DE`,
 `zh-hant-tw` as `zh-Hant-TW`), so that equal tags compare equal. Nothing else is changed:
 no deprecated subtag is replaced, no script or region is added or removed.
+
+`negotiate` picks, among the tags something is written in (message catalogues, a reason's
+`labels`), the one that serves a customer best: Babel's negotiation, then another region of
+the same language. core/messages.py and core/customer_language.py build on it.
 """
 
 from __future__ import annotations
