@@ -17,10 +17,12 @@ from returns_api.core.driver import Row
 from returns_api.core.errors import FieldError
 from returns_api.policies.document import ExchangeTerms, PolicyDocument
 from returns_api.policies.engine import FactValue, ItemFacts, ReturnFacts
-from returns_api.returns import eligibility
+from returns_api.returns import eligibility, line_terms
 from returns_api.returns.parts import Exchange
 from returns_api.returns.refund_math import line_share
 from returns_api.returns.schemas import ReturnItemIn, ReturnRequest
+from returns_api.statutory import eu
+from returns_api.statutory.terms import LegalBasis
 
 
 @dataclass(slots=True)
@@ -32,6 +34,10 @@ class LineAssessment:
     deadline: datetime | None
     problems: list[FieldError] = field(default_factory=list)
     exchange: Exchange | None = None
+    legal_basis: LegalBasis = "commercial_policy"
+    withdrawal_deadline: datetime | None = None  # under the statutory right, when it covers
+    # What the commercial policy alone would refuse (the problems, when it is the basis).
+    commercial_problems: list[FieldError] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -39,6 +45,16 @@ class Assessment:
     lines: list[LineAssessment]
     problems: list[FieldError]  # about the request as a whole
     instant_exchange: bool = False  # asked for (and, so far, not refused)
+
+    @property
+    def legal_basis(self) -> LegalBasis:
+        """A statutory withdrawal when the statutory right covers every item; else the
+        commercial policy, for every item (a request mixing both is judged by the policy)."""
+        known = [line for line in self.lines if line.line is not None]
+        statutory = bool(known) and all(
+            line.legal_basis == "statutory_withdrawal" for line in known
+        )
+        return "statutory_withdrawal" if statutory else "commercial_policy"
 
     @property
     def all_problems(self) -> list[FieldError]:
@@ -71,7 +87,9 @@ def assess(
         )
     problems += _instant_problems(request, policy)
     lines = [
-        _assess_line(i, item, lines_by_id.get(item.line_item_id), held, policy, now, delivery)
+        _assess_line(
+            i, item, order, lines_by_id.get(item.line_item_id), held, policy, now, delivery
+        )
         for i, item in enumerate(request.items)
     ]
     first_index: dict[str, int] = {}
@@ -94,6 +112,7 @@ def assess(
                 line, (variants or {}), asked.get(variant_id, 0), order["currency"], policy
             )
             asked[variant_id] = asked.get(variant_id, 0) + line.item.quantity
+    line_terms.one_legal_basis(lines)
     return Assessment(lines=lines, problems=problems, instant_exchange=request.instant_exchange)
 
 
@@ -193,6 +212,7 @@ def _exchange(
 def _assess_line(
     index: int,
     item: ReturnItemIn,
+    order: Row,
     line: Row | None,
     held: Mapping[str, int],
     policy: PolicyDocument,
@@ -216,68 +236,48 @@ def _assess_line(
             ],
         )
     deadline = eligibility.return_deadline(delivery, line["category"], policy)
-    returnable = eligibility.returnable_quantity(
-        quantity=line["quantity"],
-        held=held.get(line["id"], 0),
-        final_sale=line["final_sale"],
-        tags=list(line["tags"]),
-        deadline=deadline,
-        policy=policy,
-        now=now,
+    right = eu.line_right(
+        policy.statutory,
+        country=order["country"],
+        buyer_is_consumer=bool(order.get("buyer_is_consumer", True)),
+        informed=bool(order.get("consumer_informed_of_withdrawal", True)),
+        delivered_at=order["delivered_at"],
+        tags=line["tags"],
+        unsealed=bool(item.unsealed),
     )
-    problems: list[FieldError] = []
-    if item.reason not in policy.reasons_by_code:
-        known = ", ".join(policy.reasons_by_code)
-        problems.append(
+    commercial = line_terms.commercial_problems(where, item, line, held, policy, now, deadline)
+    problems = commercial[1]
+    if right is not None and right.covers(now):
+        # The statutory right: no window, final sale or tag of the policy cuts it short, and
+        # a refund is always on offer (Article 13); the request must still make sense.
+        returnable = max(0, int(line["quantity"]) - held.get(line["id"], 0))
+        shown = deadline if deadline and right.deadline and deadline > right.deadline else None
+        return LineAssessment(
+            index,
+            item,
+            line,
+            returnable,
+            shown or right.deadline or deadline,
+            line_terms.statutory_problems(where, item, line, returnable, policy),
+            legal_basis="statutory_withdrawal",
+            withdrawal_deadline=right.deadline,
+            commercial_problems=problems,
+        )
+    if right is not None and right.exception is not None and problems:
+        excluded = right.exception
+        problems = [
+            *problems[:-1],
             _problem(
-                f"{where}.reason",
-                f"unknown reason {item.reason!r}; known: {known}",
-                "unknown_reason",
-            )
-        )
-    if item.resolution not in policy.allowed_resolutions:
-        allowed = ", ".join(policy.allowed_resolutions)
-        problems.append(
-            _problem(
-                f"{where}.resolution",
-                f"resolution {item.resolution!r} is not offered; allowed: {allowed}",
-                "resolution_not_allowed",
-            )
-        )
-    blocked_by_terms = _line_refusal(line, policy, deadline, now)
-    if blocked_by_terms is not None:
-        problems.append(_problem(where, blocked_by_terms[0], blocked_by_terms[1]))
-    elif item.quantity > returnable:
-        problems.append(
-            _problem(
-                f"{where}.quantity",
-                f"only {returnable} unit(s) of line {line['id']!r} can still be returned, "
-                f"{item.quantity} requested",
-                "quantity_not_returnable",
-            )
-        )
-    return LineAssessment(index, item, line, returnable, deadline, problems)
-
-
-def _line_refusal(
-    line: Row, policy: PolicyDocument, deadline: datetime | None, now: datetime
-) -> tuple[str, str] | None:
-    line_id = line["id"]
-    if deadline is None:
-        return f"line {line_id!r} has not shipped yet; it can be returned once it has", (
-            "not_shipped"
-        )
-    if line["final_sale"]:
-        return f"line {line_id!r} was a final sale and cannot be returned", "final_sale"
-    blocked = sorted(set(line["tags"]).intersection(policy.non_returnable_tags))
-    if blocked:
-        return f"line {line_id!r} is not returnable (tag {blocked[0]!r})", "non_returnable_tag"
-    if now > deadline:
-        return (
-            f"the return window for line {line_id!r} closed on {deadline.date().isoformat()}",
-            "window_closed",
-        )
-    return None
+                where,
+                f"line {line['id']!r} is excluded from the right of withdrawal "
+                f"({excluded.article}: {excluded.covers}) and the policy does not take it "
+                f"back: {problems[-1].message}",
+                "withdrawal_exception",
+            ),
+        ]
+    return LineAssessment(
+        index, item, line, commercial[0], deadline, problems, commercial_problems=problems
+    )
 
 
 def _available(variant: Mapping[str, Any]) -> int:

@@ -108,9 +108,32 @@ async def decide(session: AsyncSession, ctx: Context, transit_buffer_days: int) 
         ctx.assessment, ctx.order, ctx.lines, ctx.policy, ctx.now, transit_buffer_days, history
     )
     decision = evaluate(ctx.policy.rule_set, facts, policy_version=ctx.policy_version)
-    judged: dict[str, Any] = {**decision.to_dict(), "facts": facts_to_json(facts)}
+    judged: dict[str, Any] = {
+        **decision.to_dict(),
+        "facts": facts_to_json(facts),
+        "legal_basis": ctx.assessment.legal_basis,
+    }
+    if judged["legal_basis"] == "statutory_withdrawal" and judged["action"] == "reject":
+        judged = _statutory_review(judged)
     grant = _exchange_grant(ctx, judged)
     return judged | {"exchange_grant": grant} if grant else judged
+
+
+def _statutory_review(judged: dict[str, Any]) -> dict[str, Any]:
+    """No rule may refuse a statutory withdrawal (Directive 2011/83/EU, Article 9(1): no
+    reason needed): what a rule would have rejected goes to a person, and the trace says
+    why."""
+    override = {
+        "from_action": "reject",
+        "to_action": "review",
+        "reason": "a statutory withdrawal cannot be rejected by a rule (Directive 2011/83/EU, "
+        "Article 9(1)); a person reviews it instead",
+    }
+    return judged | {
+        "action": "review",
+        "statutory_override": override,
+        "trace": [*judged["trace"], {"statutory_override": override}],
+    }
 
 
 def granted(ctx: Context, decision: dict[str, Any]) -> Context:

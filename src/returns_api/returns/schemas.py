@@ -32,6 +32,8 @@ from returns_api.returns.parcel_schemas import Instructions, ShipmentOut, Tracki
 from returns_api.returns.refund_math import ItemBreakdown
 from returns_api.returns.refund_schemas import RefundMethod, RefundOut
 from returns_api.returns.status import ReturnStatus
+from returns_api.returns.statutory_schemas import StatutoryOverride, WithdrawalTermsOut
+from returns_api.statutory.terms import LegalBasis
 
 # Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
 ReceptionStatus = TypeAliasType(
@@ -71,6 +73,13 @@ class ReturnItemIn(_Body):
     reason: Code
     comment: Note | None = None
     resolution: Resolution = "refund"
+    unsealed: StrictBool | None = Field(
+        default=None,
+        description="The goods were unsealed after delivery. Asked, never assumed: sealed "
+        "hygiene goods and sealed recordings or software fall under an exception to the "
+        "statutory right of withdrawal only once unsealed (Directive 2011/83/EU, Article "
+        "16(e) and (i)).",
+    )
     exchange_variant_id: ExternalId | None = Field(
         default=None,
         validate_default=True,
@@ -261,6 +270,16 @@ class DecisionOut(BaseModel):
         "that failed with the expected and the actual value."
     )
     facts: dict[str, Any] = Field(description="The facts the decision was taken on.")
+    legal_basis: LegalBasis = Field(
+        default="commercial_policy",
+        description="`statutory_withdrawal` when the statutory right of withdrawal covers every "
+        "item (docs/withdrawal.md), else `commercial_policy`.",
+    )
+    statutory_override: StatutoryOverride | None = Field(
+        default=None,
+        description="Set when a rule would have rejected a statutory withdrawal: it went to "
+        "review instead, and why.",
+    )
 
 
 class CustomerDecision(BaseModel):
@@ -346,6 +365,16 @@ class ReturnOut(BaseModel):
         default=None,
         description="When the exchange costs more than the returned items' credit: what is "
         "owed, paid, and by when.",
+    )
+    legal_basis: LegalBasis = Field(
+        default="commercial_policy",
+        description="What the customer's right rests on: the statutory right of withdrawal or "
+        "the commercial policy (docs/withdrawal.md).",
+    )
+    withdrawal: WithdrawalTermsOut | None = Field(
+        default=None,
+        description="A statutory withdrawal's deadlines: when the refund is due, why it may "
+        "be held, and whether it or the goods are overdue. Null under the commercial policy.",
     )
     amounts: Money
     refunds: list[RefundOut]

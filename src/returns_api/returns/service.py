@@ -227,6 +227,7 @@ async def quote_return(
         order_id=ctx.order["id"],
         currency=ctx.order["currency"],
         eligible=all_eligible,
+        legal_basis=ctx.assessment.legal_basis,
         lines=[
             QuoteLine(
                 line_item_id=la.item.line_item_id,
@@ -237,6 +238,10 @@ async def quote_return(
                 problems=[p.message for p in la.problems],
                 allowed_resolutions=list(policy.allowed_resolutions),
                 return_methods=list(policy.methods_by_code),
+                legal_basis=la.legal_basis,
+                withdrawal_deadline=la.withdrawal_deadline
+                if la.legal_basis == "statutory_withdrawal"
+                else None,
             )
             for la in ctx.assessment.lines
         ],

@@ -21,6 +21,7 @@ from returns_api.returns.schemas import (
 )
 from returns_api.returns.schemas import ReturnSummary as ReturnSummaryOut
 from returns_api.returns.shipments import Shipment
+from returns_api.returns.statutory_view import withdrawal_terms
 
 # What the customer is told of each decision: the outcome in words, never why (the rule, its
 # thresholds and the facts are the merchant's). Worded to fit a quote and a return alike.
@@ -75,6 +76,8 @@ def _decision(decision: Mapping[str, Any]) -> dict[str, Any]:
         "deciding_item": decision.get("deciding_item_key"),
         "trace": list(decision.get("trace", [])),
         "facts": dict(decision.get("facts", {})),
+        "legal_basis": decision.get("legal_basis", "commercial_policy"),
+        "statutory_override": decision.get("statutory_override"),
     }
 
 
@@ -130,6 +133,7 @@ _SHAPED: Final = frozenset(
         "exchange_payment",
         "exchange_hold",
         "shipments",
+        "withdrawal",
     }
 )
 
@@ -165,6 +169,7 @@ def return_out(ret: Return) -> ReturnOut:
             "exchange_fulfillment": _fulfillment(ret),
             "exchange_payment": _payment(ret),
             "exchange_hold": _hold(ret),
+            "withdrawal": withdrawal_terms(ret),
             "shipments": [_shipment(ret, s) for s in ret.shipments],
             "decision": _decision(ret.decision),
             "refunds": [
