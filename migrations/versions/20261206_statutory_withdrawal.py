@@ -62,8 +62,39 @@ def upgrade() -> None:
             batch_op.f("ix_returns_refund_due_by"), ["refund_due_by"], unique=False
         )
 
+    op.create_table(
+        "withdrawals",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("order_number", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("confirm_token_hash", sa.String(length=64), nullable=False),
+        sa.Column("consumer_name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("locale", sa.String(length=35), nullable=False),
+        sa.Column("whole_order", sa.Boolean(), nullable=False),
+        sa.Column("items", sa.JSON(), nullable=False),
+        sa.Column("withdrawal_deadline", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("return_id", sa.Uuid(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_withdrawals_order_id_orders")
+        ),
+        sa.ForeignKeyConstraint(
+            ["return_id"], ["returns.id"], name=op.f("fk_withdrawals_return_id_returns")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_withdrawals")),
+    )
+    op.create_index(
+        "ix_withdrawals_order_id", "withdrawals", ["order_id", "created_at"], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_withdrawals_order_id", table_name="withdrawals")
+    op.drop_table("withdrawals")
     with op.batch_alter_table("returns", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_returns_refund_due_by"))
         batch_op.drop_column("send_back_overdue_at")

@@ -21,6 +21,7 @@ from returns_api.webhooks.payloads import (
     PingData,
     PolicyUpdatedData,
     ReturnEventData,
+    WithdrawalReceivedData,
 )
 
 
@@ -57,6 +58,11 @@ ENDPOINT_DISABLED = Envelope(
     "EndpointDisabledEvent",
     'A webhook endpoint was disabled; `PATCH` it with `{"enabled": true}` to resume.',
     EndpointDisabledData,
+)
+WITHDRAWAL_RECEIVED = Envelope(
+    "WithdrawalReceivedEvent",
+    "A consumer confirmed a withdrawal through the withdrawal function.",
+    WithdrawalReceivedData,
 )
 PING = Envelope(
     "PingEvent",
@@ -165,6 +171,13 @@ EVENTS: Final[dict[str, EventDefinition]] = {
     ),
     "return.expired": EventDefinition(
         RETURN, "An approved return was not sent back in time and expired."
+    ),
+    "withdrawal.received": EventDefinition(
+        WITHDRAWAL_RECEIVED,
+        "A consumer confirmed a withdrawal (Directive 2011/83/EU, Article 11a): acknowledge it "
+        "on a durable medium without undue delay, with `data.object.statement`, "
+        "`received_at` and the PDF at `pdf_url`, in `locale`, to `statement.email`. Its return "
+        "(`return_id`, legal basis `statutory_withdrawal`) has its own `return.created`.",
     ),
     "policy.updated": EventDefinition(
         POLICY_UPDATED, "A new version of the return policy was published."
