@@ -25,7 +25,7 @@ from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import FactValue, evaluate
 from returns_api.policies.facts import facts_to_json
 from returns_api.policies.service import policy_from_latest
-from returns_api.returns import valuation
+from returns_api.returns import breakdown, valuation
 from returns_api.returns.assessment import Assessment, assess, gather_facts, within_terms
 from returns_api.returns.domain import Valuation
 from returns_api.returns.parts import Item
@@ -85,8 +85,10 @@ async def load_context(
     merchant_fault = all(
         item.reason in reasons and reasons[item.reason].merchant_fault for item in request.items
     )
+    # A statutory withdrawal refunds the delivery whatever the reason (Article 13(1)).
+    refunds_shipping = merchant_fault or assessment.legal_basis == "statutory_withdrawal"
     shipping_taken = (
-        await ReturnRepository(session).shipping_taken(request.order_id) if merchant_fault else 0
+        await ReturnRepository(session).shipping_taken(request.order_id) if refunds_shipping else 0
     )
     return Context(
         rows.order,
@@ -242,4 +244,7 @@ def requested(ctx: Context) -> Valuation:
         shipping_paid=max(0, int(ctx.order["shipping_paid"]) - ctx.shipping_taken),
         line_quantities={line["id"]: int(line["quantity"]) for line in ctx.lines},
         held=ctx.held,
+        statutory=breakdown.statutory_refund(
+            ctx.assessment.legal_basis, ctx.policy, ctx.return_method, ctx.order
+        ),
     )
