@@ -1,5 +1,6 @@
 """statutory withdrawal: orders say whether the buyer is a consumer and what they were told;
-returns their legal basis and statutory deadlines; withdrawals (the withdrawal function)
+returns their legal basis and statutory deadlines; return items a deduction found at
+inspection; withdrawals (the withdrawal function)
 
 Orders synced before keep the defaults the API gives a field left out (a consumer, told of
 the right, not told they bear the cost of sending back); returns made before rest on the
@@ -62,6 +63,11 @@ def upgrade() -> None:
             batch_op.f("ix_returns_refund_due_by"), ["refund_due_by"], unique=False
         )
 
+    with op.batch_alter_table("return_items", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("deduction", sa.BigInteger(), server_default="0", nullable=False)
+        )
+        batch_op.add_column(sa.Column("deduction_reason", sa.Text(), nullable=True))
     op.create_table(
         "withdrawals",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -95,6 +101,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_withdrawals_order_id", table_name="withdrawals")
     op.drop_table("withdrawals")
+    with op.batch_alter_table("return_items", schema=None) as batch_op:
+        batch_op.drop_column("deduction_reason")
+        batch_op.drop_column("deduction")
     with op.batch_alter_table("returns", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_returns_refund_due_by"))
         batch_op.drop_column("send_back_overdue_at")

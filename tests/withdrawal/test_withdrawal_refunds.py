@@ -133,3 +133,50 @@ async def test_partial_withdrawal_follows_the_policys_delivery_rule(
     rest_b = await withdraw(client, "P-2")
     rest_b_ret = (await api.get(f"/v1/returns/{rest_b['return_id']}")).json()
     assert rest_b_ret["refund_breakdown"]["shipping_refund"] == 0  # refunded once
+
+
+async def test_only_inspection_deducts_and_each_deduction_has_its_reason(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    api = await merchant(app, client)
+    await eu_policy(api)
+    await put_order(api, number="D-1")
+    confirmed = await withdraw(client, "D-1")
+    rid = confirmed["return_id"]
+    ret = (await api.get(f"/v1/returns/{rid}")).json()
+    assert (await api.post(f"/v1/returns/{rid}/approve", {})).status_code == 200
+    await api.post(
+        f"/v1/returns/{rid}/tracking-events",
+        {"status": "in_transit", "tracking_number": "1Z1", "carrier": "UPS"},
+    )
+    mug = next(item for item in ret["items"] if item["line_item_id"] == "li_2")
+    shirt = next(item for item in ret["items"] if item["line_item_id"] == "li_1")
+    no_reason = await api.post(
+        f"/v1/returns/{rid}/receive",
+        {"items": [{"item_id": mug["id"], "received_quantity": 1, "deduction": 1000}]},
+    )
+    assert no_reason.status_code == 422
+    assert "deduction_reason" in no_reason.text
+    received = await api.post(
+        f"/v1/returns/{rid}/receive",
+        {
+            "items": [
+                {"item_id": shirt["id"], "received_quantity": 2},
+                {
+                    "item_id": mug["id"],
+                    "received_quantity": 1,
+                    "deduction": 1000,
+                    "deduction_reason": "used beyond trying: coffee stains",
+                },
+            ]
+        },
+    )
+    assert received.status_code == 200, received.text
+    body = received.json()
+    shown = {item["line_item_id"]: item for item in body["items"]}
+    assert shown["li_2"]["deduction"] == 1000
+    assert shown["li_2"]["deduction_reason"] == "used beyond trying: coffee stains"
+    assert shown["li_1"]["deduction"] == 0
+    assert body["refund_breakdown"]["total"] == EVERYTHING_PAID - 1000
+    lines = {line["item_id"]: line for line in body["refund_breakdown"]["items"]}
+    assert lines[mug["id"]]["deduction"] == 1000

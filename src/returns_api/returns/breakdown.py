@@ -70,6 +70,8 @@ def compute_breakdown(
             merchant_fault=bool(item["merchant_fault"]),
             resolution=item["resolution"],
             taken=_taken(taken, item, units_of(item, basis)),
+            # Only an inspection deducts (Article 14(2)): never from a requested estimate.
+            deduction=int(item.get("deduction") or 0) if basis == "accepted" else 0,
         )
         for item in items
         if units_of(item, basis) > 0

@@ -152,6 +152,9 @@ class ReturnItem(Base):
     accepted_quantity: Mapped[int] = mapped_column(Integer)
     condition: Mapped[str | None] = mapped_column(String(16))
     disposition: Mapped[str | None] = mapped_column(String(16))
+    # Diminished value found at inspection and taken off the refund, with why (statutory/).
+    deduction: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    deduction_reason: Mapped[str | None] = mapped_column(Text)
     # Copies of the order's placed_at and currency (written with the item; an order sync
     # that changes them rewrites them), so that analytics select the returned units of a
     # period's orders without joining the orders.

@@ -121,6 +121,8 @@ class RefundItem:
     resolution: Resolution
     taken: Taken = field(default_factory=Taken)
     """What the line's other live returns already hold of it."""
+    deduction: int = 0
+    """Diminished value found at inspection (Article 14(2)); never more than is left."""
 
     def __post_init__(self) -> None:
         available = self.line.quantity - self.taken.units
@@ -176,6 +178,8 @@ class ItemBreakdown:
     store_credit_bonus: int
     total: int
     resolution: Resolution
+    deduction: int
+    """Taken off at inspection for diminished value (the item's own reason says why)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,8 +305,9 @@ def _item_breakdown(item: RefundItem, fees: FeeTerms) -> ItemBreakdown:
         if item.merchant_fault
         else min(_bps_of(merchandise - discount, fees.restocking_fee_bps), paid)
     )
+    deduction = min(max(0, item.deduction), paid - restocking_fee)
     store_credit_bonus = (
-        _bps_of(paid - restocking_fee, fees.store_credit_bonus_bps)
+        _bps_of(paid - restocking_fee - deduction, fees.store_credit_bonus_bps)
         if item.resolution == "store_credit"
         else 0
     )
@@ -315,8 +320,9 @@ def _item_breakdown(item: RefundItem, fees: FeeTerms) -> ItemBreakdown:
         paid=paid,
         restocking_fee=restocking_fee,
         store_credit_bonus=store_credit_bonus,
-        total=paid - restocking_fee + store_credit_bonus,
+        total=paid - restocking_fee - deduction + store_credit_bonus,
         resolution=item.resolution,
+        deduction=deduction,
     )
 
 

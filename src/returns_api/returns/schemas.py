@@ -171,11 +171,22 @@ class ReceivedItemIn(_Body):
     condition: ConditionGrade | None = None
     disposition: Disposition | None = None
     wrong_item: StrictBool = Field(default=False, description="Something else came back.")
+    deduction: Annotated[int, Field(strict=True, ge=0, le=10**12)] = Field(
+        default=0,
+        description="Taken off the item's refund for diminished value from handling beyond "
+        "what was needed to check the goods (Directive 2011/83/EU, Article 14(2)); minor "
+        "units, never more than the item's refund; needs `deduction_reason`.",
+    )
+    deduction_reason: Note | None = Field(
+        default=None, description="Why the deduction: what the inspection found."
+    )
 
     @model_validator(mode="after")
     def _named_once(self) -> ReceivedItemIn:
         if (self.item_id is None) == (self.line_item_id is None):
             raise ValueError("give exactly one of item_id or line_item_id")
+        if self.deduction and not (self.deduction_reason or "").strip():
+            raise ValueError("a deduction needs its reason (deduction_reason)")
         if self.accepted_quantity is not None and self.accepted_quantity > self.received_quantity:
             raise ValueError("accepted_quantity cannot exceed received_quantity")
         return self
@@ -223,6 +234,8 @@ class ReturnItemOut(BaseModel):
     acceptance: Acceptance
     condition: ConditionGrade | None
     disposition: Disposition | None
+    deduction: int = Field(default=0, description="Taken off at inspection, with its reason.")
+    deduction_reason: str | None = None
     exchange: ExchangeItemOut | None = Field(
         default=None, description="The variant the item is exchanged for (`exchange` only)."
     )

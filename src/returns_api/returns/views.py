@@ -52,6 +52,8 @@ def _item(item: Item) -> dict[str, Any]:
         },
         "condition": item.condition,
         "disposition": item.disposition,
+        "deduction": item.deduction,
+        "deduction_reason": item.deduction_reason,
         "exchange": {
             "variant_id": item.exchange_variant_id,
             "unit_price": item.exchange_unit_price,
