@@ -34,6 +34,7 @@ from returns_api.returns.parts import (
 from returns_api.returns.refunding import Refunds
 from returns_api.returns.shipments import Shipment, ShipmentPlan, Shipments
 from returns_api.returns.status import BIRTH_STATUSES, RELEASED, ReturnStatus, can_transition
+from returns_api.returns.statutory_deadlines import StatutoryDeadlines
 from returns_api.statutory import eu
 
 S = ReturnStatus
@@ -64,7 +65,7 @@ def _statutory_terms(decision: Mapping[str, Any], at: datetime) -> dict[str, Any
 
 
 @dataclass(slots=True, eq=False)
-class Return(Refunds, InstantExchange, Shipments):
+class Return(Refunds, InstantExchange, Shipments, StatutoryDeadlines):
     """A return (RMA). Field names are the `returns` table's columns; `version` is the
     optimistic-concurrency counter behind ETag/If-Match, one step per change."""
 

@@ -169,6 +169,12 @@ EVENTS: Final[dict[str, EventDefinition]] = {
         "The carrier reported a problem with the parcel (failed pickup, returned to sender, "
         "damaged, lost): `object.tracking_status` is `exception`. The status does not change.",
     ),
+    "return.refund_overdue": EventDefinition(
+        RETURN,
+        "A statutory withdrawal was not refunded by `data.object.withdrawal.refund_due_by` "
+        "(14 days from the withdrawal, Directive 2011/83/EU, Article 13(1)), and nothing holds "
+        "the refund any longer (the goods are back or on their way). Sent once.",
+    ),
     "return.expired": EventDefinition(
         RETURN, "An approved return was not sent back in time and expired."
     ),
