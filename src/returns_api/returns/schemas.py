@@ -11,7 +11,6 @@ from pydantic import (
     StrictBool,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 from typing_extensions import TypeAliasType
 
@@ -29,6 +28,10 @@ from returns_api.returns.exchange_schemas import (
     ExchangePaymentOut,
 )
 from returns_api.returns.parcel_schemas import Instructions, ShipmentOut, TrackingStatus
+from returns_api.returns.receive_schemas import ConditionGrade as ConditionGrade
+from returns_api.returns.receive_schemas import Disposition as Disposition
+from returns_api.returns.receive_schemas import ReceiveBody as ReceiveBody
+from returns_api.returns.receive_schemas import ReceivedItemIn as ReceivedItemIn
 from returns_api.returns.refund_math import ItemBreakdown
 from returns_api.returns.refund_schemas import RefundMethod, RefundOut
 from returns_api.returns.status import ReturnStatus
@@ -42,12 +45,6 @@ ReceptionStatus = TypeAliasType(
 )
 AcceptanceStatus = TypeAliasType(
     "AcceptanceStatus", Literal["pending", "accepted", "rejected", "needs_review"]
-)
-ConditionGrade = TypeAliasType(
-    "ConditionGrade", Literal["as_new", "opened", "used", "damaged", "defective"]
-)
-Disposition = TypeAliasType(
-    "Disposition", Literal["restock", "refurbish", "liquidate", "donate", "dispose"]
 )
 RefundBasis = TypeAliasType("RefundBasis", Literal["requested", "accepted"])
 Code = Annotated[str, Field(min_length=1, max_length=64, examples=["size_fit"])]
@@ -157,45 +154,6 @@ class ApproveBody(_Body):
     label_url: Annotated[str, Field(max_length=2000, pattern=r"^https?://")] | None = Field(
         default=None, description="A prepaid return label for the customer."
     )
-
-
-class ReceivedItemIn(_Body):
-    """One inspected item. Name it by `item_id` (the return item) or by `line_item_id`."""
-
-    item_id: uuid.UUID | None = None
-    line_item_id: ExternalId | None = None
-    received_quantity: Annotated[int, Field(strict=True, ge=0, le=100_000)]
-    accepted_quantity: Annotated[int, Field(strict=True, ge=0, le=100_000)] | None = Field(
-        default=None, description="Units accepted for refund; defaults to those received."
-    )
-    condition: ConditionGrade | None = None
-    disposition: Disposition | None = None
-    wrong_item: StrictBool = Field(default=False, description="Something else came back.")
-    deduction: Annotated[int, Field(strict=True, ge=0, le=10**12)] = Field(
-        default=0,
-        description="Taken off the item's refund for diminished value from handling beyond "
-        "what was needed to check the goods (Directive 2011/83/EU, Article 14(2)); minor "
-        "units, never more than the item's refund; needs `deduction_reason`.",
-    )
-    deduction_reason: Note | None = Field(
-        default=None, description="Why the deduction: what the inspection found."
-    )
-
-    @model_validator(mode="after")
-    def _named_once(self) -> ReceivedItemIn:
-        if (self.item_id is None) == (self.line_item_id is None):
-            raise ValueError("give exactly one of item_id or line_item_id")
-        if self.deduction and not (self.deduction_reason or "").strip():
-            raise ValueError("a deduction needs its reason (deduction_reason)")
-        if self.accepted_quantity is not None and self.accepted_quantity > self.received_quantity:
-            raise ValueError("accepted_quantity cannot exceed received_quantity")
-        return self
-
-
-class ReceiveBody(_Body):
-    items: list[ReceivedItemIn] = Field(min_length=1, max_length=100)
-    warehouse: Code | None = Field(default=None, description="Where it was received.")
-    note: Note | None = None
 
 
 class RefundIn(_Body):
