@@ -29,6 +29,10 @@ PUBLIC = {
     "getMetrics",
     "listReturnReasons",
     "createPortalSession",
+    # The withdrawal function (Article 11a): the order number and e-mail find the order;
+    # the confirmation's token, answered to the statement only, is its credential.
+    "createWithdrawal",
+    "confirmWithdrawal",
     "receiveCarrierWebhook",  # the carrier's signature is its credential
     "receivePaymentWebhook",  # the provider's signature is its credential
 }
@@ -36,6 +40,11 @@ OPTIONALLY_AUTHENTICATED = {"getPolicy"}
 # POSTs that change nothing a retry could duplicate (a portal token is stateless).
 POST_WITHOUT_IDEMPOTENCY_KEY = {
     "createPortalSession",
+    # Public, so no caller to scope a key to: a repeated statement is one more pending
+    # statement that counts for nothing until confirmed; confirming again is the same
+    # withdrawal.
+    "createWithdrawal",
+    "confirmWithdrawal",
     # Carriers send none; a repeated scan changes nothing (it is no newer than the last).
     "receiveCarrierWebhook",
     "receivePaymentWebhook",

@@ -42,6 +42,7 @@ from returns_api.shipping.router import router as shipping_router
 from returns_api.store_credit.router import router as store_credit_router
 from returns_api.webhooks.catalog import register_webhooks
 from returns_api.webhooks.router import router as webhooks_router
+from returns_api.withdrawals.router import router as withdrawals_router
 from returns_api.worker import Background
 
 # FastAPI's native OpenTelemetry, off unless RETURNS_OPENTELEMETRY asks for it.
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.portal_token_secret.get_secret_value(), settings.portal_token_ttl_seconds
     )
     app.state.portal_limiter = SlidingWindowLimiter(settings.portal_rate_limit_per_minute)
+    # The withdrawal function is public like portal sessions, and limited the same way.
+    app.state.withdrawal_limiter = SlidingWindowLimiter(settings.portal_rate_limit_per_minute)
     app.state.resolve_principal = principal_of
     app.state.carriers = carriers_of(settings)
     app.state.executors = executors_of(settings)
@@ -118,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policies_router,
         webhooks_router,
         portal_router,
+        withdrawals_router,
         analytics_router,
         store_credit_router,
     ):

@@ -11,6 +11,7 @@ from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
 from returns_api.shipping.models import Shipment, ShipmentLabel
 from returns_api.store_credit.models import StoreCreditBalance, StoreCreditEntry
 from returns_api.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from returns_api.withdrawals.models import Withdrawal
 
 __all__ = [
     "ApiKey",
@@ -33,4 +34,5 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "Withdrawal",
 ]

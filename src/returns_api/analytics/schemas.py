@@ -125,6 +125,11 @@ class AnalyticsSummary(BaseModel):
     )
     return_rate: ReturnRate
     feedback: FeedbackSummary
+    refunds_overdue: int = Field(
+        default=0,
+        description="Statutory withdrawals not refunded by their `refund_due_by` and still "
+        "owed something, now (`return.refund_overdue`; not limited to the period).",
+    )
 
 
 class ReasonStats(BaseModel):

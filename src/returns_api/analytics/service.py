@@ -93,6 +93,7 @@ async def summary(session: AsyncSession, window: Window) -> AnalyticsSummary:
     rating_sum = sum(rating * n for rating, n in ratings.items())
     return AnalyticsSummary(
         period=_period(window),
+        refunds_overdue=await repo.refunds_overdue(window),
         returns=ReturnCounts(
             total=sum(by_status.values()),
             by_status={status: by_status.get(status.value, 0) for status in ReturnStatus},

@@ -202,6 +202,17 @@ class SummaryRepository(AnalyticsRepository):
         units_returned = (await self.session.execute(returned)).scalar_one()
         return int(units_sold), int(units_returned)
 
+    async def refunds_overdue(self, window: Window) -> int:
+        """Statutory withdrawals flagged as not refunded in time and still owed something,
+        now (a backlog, as the review backlog: not limited to the period)."""
+        stmt = select(func.count()).where(
+            Return.refund_overdue_at.is_not(None),
+            Return.refunded_amount < Return.refundable_amount,
+        )
+        if window.currency is not None:
+            stmt = stmt.where(Return.currency == window.currency)
+        return int((await self.session.execute(stmt)).scalar_one())
+
     async def ratings(self, window: Window) -> dict[int, int]:
         """How many of each rating was left in the window."""
         stmt = (

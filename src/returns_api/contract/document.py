@@ -81,6 +81,10 @@ TAGS: Final[list[dict[str, str]]] = [
     },
     {"name": "Webhooks", "description": "Endpoints subscribed to events, their deliveries."},
     {"name": "Portal", "description": "Customer self-service: a short-lived token per order."},
+    {
+        "name": "Withdrawals",
+        "description": "The EU withdrawal function: statement, confirmation, receipt.",
+    },
     {"name": "Auth", "description": "The calling credential."},
     {"name": "Operations", "description": "Health, readiness and metrics for operators."},
 ]

@@ -34,6 +34,12 @@ class Order(Base):
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shipping_paid: Mapped[int] = mapped_column(BigInteger)
+    # The statutory right of withdrawal (statutory/): whether the buyer is a consumer, was
+    # told of the right (else the period runs 12 months longer), and was told they bear the
+    # direct cost of sending goods back (else they do not).
+    buyer_is_consumer: Mapped[bool] = mapped_column(Boolean, server_default="1")
+    consumer_informed_of_withdrawal: Mapped[bool] = mapped_column(Boolean, server_default="1")
+    consumer_bears_return_cost_informed: Mapped[bool] = mapped_column(Boolean, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

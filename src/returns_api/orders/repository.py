@@ -60,6 +60,9 @@ _CONTEXT_ORDER = tuple(
         "fulfilled_at",
         "delivered_at",
         "shipping_paid",
+        "buyer_is_consumer",
+        "consumer_informed_of_withdrawal",
+        "consumer_bears_return_cost_informed",
     )
 )
 _CONTEXT_LINE = tuple(

@@ -186,6 +186,23 @@ class OrderUpsert(BaseModel):
     fulfilled_at: Timestamp | None = None
     delivered_at: Timestamp | None = None
     shipping_paid: MinorUnits = 0
+    buyer_is_consumer: StrictBool = Field(
+        default=True,
+        description="The buyer acts as a consumer (not for a business): with the policy's "
+        "`statutory.profile` `EU`, the statutory right of withdrawal covers the order.",
+    )
+    consumer_informed_of_withdrawal: StrictBool = Field(
+        default=True,
+        description="The consumer was told of the right of withdrawal before the contract; "
+        "when not, the withdrawal period runs 12 months longer (Directive 2011/83/EU, "
+        "Article 10).",
+    )
+    consumer_bears_return_cost_informed: StrictBool = Field(
+        default=False,
+        description="The consumer was told beforehand that they bear the direct cost of "
+        "sending goods back after a withdrawal; only then may a withdrawal be charged the "
+        "policy's return-shipping fee (Article 14(1)).",
+    )
     payments: list[PaymentIn] = Field(
         default_factory=list,
         max_length=20,
@@ -254,6 +271,9 @@ class OrderOut(BaseModel):
     fulfilled_at: datetime | None
     delivered_at: datetime | None
     shipping_paid: int
+    buyer_is_consumer: bool = True
+    consumer_informed_of_withdrawal: bool = True
+    consumer_bears_return_cost_informed: bool = False
     payments: list[PaymentIn] = Field(default_factory=list)
     line_items: list[LineItemOut]
     created_at: datetime

@@ -18,6 +18,7 @@ from returns_api.core.messages import CATALOGUE_LOCALES, SOURCE_LOCALE, catalogu
 from returns_api.policies.resolutions import RESOLUTIONS, FallbackResolution, Resolution
 from returns_api.policies.return_methods import Code, ReturnMethod, Warehouse
 from returns_api.policies.rules import Action, Rule, RuleSet
+from returns_api.statutory.terms import StatutoryTerms
 
 BasisPoints = Annotated[int, Field(ge=0, le=10_000)]
 ReasonLabel = Annotated[str, Field(min_length=1, max_length=200)]
@@ -83,6 +84,11 @@ DEFAULT_REASONS = (
     _reason("poor_quality", False),
     _reason("size_fit", False),
     _reason("changed_mind", False),
+)
+# The reason of a statutory withdrawal, which needs none (Directive 2011/83/EU, Article 9(1)):
+# known to every policy with a statutory profile, whatever its own reasons.
+WITHDRAWAL_REASON = ReturnReason(
+    code="withdrawal", label="Withdrawal from the contract (no reason needed)"
 )
 DEFAULT_METHODS = (
     ReturnMethod(
@@ -195,6 +201,11 @@ class PolicyDocument(BaseModel):
     exchanges: ExchangeTerms = Field(default_factory=ExchangeTerms)
     rules: list[Rule] = Field(default_factory=list)
     default_action: Action = "review"
+    statutory: StatutoryTerms = Field(
+        default_factory=StatutoryTerms,
+        description="The statutory right of withdrawal beside these terms (off by default); "
+        "see docs/withdrawal.md.",
+    )
 
     @field_validator("warehouses")
     @classmethod
@@ -253,7 +264,10 @@ class PolicyDocument(BaseModel):
 
     @cached_property
     def reasons_by_code(self) -> dict[str, ReturnReason]:
-        return {reason.code: reason for reason in self.reasons}
+        found = {reason.code: reason for reason in self.reasons}
+        if self.statutory.profile != "none":
+            found.setdefault(WITHDRAWAL_REASON.code, WITHDRAWAL_REASON)
+        return found
 
     @cached_property
     def methods_by_code(self) -> dict[str, ReturnMethod]:

@@ -18,10 +18,12 @@ from returns_api.core.errors import FieldError
 from returns_api.core.messages import Message
 from returns_api.policies.document import ExchangeTerms, PolicyDocument
 from returns_api.policies.engine import FactValue, ItemFacts, ReturnFacts
-from returns_api.returns import eligibility
+from returns_api.returns import eligibility, line_terms
 from returns_api.returns.parts import Exchange
 from returns_api.returns.refund_math import line_share
 from returns_api.returns.schemas import ReturnItemIn, ReturnRequest
+from returns_api.statutory import eu
+from returns_api.statutory.terms import LegalBasis
 
 
 @dataclass(slots=True)
@@ -33,6 +35,10 @@ class LineAssessment:
     deadline: datetime | None
     problems: list[FieldError] = field(default_factory=list)
     exchange: Exchange | None = None
+    legal_basis: LegalBasis = "commercial_policy"
+    withdrawal_deadline: datetime | None = None  # under the statutory right, when it covers
+    # What the commercial policy alone would refuse (the problems, when it is the basis).
+    commercial_problems: list[FieldError] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -40,6 +46,16 @@ class Assessment:
     lines: list[LineAssessment]
     problems: list[FieldError]  # about the request as a whole
     instant_exchange: bool = False  # asked for (and, so far, not refused)
+
+    @property
+    def legal_basis(self) -> LegalBasis:
+        """A statutory withdrawal when the statutory right covers every item; else the
+        commercial policy, for every item (a request mixing both is judged by the policy)."""
+        known = [line for line in self.lines if line.line is not None]
+        statutory = bool(known) and all(
+            line.legal_basis == "statutory_withdrawal" for line in known
+        )
+        return "statutory_withdrawal" if statutory else "commercial_policy"
 
     @property
     def all_problems(self) -> list[FieldError]:
@@ -75,7 +91,9 @@ def assess(
         )
     problems += _instant_problems(request, policy)
     lines = [
-        _assess_line(i, item, lines_by_id.get(item.line_item_id), held, policy, now, delivery)
+        _assess_line(
+            i, item, order, lines_by_id.get(item.line_item_id), held, policy, now, delivery
+        )
         for i, item in enumerate(request.items)
     ]
     first_index: dict[str, int] = {}
@@ -99,6 +117,7 @@ def assess(
                 line, (variants or {}), asked.get(variant_id, 0), order["currency"], policy
             )
             asked[variant_id] = asked.get(variant_id, 0) + line.item.quantity
+    line_terms.one_legal_basis(lines)
     return Assessment(lines=lines, problems=problems, instant_exchange=request.instant_exchange)
 
 
@@ -203,6 +222,7 @@ def _exchange(
 def _assess_line(
     index: int,
     item: ReturnItemIn,
+    order: Row,
     line: Row | None,
     held: Mapping[str, int],
     policy: PolicyDocument,
@@ -226,71 +246,52 @@ def _assess_line(
             ],
         )
     deadline = eligibility.return_deadline(delivery, line["category"], policy)
-    returnable = eligibility.returnable_quantity(
-        quantity=line["quantity"],
-        held=held.get(line["id"], 0),
-        final_sale=line["final_sale"],
-        tags=list(line["tags"]),
-        deadline=deadline,
-        policy=policy,
-        now=now,
+    right = eu.line_right(
+        policy.statutory,
+        country=order["country"],
+        buyer_is_consumer=bool(order.get("buyer_is_consumer", True)),
+        informed=bool(order.get("consumer_informed_of_withdrawal", True)),
+        delivered_at=order["delivered_at"],
+        tags=line["tags"],
+        unsealed=bool(item.unsealed),
     )
-    problems: list[FieldError] = []
-    if item.reason not in policy.reasons_by_code:
-        known = ", ".join(policy.reasons_by_code)
-        problems.append(
-            _problem(
-                f"{where}.reason",
-                "unknown_reason",
-                Message("item.unknown_reason", reason=item.reason, known=known),
-            )
+    commercial = line_terms.commercial_problems(where, item, line, held, policy, now, deadline)
+    problems = commercial[1]
+    if right is not None and right.covers(now):
+        # The statutory right: no window, final sale or tag of the policy cuts it short, and
+        # a refund is always on offer (Article 13); the request must still make sense.
+        returnable = max(0, int(line["quantity"]) - held.get(line["id"], 0))
+        shown = deadline if deadline and right.deadline and deadline > right.deadline else None
+        return LineAssessment(
+            index,
+            item,
+            line,
+            returnable,
+            shown or right.deadline or deadline,
+            line_terms.statutory_problems(where, item, line, returnable, policy),
+            legal_basis="statutory_withdrawal",
+            withdrawal_deadline=right.deadline,
+            commercial_problems=problems,
         )
-    if item.resolution not in policy.allowed_resolutions:
-        allowed = ", ".join(policy.allowed_resolutions)
-        problems.append(
+    if right is not None and right.exception is not None and problems:
+        excluded = right.exception
+        problems = [
+            *problems[:-1],
             _problem(
-                f"{where}.resolution",
-                "resolution_not_allowed",
-                Message("item.resolution_not_allowed", resolution=item.resolution, allowed=allowed),
-            )
-        )
-    blocked_by_terms = _line_refusal(line, policy, deadline, now)
-    if blocked_by_terms is not None:
-        problems.append(_problem(where, blocked_by_terms[0], blocked_by_terms[1]))
-    elif item.quantity > returnable:
-        problems.append(
-            _problem(
-                f"{where}.quantity",
-                "quantity_not_returnable",
+                where,
+                "withdrawal_exception",
                 Message(
-                    "item.quantity_not_returnable",
+                    "item.withdrawal_exception",
                     line_id=line["id"],
-                    returnable=returnable,
-                    requested=item.quantity,
+                    article=excluded.article,
+                    covers=excluded.covers,
+                    reason=problems[-1].said or problems[-1].message,
                 ),
-            )
-        )
-    return LineAssessment(index, item, line, returnable, deadline, problems)
-
-
-def _line_refusal(
-    line: Row, policy: PolicyDocument, deadline: datetime | None, now: datetime
-) -> tuple[str, Message] | None:
-    line_id = line["id"]
-    if deadline is None:
-        return "not_shipped", Message("item.not_shipped", line_id=line_id)
-    if line["final_sale"]:
-        return "final_sale", Message("item.final_sale", line_id=line_id)
-    blocked = sorted(set(line["tags"]).intersection(policy.non_returnable_tags))
-    if blocked:
-        return "non_returnable_tag", Message(
-            "item.non_returnable_tag", line_id=line_id, tag=blocked[0]
-        )
-    if now > deadline:
-        return "window_closed", Message(
-            "item.window_closed", line_id=line_id, deadline=deadline.date()
-        )
-    return None
+            ),
+        ]
+    return LineAssessment(
+        index, item, line, commercial[0], deadline, problems, commercial_problems=problems
+    )
 
 
 def _available(variant: Mapping[str, Any]) -> int:

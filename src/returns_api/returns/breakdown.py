@@ -20,6 +20,7 @@ from returns_api.returns.refund_math import (
     PaidLine,
     RefundBreakdown,
     RefundItem,
+    StatutoryRefund,
     Taken,
     compute_refund,
 )
@@ -52,6 +53,7 @@ def compute_breakdown(
     shipping_paid: int,
     taken: Mapping[str, Taken],
     whole_order_returned: bool,
+    statutory: StatutoryRefund | None = None,
 ) -> dict[str, Any]:
     """The breakdown as stored on the return (the shape of RefundBreakdownOut); `taken`:
     by line id, what the line's other live returns hold of it."""
@@ -68,6 +70,8 @@ def compute_breakdown(
             merchant_fault=bool(item["merchant_fault"]),
             resolution=item["resolution"],
             taken=_taken(taken, item, units_of(item, basis)),
+            # Only an inspection deducts (Article 14(2)): never from a requested estimate.
+            deduction=int(item.get("deduction") or 0) if basis == "accepted" else 0,
         )
         for item in items
         if units_of(item, basis) > 0
@@ -90,6 +94,7 @@ def compute_breakdown(
         fee_terms(policy, return_method),
         shipping_paid=shipping_paid,
         whole_order_returned=whole_order_returned,
+        statutory=statutory,
     )
     return {
         **empty,
@@ -158,4 +163,19 @@ def whole_order_comes_back(
     return all(
         held_by_others.get(line_id, 0) + mine.get(line_id, 0) >= quantity
         for line_id, quantity in order_units.items()
+    )
+
+
+def statutory_refund(
+    legal_basis: str, policy: PolicyDocument, return_method: str, order: Mapping[str, Any]
+) -> StatutoryRefund | None:
+    """The statutory refund rules when a return is a statutory withdrawal (else None: the
+    policy's fees apply): the return-shipping fee only where the policy charges one and the
+    order records that the consumer was told they bear it."""
+    if legal_basis != "statutory_withdrawal":
+        return None
+    told = bool(order.get("consumer_bears_return_cost_informed", False))
+    return StatutoryRefund(
+        charge_return_shipping=told and policy.return_shipping_fee_for(return_method) > 0,
+        refund_delivery_on_partial=policy.statutory.partial_withdrawal_delivery == "refunded",
     )

@@ -35,6 +35,8 @@ from returns_api.returns.parts import (
 from returns_api.returns.refunding import Refunds
 from returns_api.returns.shipments import Shipment, ShipmentPlan, Shipments
 from returns_api.returns.status import BIRTH_STATUSES, RELEASED, ReturnStatus, can_transition
+from returns_api.returns.statutory_deadlines import StatutoryDeadlines
+from returns_api.statutory import eu
 
 S = ReturnStatus
 
@@ -54,8 +56,17 @@ _EVENT_OF: Final = {
 }
 
 
+def _statutory_terms(decision: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+    """A statutory withdrawal is to be refunded within 14 days of the trader being told
+    (Directive 2011/83/EU, Article 13(1)): the return is that telling."""
+    basis = decision.get("legal_basis", "commercial_policy")
+    if basis != "statutory_withdrawal":
+        return {"legal_basis": basis}
+    return {"legal_basis": basis, "refund_due_by": eu.days_after(at, eu.REFUND_DAYS)}
+
+
 @dataclass(slots=True, eq=False)
-class Return(Refunds, InstantExchange, Shipments):
+class Return(Refunds, InstantExchange, Shipments, StatutoryDeadlines):
     """A return (RMA). Field names are the `returns` table's columns; `version` is the
     optimistic-concurrency counter behind ETag/If-Match, one step per change."""
 
@@ -102,6 +113,10 @@ class Return(Refunds, InstantExchange, Shipments):
     exchange_carrier: str | None = None
     exchange_fulfilled_at: datetime | None = None
     tracking_status: str | None = None
+    legal_basis: str = "commercial_policy"
+    refund_due_by: datetime | None = None
+    refund_overdue_at: datetime | None = None
+    send_back_overdue_at: datetime | None = None
     items: list[Item] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     timeline: list[Change] = field(default_factory=list)
@@ -171,6 +186,7 @@ class Return(Refunds, InstantExchange, Shipments):
             first_refunded_at=None,
             instant_exchange=request.instant_exchange,
             items=items,
+            **_statutory_terms(decision, act.at),
         )
         ret._value(valuation)
         ret.timeline.append(

@@ -41,6 +41,7 @@ from returns_api.returns.expiry_repository import ExpiryRepository
 from returns_api.returns.parts import Act
 from returns_api.returns.service import save_and_show
 from returns_api.returns.store import ReturnStore
+from returns_api.statutory import eu
 
 log = structlog.get_logger(__name__)
 BATCH_SIZE = 100
@@ -109,6 +110,26 @@ async def sweep_holds(session: AsyncSession, now: datetime, *, limit: int = BATC
     return await _each(session, due, ask, skip=(HoldNotPending,), what="hold_capture")
 
 
+async def sweep_statutory(session: AsyncSession, now: datetime, *, limit: int = BATCH_SIZE) -> int:
+    """Flag statutory withdrawals whose refund is overdue (`return.refund_overdue`, once) or
+    whose goods were not sent back in 14 days (never expired: `statutory_deadlines`)."""
+    repo = ExpiryRepository(session)
+    act = Act(actor=SWEEPER, at=now, new_id=new_id)
+
+    async def refund_overdue(ret: domain.Return) -> None:
+        ret.flag_refund_overdue(act)
+
+    async def send_back_overdue(ret: domain.Return) -> None:
+        ret.flag_send_back_overdue(act)
+
+    overdue = await repo.refunds_overdue(now, limit)
+    flagged = await _each(session, overdue, refund_overdue, skip=(), what="refund_overdue")
+    # Made before this, a withdrawal's 14 days to send back have certainly passed (a weekend
+    # and the end of the day added), so each one found is flagged.
+    late = await repo.send_back_due(now - timedelta(days=eu.SEND_BACK_DAYS + 3), limit - flagged)
+    return flagged + await _each(session, late, send_back_overdue, skip=(), what="send_back")
+
+
 async def _each(
     session: AsyncSession,
     rows: Sequence[Row],
@@ -157,6 +178,7 @@ async def expire_overdue(
             expired = await sweep_expired(session, moment, limit=batch_size)
             expired += await sweep_unpaid(session, moment, limit=batch_size)
             expired += await sweep_holds(session, moment, limit=batch_size)
+            expired += await sweep_statutory(session, moment, limit=batch_size)
         total += expired
         if expired < batch_size:
             return total, False

@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.driver import Row
 from returns_api.returns.models import Return, ReturnChange
+
+STATUTORY = "statutory_withdrawal"
+# A tracking event is the consumer's proof of sending (Directive 2011/83/EU, Article 13(3)).
+_SENT = ("in_transit", "delivered", "exception")
 
 
 class ExpiryRepository:
@@ -28,6 +32,7 @@ class ExpiryRepository:
                 Return.status == "approved",
                 Return.keep_item.is_(False),
                 Return.instant_exchange.is_(False),
+                Return.legal_basis != STATUTORY,
             )
             .distinct()
             .order_by(Return.policy_version)
@@ -53,6 +58,8 @@ class ExpiryRepository:
                 Return.keep_item.is_(False),
                 # An instant exchange's hold is charged instead (`holds_due`).
                 Return.instant_exchange.is_(False),
+                # A statutory withdrawal is never expired: flagged instead (`send_back_due`).
+                Return.legal_basis != STATUTORY,
                 Return.policy_version == policy_version,
                 approved_in_time,
             )
@@ -89,6 +96,48 @@ class ExpiryRepository:
                 Return.exchange_order_requested_at.is_(None),
             )
             .order_by(Return.exchange_payment_due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Return)
+        )
+        return (await self.session.execute(stmt)).mappings().all()
+
+    async def refunds_overdue(self, now: datetime, limit: int) -> Sequence[Row]:
+        """Statutory withdrawals past `refund_due_by`, not yet flagged, not fully refunded
+        and not held (the goods are back, on their way, or kept); locked, skipping rows held
+        elsewhere, so two workers never flag one twice."""
+        stmt = (
+            select(Return.id)
+            .where(
+                Return.legal_basis == STATUTORY,
+                Return.refund_due_by < now,
+                Return.refund_overdue_at.is_(None),
+                Return.status.not_in(("rejected", "cancelled")),
+                Return.refunded_amount < Return.refundable_amount,
+                or_(
+                    Return.received_at.is_not(None),
+                    Return.keep_item.is_(True),
+                    Return.tracking_status.in_(_SENT),
+                ),
+            )
+            .order_by(Return.refund_due_by)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Return)
+        )
+        return (await self.session.execute(stmt)).mappings().all()
+
+    async def send_back_due(self, created_before: datetime, limit: int) -> Sequence[Row]:
+        """Statutory withdrawals whose goods are not on their way (approved or waiting for
+        review), made before `created_before`, not yet flagged; locked as `due`."""
+        stmt = (
+            select(Return.id)
+            .where(
+                Return.legal_basis == STATUTORY,
+                Return.status.in_(("approved", "pending_review")),
+                Return.keep_item.is_(False),
+                Return.send_back_overdue_at.is_(None),
+                Return.created_at < created_before,
+            )
+            .order_by(Return.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=Return)
         )

@@ -24,6 +24,8 @@ class Inspection:
     condition: str | None = None
     disposition: str | None = None
     wrong_item: bool = False
+    deduction: int = 0  # diminished value, with its reason (Article 14(2))
+    deduction_reason: str | None = None
 
 
 _MISSING: Final[dict[str, Any]] = {
@@ -79,6 +81,11 @@ def inspect(
             "condition": entry.condition,
             "disposition": entry.disposition,
         }
+        if entry.deduction and accepted > 0:  # only then: the timeline shows what was found
+            found[item.id] |= {
+                "deduction": entry.deduction,
+                "deduction_reason": entry.deduction_reason,
+            }
     if errors:
         raise InvalidInspection("The inspection does not match the return.", errors=errors)
     return {item.id: found.get(item.id, _MISSING) for item in items}

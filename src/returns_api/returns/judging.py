@@ -26,7 +26,7 @@ from returns_api.policies.document import PolicyDocument
 from returns_api.policies.engine import FactValue, evaluate
 from returns_api.policies.facts import facts_to_json
 from returns_api.policies.service import policy_from_latest
-from returns_api.returns import valuation
+from returns_api.returns import breakdown, valuation
 from returns_api.returns.assessment import Assessment, assess, gather_facts, within_terms
 from returns_api.returns.domain import Valuation
 from returns_api.returns.parts import Item
@@ -86,8 +86,10 @@ async def load_context(
     merchant_fault = all(
         item.reason in reasons and reasons[item.reason].merchant_fault for item in request.items
     )
+    # A statutory withdrawal refunds the delivery whatever the reason (Article 13(1)).
+    refunds_shipping = merchant_fault or assessment.legal_basis == "statutory_withdrawal"
     shipping_taken = (
-        await ReturnRepository(session).shipping_taken(request.order_id) if merchant_fault else 0
+        await ReturnRepository(session).shipping_taken(request.order_id) if refunds_shipping else 0
     )
     return Context(
         rows.order,
@@ -109,9 +111,32 @@ async def decide(session: AsyncSession, ctx: Context, transit_buffer_days: int) 
         ctx.assessment, ctx.order, ctx.lines, ctx.policy, ctx.now, transit_buffer_days, history
     )
     decision = evaluate(ctx.policy.rule_set, facts, policy_version=ctx.policy_version)
-    judged: dict[str, Any] = {**decision.to_dict(), "facts": facts_to_json(facts)}
+    judged: dict[str, Any] = {
+        **decision.to_dict(),
+        "facts": facts_to_json(facts),
+        "legal_basis": ctx.assessment.legal_basis,
+    }
+    if judged["legal_basis"] == "statutory_withdrawal" and judged["action"] == "reject":
+        judged = _statutory_review(judged)
     grant = _exchange_grant(ctx, judged)
     return judged | {"exchange_grant": grant} if grant else judged
+
+
+def _statutory_review(judged: dict[str, Any]) -> dict[str, Any]:
+    """No rule may refuse a statutory withdrawal (Directive 2011/83/EU, Article 9(1): no
+    reason needed): what a rule would have rejected goes to a person, and the trace says
+    why."""
+    override = {
+        "from_action": "reject",
+        "to_action": "review",
+        "reason": "a statutory withdrawal cannot be rejected by a rule (Directive 2011/83/EU, "
+        "Article 9(1)); a person reviews it instead",
+    }
+    return judged | {
+        "action": "review",
+        "statutory_override": override,
+        "trace": [*judged["trace"], {"statutory_override": override}],
+    }
 
 
 def granted(ctx: Context, decision: dict[str, Any]) -> Context:
@@ -220,4 +245,7 @@ def requested(ctx: Context) -> Valuation:
         shipping_paid=max(0, int(ctx.order["shipping_paid"]) - ctx.shipping_taken),
         line_quantities={line["id"]: int(line["quantity"]) for line in ctx.lines},
         held=ctx.held,
+        statutory=breakdown.statutory_refund(
+            ctx.assessment.legal_basis, ctx.policy, ctx.return_method, ctx.order
+        ),
     )

@@ -111,6 +111,14 @@ class Return(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # statutory_withdrawal | commercial_policy (statutory/): what the customer's right rests
+    # on. A statutory withdrawal is to be refunded by `refund_due_by` (the refund worker's
+    # sweep flags it once overdue) and its goods sent back within 14 days (flagged, never
+    # expired, when they are not).
+    legal_basis: Mapped[str] = mapped_column(String(32), server_default="commercial_policy")
+    refund_due_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    refund_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    send_back_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReturnItem(Base):
@@ -144,6 +152,9 @@ class ReturnItem(Base):
     accepted_quantity: Mapped[int] = mapped_column(Integer)
     condition: Mapped[str | None] = mapped_column(String(16))
     disposition: Mapped[str | None] = mapped_column(String(16))
+    # Diminished value found at inspection and taken off the refund, with why (statutory/).
+    deduction: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    deduction_reason: Mapped[str | None] = mapped_column(Text)
     # Copies of the order's placed_at and currency (written with the item; an order sync
     # that changes them rewrites them), so that analytics select the returned units of a
     # period's orders without joining the orders.

@@ -94,6 +94,9 @@ class Item:
     accepted_quantity: int = 0
     condition: str | None = None
     disposition: str | None = None
+    # Diminished value found at inspection, taken off the refund, with why (Article 14(2)).
+    deduction: int = 0
+    deduction_reason: str | None = None
     # What the return's current breakdown takes of the line (`refund_math.Taken`): the
     # units it values and their discount and tax shares. The line's other returns are
     # valued against these, so a line is never paid back more than once.

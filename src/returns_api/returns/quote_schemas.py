@@ -12,6 +12,7 @@ from returns_api.policies.resolutions import Resolution
 from returns_api.policies.return_methods import ReturnMethodKind, ShippingPayer
 from returns_api.returns.parcel_schemas import ReturnAddressOut
 from returns_api.returns.schemas import Decision, RefundBreakdownOut
+from returns_api.statutory.terms import LegalBasis
 
 
 class QuoteLine(BaseModel):
@@ -31,6 +32,16 @@ class QuoteLine(BaseModel):
     )
     allowed_resolutions: list[Resolution]
     return_methods: list[str]
+    legal_basis: LegalBasis = Field(
+        default="commercial_policy",
+        description="`statutory_withdrawal` when the statutory right of withdrawal covers the "
+        "line now (its `return_deadline` is then the later of the policy's and the right's).",
+    )
+    withdrawal_deadline: datetime | None = Field(
+        default=None,
+        description="Until when the statutory right covers the line; null when it does not, "
+        "or when the goods are not marked delivered yet (the period has not started).",
+    )
 
 
 class FeesOut(BaseModel):
@@ -70,6 +81,11 @@ class QuoteOut(BaseModel):
         examples=["de"],
     )
     eligible: bool
+    legal_basis: LegalBasis = Field(
+        default="commercial_policy",
+        description="What the return would rest on: `statutory_withdrawal` when the statutory "
+        "right covers every line, else `commercial_policy`.",
+    )
     lines: list[QuoteLine]
     fees: FeesOut
     return_options: list[ReturnOption] = Field(

@@ -36,6 +36,11 @@ Per return
       goes negative), the shipping refund added to the refund bucket (or the first bucket
       present in that order). Buckets that end at zero are left out.
 
+Statutory withdrawal (Directive 2011/83/EU, Articles 13 and 14; ``StatutoryRefund``)
+    Every payment is refunded: no restocking fee; the standard delivery paid is refunded
+    when the whole order is withdrawn from (and, by policy, with a partial withdrawal); the
+    return-shipping fee only when the consumer was told beforehand that they bear it.
+
 Rounding: basis-point amounts round half up, in integer arithmetic.
 """
 
@@ -51,6 +56,7 @@ __all__ = [
     "PaidLine",
     "RefundBreakdown",
     "RefundItem",
+    "StatutoryRefund",
     "Taken",
     "compute_refund",
     "line_share",
@@ -115,6 +121,8 @@ class RefundItem:
     resolution: Resolution
     taken: Taken = field(default_factory=Taken)
     """What the line's other live returns already hold of it."""
+    deduction: int = 0
+    """Diminished value found at inspection (Article 14(2)); never more than is left."""
 
     def __post_init__(self) -> None:
         available = self.line.quantity - self.taken.units
@@ -145,6 +153,17 @@ class FeeTerms:
 
 
 @dataclass(frozen=True, slots=True)
+class StatutoryRefund:
+    """The refund rules of a statutory withdrawal, in place of the policy's fees."""
+
+    charge_return_shipping: bool = False
+    """The policy charges for sending back and the consumer was told so beforehand
+    (Article 14(1)); otherwise the trader bears it."""
+    refund_delivery_on_partial: bool = False
+    """The policy's delivery rule for a withdrawal from part of the order."""
+
+
+@dataclass(frozen=True, slots=True)
 class ItemBreakdown:
     """One item's refund; the API's refund line (``schemas.ItemRefundLine``) is this, as is."""
 
@@ -159,6 +178,8 @@ class ItemBreakdown:
     store_credit_bonus: int
     total: int
     resolution: Resolution
+    deduction: int
+    """Taken off at inspection for diminished value (the item's own reason says why)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +239,19 @@ def compute_refund(
     *,
     shipping_paid: int = 0,
     whole_order_returned: bool = False,
+    statutory: StatutoryRefund | None = None,
 ) -> RefundBreakdown:
-    """Breakdown of the refund for the items of one return under `fees`."""
+    """Breakdown of the refund for the items of one return under `fees`, or under the
+    statutory rules when it is a withdrawal (`statutory`)."""
     if not items:
         raise ValueError("a refund needs at least one item")
     _require_not_negative("shipping_paid", shipping_paid)
+    if statutory is not None:
+        fees = FeeTerms(
+            restocking_fee_bps=0,  # Article 13(1): every payment is refunded
+            return_shipping_fee=fees.return_shipping_fee if statutory.charge_return_shipping else 0,
+            store_credit_bonus_bps=fees.store_credit_bonus_bps,
+        )
 
     breakdowns = tuple(_item_breakdown(item, fees) for item in items)
     subtotal = sum(b.total for b in breakdowns)
@@ -230,6 +259,8 @@ def compute_refund(
     return_shipping_fee = 0 if waived else min(fees.return_shipping_fee, subtotal)
     all_merchant_fault = all(item.merchant_fault for item in items)
     shipping_refund = shipping_paid if whole_order_returned and all_merchant_fault else 0
+    if statutory is not None and (whole_order_returned or statutory.refund_delivery_on_partial):
+        shipping_refund = shipping_paid  # Article 13(1): standard delivery included
     return RefundBreakdown(
         items=breakdowns,
         subtotal=subtotal,
@@ -274,8 +305,9 @@ def _item_breakdown(item: RefundItem, fees: FeeTerms) -> ItemBreakdown:
         if item.merchant_fault
         else min(_bps_of(merchandise - discount, fees.restocking_fee_bps), paid)
     )
+    deduction = min(max(0, item.deduction), paid - restocking_fee)
     store_credit_bonus = (
-        _bps_of(paid - restocking_fee, fees.store_credit_bonus_bps)
+        _bps_of(paid - restocking_fee - deduction, fees.store_credit_bonus_bps)
         if item.resolution == "store_credit"
         else 0
     )
@@ -288,8 +320,9 @@ def _item_breakdown(item: RefundItem, fees: FeeTerms) -> ItemBreakdown:
         paid=paid,
         restocking_fee=restocking_fee,
         store_credit_bonus=store_credit_bonus,
-        total=paid - restocking_fee + store_credit_bonus,
+        total=paid - restocking_fee - deduction + store_credit_bonus,
         resolution=item.resolution,
+        deduction=deduction,
     )
 
 

@@ -11,7 +11,6 @@ from pydantic import (
     StrictBool,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 from typing_extensions import TypeAliasType
 
@@ -29,9 +28,15 @@ from returns_api.returns.exchange_schemas import (
     ExchangePaymentOut,
 )
 from returns_api.returns.parcel_schemas import Instructions, ShipmentOut, TrackingStatus
+from returns_api.returns.receive_schemas import ConditionGrade as ConditionGrade
+from returns_api.returns.receive_schemas import Disposition as Disposition
+from returns_api.returns.receive_schemas import ReceiveBody as ReceiveBody
+from returns_api.returns.receive_schemas import ReceivedItemIn as ReceivedItemIn
 from returns_api.returns.refund_math import ItemBreakdown
 from returns_api.returns.refund_schemas import RefundMethod, RefundOut
 from returns_api.returns.status import ReturnStatus
+from returns_api.returns.statutory_schemas import StatutoryOverride, WithdrawalTermsOut
+from returns_api.statutory.terms import LegalBasis
 
 # Named aliases: each is one enum schema in the OpenAPI document (and in generated clients).
 ReceptionStatus = TypeAliasType(
@@ -40,12 +45,6 @@ ReceptionStatus = TypeAliasType(
 )
 AcceptanceStatus = TypeAliasType(
     "AcceptanceStatus", Literal["pending", "accepted", "rejected", "needs_review"]
-)
-ConditionGrade = TypeAliasType(
-    "ConditionGrade", Literal["as_new", "opened", "used", "damaged", "defective"]
-)
-Disposition = TypeAliasType(
-    "Disposition", Literal["restock", "refurbish", "liquidate", "donate", "dispose"]
 )
 RefundBasis = TypeAliasType("RefundBasis", Literal["requested", "accepted"])
 Code = Annotated[str, Field(min_length=1, max_length=64, examples=["size_fit"])]
@@ -71,6 +70,13 @@ class ReturnItemIn(_Body):
     reason: Code
     comment: Note | None = None
     resolution: Resolution = "refund"
+    unsealed: StrictBool | None = Field(
+        default=None,
+        description="The goods were unsealed after delivery. Asked, never assumed: sealed "
+        "hygiene goods and sealed recordings or software fall under an exception to the "
+        "statutory right of withdrawal only once unsealed (Directive 2011/83/EU, Article "
+        "16(e) and (i)).",
+    )
     exchange_variant_id: ExternalId | None = Field(
         default=None,
         validate_default=True,
@@ -150,34 +156,6 @@ class ApproveBody(_Body):
     )
 
 
-class ReceivedItemIn(_Body):
-    """One inspected item. Name it by `item_id` (the return item) or by `line_item_id`."""
-
-    item_id: uuid.UUID | None = None
-    line_item_id: ExternalId | None = None
-    received_quantity: Annotated[int, Field(strict=True, ge=0, le=100_000)]
-    accepted_quantity: Annotated[int, Field(strict=True, ge=0, le=100_000)] | None = Field(
-        default=None, description="Units accepted for refund; defaults to those received."
-    )
-    condition: ConditionGrade | None = None
-    disposition: Disposition | None = None
-    wrong_item: StrictBool = Field(default=False, description="Something else came back.")
-
-    @model_validator(mode="after")
-    def _named_once(self) -> ReceivedItemIn:
-        if (self.item_id is None) == (self.line_item_id is None):
-            raise ValueError("give exactly one of item_id or line_item_id")
-        if self.accepted_quantity is not None and self.accepted_quantity > self.received_quantity:
-            raise ValueError("accepted_quantity cannot exceed received_quantity")
-        return self
-
-
-class ReceiveBody(_Body):
-    items: list[ReceivedItemIn] = Field(min_length=1, max_length=100)
-    warehouse: Code | None = Field(default=None, description="Where it was received.")
-    note: Note | None = None
-
-
 class RefundIn(_Body):
     amount: Annotated[int, Field(strict=True, ge=1, le=10**12)] | None = Field(
         default=None, description="Minor units; defaults to what is left to refund."
@@ -214,6 +192,8 @@ class ReturnItemOut(BaseModel):
     acceptance: Acceptance
     condition: ConditionGrade | None
     disposition: Disposition | None
+    deduction: int = Field(default=0, description="Taken off at inspection, with its reason.")
+    deduction_reason: str | None = None
     exchange: ExchangeItemOut | None = Field(
         default=None, description="The variant the item is exchanged for (`exchange` only)."
     )
@@ -261,6 +241,16 @@ class DecisionOut(BaseModel):
         "that failed with the expected and the actual value."
     )
     facts: dict[str, Any] = Field(description="The facts the decision was taken on.")
+    legal_basis: LegalBasis = Field(
+        default="commercial_policy",
+        description="`statutory_withdrawal` when the statutory right of withdrawal covers every "
+        "item (docs/withdrawal.md), else `commercial_policy`.",
+    )
+    statutory_override: StatutoryOverride | None = Field(
+        default=None,
+        description="Set when a rule would have rejected a statutory withdrawal: it went to "
+        "review instead, and why.",
+    )
 
 
 class CustomerDecision(BaseModel):
@@ -346,6 +336,16 @@ class ReturnOut(BaseModel):
         default=None,
         description="When the exchange costs more than the returned items' credit: what is "
         "owed, paid, and by when.",
+    )
+    legal_basis: LegalBasis = Field(
+        default="commercial_policy",
+        description="What the customer's right rests on: the statutory right of withdrawal or "
+        "the commercial policy (docs/withdrawal.md).",
+    )
+    withdrawal: WithdrawalTermsOut | None = Field(
+        default=None,
+        description="A statutory withdrawal's deadlines: when the refund is due, why it may "
+        "be held, and whether it or the goods are overdue. Null under the commercial policy.",
     )
     amounts: Money
     refunds: list[RefundOut]

@@ -242,6 +242,7 @@ async def quote_return(
         currency=ctx.order["currency"],
         locale=locale,
         eligible=all_eligible,
+        legal_basis=ctx.assessment.legal_basis,
         lines=[
             QuoteLine(
                 line_item_id=la.item.line_item_id,
@@ -254,6 +255,10 @@ async def quote_return(
                 reason_name=_reason_name(policy, la.item.reason, wanted),
                 allowed_resolutions=list(policy.allowed_resolutions),
                 return_methods=list(policy.methods_by_code),
+                legal_basis=la.legal_basis,
+                withdrawal_deadline=la.withdrawal_deadline
+                if la.legal_basis == "statutory_withdrawal"
+                else None,
             )
             for la in ctx.assessment.lines
         ],

@@ -183,6 +183,8 @@ async def receive(
             condition=entry.condition,
             disposition=entry.disposition,
             wrong_item=entry.wrong_item,
+            deduction=entry.deduction,
+            deduction_reason=entry.deduction_reason,
         )
         for entry in body.items
     ]

@@ -20,7 +20,7 @@ from returns_api.policies.service import policy_version
 from returns_api.returns import breakdown
 from returns_api.returns.domain import Return, Valuation
 from returns_api.returns.parts import Item
-from returns_api.returns.refund_math import Taken
+from returns_api.returns.refund_math import StatutoryRefund, Taken
 from returns_api.returns.repository import Held, ReturnRepository, items
 from returns_api.returns.store import row_of
 
@@ -37,11 +37,19 @@ def requested(
     shipping_paid: int,  # less what the order's live returns refund of it
     line_quantities: Mapping[str, int],
     held: Mapping[str, Held],
+    statutory: StatutoryRefund | None = None,
 ) -> Valuation:
     """A new return's items, by the units requested; `held`: what the order's live returns
     hold of each line (a new return is not one of them yet)."""
     return _valuation(
-        "requested", currency, policy, return_method, shipping_paid, line_quantities, held
+        "requested",
+        currency,
+        policy,
+        return_method,
+        shipping_paid,
+        line_quantities,
+        held,
+        statutory,
     )
 
 
@@ -53,11 +61,19 @@ def accepted(
     shipping_paid: int,  # less what the order's other live returns refund of it
     line_quantities: Mapping[str, int],
     others: Mapping[str, Held],
+    statutory: StatutoryRefund | None = None,
 ) -> Valuation:
     """An inspected return's items, by the units accepted; `others`: what the order's other
     live returns hold of each line. Pure, for writers that know these already."""
     return _valuation(
-        "accepted", currency, policy, return_method, shipping_paid, line_quantities, others
+        "accepted",
+        currency,
+        policy,
+        return_method,
+        shipping_paid,
+        line_quantities,
+        others,
+        statutory,
     )
 
 
@@ -69,6 +85,7 @@ def _valuation(
     shipping_paid: int,
     line_quantities: Mapping[str, int],
     others: Mapping[str, Held],
+    statutory: StatutoryRefund | None = None,
 ) -> Valuation:
     units = {line_id: found.units for line_id, found in others.items()}
     taken = {line_id: found.taken for line_id, found in others.items()}
@@ -85,6 +102,7 @@ def _valuation(
             shipping_paid=shipping_paid,
             taken=taken,
             whole_order_returned=breakdown.whole_order_comes_back(line_quantities, units, mine),
+            statutory=statutory,
         )
 
     return value
@@ -128,6 +146,7 @@ async def _stored(session: AsyncSession, ret: Return, basis: breakdown.Basis) ->
         max(0, int(order["shipping_paid"]) - others_took),
         line_quantities,
         without(await returns.held(ret.order_id), ret),
+        breakdown.statutory_refund(ret.legal_basis, policy, ret.return_method, order),
     )
 
 

@@ -22,6 +22,7 @@ from returns_api.returns.schemas import (
 )
 from returns_api.returns.schemas import ReturnSummary as ReturnSummaryOut
 from returns_api.returns.shipments import Shipment
+from returns_api.returns.statutory_view import withdrawal_terms
 
 
 def decision_message(action: Action, locale: str = SOURCE_LOCALE) -> str:
@@ -49,6 +50,8 @@ def _item(item: Item) -> dict[str, Any]:
         },
         "condition": item.condition,
         "disposition": item.disposition,
+        "deduction": item.deduction,
+        "deduction_reason": item.deduction_reason,
         "exchange": {
             "variant_id": item.exchange_variant_id,
             "unit_price": item.exchange_unit_price,
@@ -73,6 +76,8 @@ def _decision(decision: Mapping[str, Any]) -> dict[str, Any]:
         "deciding_item": decision.get("deciding_item_key"),
         "trace": list(decision.get("trace", [])),
         "facts": dict(decision.get("facts", {})),
+        "legal_basis": decision.get("legal_basis", "commercial_policy"),
+        "statutory_override": decision.get("statutory_override"),
     }
 
 
@@ -133,6 +138,7 @@ _SHAPED: Final = frozenset(
         "exchange_payment",
         "exchange_hold",
         "shipments",
+        "withdrawal",
     }
 )
 
@@ -168,6 +174,7 @@ def return_out(ret: Return) -> ReturnOut:
             "exchange_fulfillment": _fulfillment(ret),
             "exchange_payment": _payment(ret),
             "exchange_hold": _hold(ret),
+            "withdrawal": withdrawal_terms(ret),
             "shipments": [_shipment(ret, s) for s in ret.shipments],
             "decision": _decision(ret.decision),
             "refunds": [

@@ -21,6 +21,7 @@ from returns_api.webhooks.payloads import (
     PingData,
     PolicyUpdatedData,
     ReturnEventData,
+    WithdrawalReceivedData,
 )
 
 
@@ -57,6 +58,11 @@ ENDPOINT_DISABLED = Envelope(
     "EndpointDisabledEvent",
     'A webhook endpoint was disabled; `PATCH` it with `{"enabled": true}` to resume.',
     EndpointDisabledData,
+)
+WITHDRAWAL_RECEIVED = Envelope(
+    "WithdrawalReceivedEvent",
+    "A consumer confirmed a withdrawal through the withdrawal function.",
+    WithdrawalReceivedData,
 )
 PING = Envelope(
     "PingEvent",
@@ -163,8 +169,21 @@ EVENTS: Final[dict[str, EventDefinition]] = {
         "The carrier reported a problem with the parcel (failed pickup, returned to sender, "
         "damaged, lost): `object.tracking_status` is `exception`. The status does not change.",
     ),
+    "return.refund_overdue": EventDefinition(
+        RETURN,
+        "A statutory withdrawal was not refunded by `data.object.withdrawal.refund_due_by` "
+        "(14 days from the withdrawal, Directive 2011/83/EU, Article 13(1)), and nothing holds "
+        "the refund any longer (the goods are back or on their way). Sent once.",
+    ),
     "return.expired": EventDefinition(
         RETURN, "An approved return was not sent back in time and expired."
+    ),
+    "withdrawal.received": EventDefinition(
+        WITHDRAWAL_RECEIVED,
+        "A consumer confirmed a withdrawal (Directive 2011/83/EU, Article 11a): acknowledge it "
+        "on a durable medium without undue delay, with `data.object.statement`, "
+        "`received_at` and the PDF at `pdf_url`, in `locale`, to `statement.email`. Its return "
+        "(`return_id`, legal basis `statutory_withdrawal`) has its own `return.created`.",
     ),
     "policy.updated": EventDefinition(
         POLICY_UPDATED, "A new version of the return policy was published."

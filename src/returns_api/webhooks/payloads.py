@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from returns_api.returns.schemas import ReturnOut
 from returns_api.returns.status import ReturnStatus
+from returns_api.withdrawals.schemas import WithdrawalOut
 
 
 class ReturnEventData(BaseModel):
@@ -79,3 +80,11 @@ class PingMessage(BaseModel):
 class PingData(BaseModel):
     endpoint_id: uuid.UUID = Field(description="The endpoint the ping was sent to.")
     object: PingMessage
+
+
+class WithdrawalReceivedData(BaseModel):
+    object: WithdrawalOut = Field(
+        description="The confirmed withdrawal as `GET /v1/withdrawals/{id}` shows it: the "
+        "statement's content, `received_at`, the order's `locale` and the consumer's e-mail, "
+        "everything the acknowledgement on a durable medium needs (its PDF: `pdf_url`)."
+    )
