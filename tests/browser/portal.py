@@ -40,7 +40,7 @@ class PortalTab:
         self.violations: list[str] = []
         self.console_errors: list[str] = []
         self.checked: list[str] = []
-        self.page.expose_function("reportViolation", self.violations.append)
+        self.page.expose_function("reportViolation", lambda text: self.violations.append(text))
         self.page.add_init_script(WATCH_CSP)
         self.page.on("request", self._request)
         self.page.on("console", self._console)
