@@ -2,7 +2,8 @@
 # Installs returns-api into a fresh virtualenv and runs every quality gate:
 # ruff (lint + format), mypy --strict, alembic check, the TypeScript types check, Chromium and
 # axe-core for the browser tests (tests/browser), the schemathesis fuzz run, and pytest on
-# SQLite and PostgreSQL (which includes the OpenAPI drift test and the generated Python client). Exits non-zero on the first failure.
+# SQLite and PostgreSQL (which includes the OpenAPI drift test and the generated Python
+# client). Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
