@@ -127,3 +127,27 @@ def test_pages_speak_the_returns_language_else_the_browsers(
         french.assert_clean()
     finally:
         french.close()
+
+
+def test_sign_in_works_by_keyboard_alone_in_a_sensible_order(tab: PortalTab, shop: Shop) -> None:
+    shop.order("8001", "kay@example.com")
+    page = tab.page
+    tab.goto("/portal")
+    page.get_by_role("heading", name="Return items from your order").wait_for()
+    order: list[str] = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        order.append(
+            page.evaluate("document.activeElement.id || document.activeElement.textContent")
+        )
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none", f"no visible focus on {order[-1]}"
+    assert order == ["skip-link", "language", "order-number", "email", "Find my order"]
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.type("kay@example.com")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.type("8001")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Order 8001").wait_for()
+    assert page.evaluate("document.activeElement.tagName") == "H1"  # focus follows the page
+    tab.assert_clean()
