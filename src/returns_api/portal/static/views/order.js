@@ -95,10 +95,12 @@ function lineForm(line, order, policy, reasonList, saved) {
   });
   if (saved && chosen === "exchange") showVariants();
 
+  // Only a line that can be chosen is a group of controls; the others are plain text.
+  const returnable = line.returnable_quantity > 0;
   const node = h(
-    "fieldset",
+    returnable ? "fieldset" : "div",
     { class: "item" },
-    h("legend", {}, line.title),
+    returnable ? h("legend", {}, line.title) : h("h4", {}, line.title),
     h("p", { class: "item-meta" }, t("order.ordered", { count: line.quantity, price: money(line.unit_price, order.currency) })),
     h("p", { class: line.returnable_quantity > 0 ? "eligible" : "ineligible" }, eligibilityText(line)),
     line.returnable_quantity > 0
