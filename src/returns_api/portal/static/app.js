@@ -156,6 +156,7 @@ async function render({ keepFocus = false } = {}) {
   let page;
   try {
     page = await view({ params: params ?? {}, app });
+    if (!page) return; // the view went elsewhere (e.g. the review without a draft)
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       session.end();
