@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs returns-api into a fresh virtualenv and runs every quality gate:
-# ruff (lint + format), mypy --strict, alembic check, the TypeScript types check, the
-# schemathesis fuzz run, and pytest on SQLite and PostgreSQL (which includes the OpenAPI
-# drift test and the generated Python client). Exits non-zero on the first failure.
+# ruff (lint + format), mypy --strict, alembic check, the TypeScript types check, Chromium and
+# axe-core for the browser tests (tests/browser), the schemathesis fuzz run, and pytest on
+# SQLite and PostgreSQL (which includes the OpenAPI drift test and the generated Python
+# client). Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +50,20 @@ elif [ "${CI:-}" = "true" ]; then
   echo "npm is not installed: CI requires the TypeScript check"; exit 1
 else
   echo "npm is not installed: the TypeScript check is SKIPPED outside CI"
+fi
+
+step "Browser tests: Debian's Chromium and axe-core (tests/browser)"
+if [ ! -x /usr/bin/chromium ] && [ "${CI:-}" = "true" ]; then
+  # Playwright drives Debian's browser; `playwright install` would download one and fail.
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq chromium
+  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+fi
+if [ -x /usr/bin/chromium ] && command -v npm >/dev/null 2>&1; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+elif [ "${CI:-}" = "true" ]; then
+  echo "chromium or npm is missing: CI requires the browser tests"; exit 1
+else
+  echo "chromium or npm is not installed: the browser tests are SKIPPED outside CI"
 fi
 
 step "schemathesis: every operation fuzzed against openapi/openapi.json (fixed seed)"

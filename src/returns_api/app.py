@@ -28,6 +28,7 @@ from returns_api.feedback.router import router as feedback_router
 from returns_api.health.router import router as health_router
 from returns_api.orders.router import router as orders_router
 from returns_api.policies.router import router as policies_router
+from returns_api.portal.pages import install_portal
 from returns_api.portal.ratelimit import SlidingWindowLimiter
 from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_webhooks(app.webhooks)
     app.openapi = openapi_for(app)  # type: ignore[method-assign]
     install_docs(app)
+    install_portal(app, settings)
     # Added last = outermost: the request id exists before anything else can fail.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

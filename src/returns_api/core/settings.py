@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
@@ -10,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from returns_api.core.locale import Locale
+from returns_api.portal.branding import LogoUrl, PortalTexts, PrimaryColour, logo_type
 
 DEV_PORTAL_SECRET = "dev-only-portal-secret-change-me"
 
@@ -41,6 +43,13 @@ class Settings(BaseSettings):
     portal_token_secret: SecretStr = SecretStr(DEV_PORTAL_SECRET)
     portal_token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
     portal_rate_limit_per_minute: int = Field(default=10, ge=1)
+    # The customer portal's pages at /portal (portal/pages.py) and their branding (README).
+    portal_enabled: bool = True
+    portal_shop_name: str = Field(default="Returns", min_length=1, max_length=100)
+    portal_logo_url: LogoUrl = None
+    portal_logo_file: Path | None = None
+    portal_primary_colour: PrimaryColour = "#1d4ed8"
+    portal_texts: PortalTexts = Field(default_factory=dict)
     return_transit_buffer_days: int = Field(default=7, ge=0, le=60)
     # The customer's language of an order synced without `locale` (a BCP 47 tag).
     default_locale: Locale = "en"
@@ -138,6 +147,18 @@ class Settings(BaseSettings):
             raise ValueError("RETURNS_LABEL_CARRIER=easypost needs RETURNS_EASYPOST_API_KEY")
         if self.refund_executor == "stripe" and self.stripe_api_key is None:
             raise ValueError("RETURNS_REFUND_EXECUTOR=stripe needs RETURNS_STRIPE_API_KEY")
+        return self
+
+    @model_validator(mode="after")
+    def _portal_logo(self) -> Settings:
+        if self.portal_logo_file is not None:
+            logo_type(self.portal_logo_file)  # a type we can name
+            if not self.portal_logo_file.is_file():
+                raise ValueError(f"RETURNS_PORTAL_LOGO_FILE: no file at {self.portal_logo_file}")
+            if self.portal_logo_url is not None:
+                raise ValueError(
+                    "set one of RETURNS_PORTAL_LOGO_FILE and RETURNS_PORTAL_LOGO_URL, not both"
+                )
         return self
 
     @cached_property

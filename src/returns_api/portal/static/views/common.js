@@ -1,0 +1,31 @@
+// Pieces several pages share: the signed-in order, the reasons, links and status names.
+
+import { ROOT, get, session } from "../api.js";
+import { h } from "../dom.js";
+import { currentLocale, t } from "../i18n.js";
+
+export async function orderId() {
+  if (!session.orderId) session.remember((await get("/v1/me")).order_id);
+  return session.orderId;
+}
+
+export async function reasons() {
+  const locale = encodeURIComponent(currentLocale());
+  return (await get(`/v1/return-reasons?locale=${locale}`)).data;
+}
+
+export function navLink(path, text, attributes = {}) {
+  return h("a", { href: `${ROOT}${path}`, dataset: { nav: path }, ...attributes }, text);
+}
+
+export function statusName(status) {
+  return t(`status.${status}`);
+}
+
+export function resolutionName(resolution) {
+  return t(`resolution.${resolution}`);
+}
+
+export function notice(message) {
+  return message ? h("p", { class: "notice", role: "status" }, message) : null;
+}
