@@ -62,7 +62,7 @@ async def request_shipment(
 
 async def _readable(session: AsyncSession, caller: Caller, return_id: uuid.UUID) -> Return:
     ret = await ReturnStore(session).load(return_id)
-    if ret is None or not visible(caller, ret.order_id):
+    if ret is None or not visible(caller, ret.order_id, ret.id):
         raise ReturnNotFound(f"Return {return_id} does not exist.")
     return ret
 
