@@ -24,6 +24,7 @@ def message_id(event_id: uuid.UUID, recipient: str, mail_from: str) -> str:
     """The same for every attempt of one event to one recipient, so a mail sent twice (a
     crash after the server accepted it) is one message to threading and deduplication. The
     recipient is hashed: the header travels with the mail, the address need not twice."""
-    who = hashlib.sha256(recipient.strip().lower().encode()).hexdigest()[:16]
+    who = hashlib.sha256(recipient.strip().lower().encode()).hexdigest()[:12]
     domain = mail_from.rpartition("@")[2].strip(" >") or "returns-api.invalid"
-    return f"<{event_id}.{who}@{domain}>"
+    # Short enough that the header is not folded: some parsers keep a folded one's space.
+    return f"<{event_id.hex}.{who}@{domain}>"

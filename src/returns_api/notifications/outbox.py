@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal_column, select
+from sqlalchemy import String, Uuid, bindparam, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.db import UTCDateTime, notifications_enabled, table_of
@@ -42,11 +42,11 @@ _COLUMNS = (
 _QUEUE = insert(notifications).from_select(
     list(_COLUMNS),
     select(
-        bindparam("n_id", type_=notifications.c.id.type),
-        bindparam("n_event_id", type_=notifications.c.event_id.type),
-        bindparam("n_event_type", type_=notifications.c.event_type.type),
-        bindparam("n_return_id", type_=notifications.c.return_id.type),
-        bindparam("n_locale", type_=notifications.c.locale.type),
+        bindparam("n_id", type_=Uuid()),
+        bindparam("n_event_id", type_=Uuid()),
+        bindparam("n_event_type", type_=String()),
+        bindparam("n_return_id", type_=Uuid()),
+        bindparam("n_locale", type_=String()),
         literal_column("'pending'"),
         literal_column("0"),
         bindparam("n_now", type_=UTCDateTime),

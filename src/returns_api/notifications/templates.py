@@ -14,6 +14,7 @@ names fail (`StrictUndefined`) instead of mailing a blank.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +27,13 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2.loaders import BaseLoader
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from returns_api.notifications.money import FALLBACK_LOCALE
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
+_SPACES = re.compile(r"[ \t\r\n]+")
 
 
 class TemplateFailure(Exception):
@@ -42,6 +45,10 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+
+
+def _nothing(context: Context) -> Iterator[str]:
+    return iter(())
 
 
 def locale_candidates(locale: str) -> list[str]:
@@ -77,8 +84,13 @@ class MailTemplates:
         if "subject" not in text_template.blocks:
             raise TemplateFailure(f"{text_template.name} has no {{% block subject %}}")
         context = text_template.new_context(dict(variables))
-        subject = " ".join("".join(text_template.blocks["subject"](context)).split())
-        text = text_template.render(variables).strip() + "\n"
+        # One line; a no-break space (Babel's, before the € sign) stays what it is.
+        subject = _SPACES.sub(" ", "".join(text_template.blocks["subject"](context))).strip()
+        # The body is the template without its subject (which a template that extends
+        # nothing would otherwise print where it defines it).
+        body = text_template.new_context(dict(variables))
+        body.blocks["subject"].insert(0, _nothing)
+        text = "".join(text_template.root_render_func(body)).strip() + "\n"
         html_template = self.env.select_template(
             [f"{p}/{event_type}.html" for p in places] + [f"{p}/layout.html" for p in places]
         )

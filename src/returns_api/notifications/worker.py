@@ -76,7 +76,8 @@ class NotificationWorker(PollingJob):
             claimed = await NotificationRepository(session).claim_due(
                 now, lease, self.config.batch_size
             )
-        for row in claimed:
+        # Oldest first (ids are time-ordered): one worker tells a return's steps in order.
+        for row in sorted(claimed, key=lambda row: row["id"]):
             try:
                 await self.deliver(row["id"])
             except Exception as exc:  # one mail's bug must not stop the others
@@ -88,6 +89,7 @@ class NotificationWorker(PollingJob):
             work = await NotificationRepository(session).work(notification_id)
         if work is None or work["status"] != "pending":
             return
+        await self._extend_lease(notification_id)  # a batch is claimed at once, sent in turn
         # The first attempt's Message-ID is kept: the same on every repeat, whatever the
         # sender's address becomes meanwhile.
         mid = work["message_id"] or message_id(
@@ -109,6 +111,13 @@ class NotificationWorker(PollingJob):
             error = f"error: {type(exc).__name__}"
         latency_ms = int((time.monotonic() - started) * 1000)
         await self._record(work["id"], int(work["attempts"]) + 1, mid, error, latency_ms)
+
+    async def _extend_lease(self, notification_id: uuid.UUID) -> None:
+        until = self.clock() + timedelta(seconds=self.config.lease_seconds)
+        async with self.sessionmaker() as session, session.begin():
+            await NotificationRepository(session).update(
+                notification_id, {"next_attempt_at": until}
+            )
 
     async def _record(
         self,
