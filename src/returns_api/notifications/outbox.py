@@ -60,13 +60,20 @@ _QUEUE = insert(notifications).from_select(
 async def queue_notifications(session: AsyncSession, events: Sequence[Mapping[str, Any]]) -> None:
     """One pending notification per customer-facing event among `events` (outbox rows made
     by `webhooks.events.event_row`), when notifications are on."""
-    rows = [
-        _row(event)
-        for event in events
-        if event["type"] in CUSTOMER_EVENTS and event.get("return_id") is not None
-    ]
-    if rows and notifications_enabled(session):
+    if not notifications_enabled(session):
+        return
+    rows = [_row(event) for event in events if _for_the_customer(event)]
+    if rows:
         await run(session, _QUEUE, rows)
+
+
+def _for_the_customer(event: Mapping[str, Any]) -> bool:
+    """A customer-facing event about a return that carries the return (its order names the
+    recipient)."""
+    if event["type"] not in CUSTOMER_EVENTS or event.get("return_id") is None:
+        return False
+    shown = event["data"].get("object")
+    return isinstance(shown, dict) and isinstance(shown.get("order_id"), str)
 
 
 def _row(event: Mapping[str, Any]) -> dict[str, Any]:
