@@ -26,10 +26,13 @@ from returns_api.core.settings import Settings
 from returns_api.exports.router import router as exports_router
 from returns_api.feedback.router import router as feedback_router
 from returns_api.health.router import router as health_router
+from returns_api.notifications.composer import Composer
+from returns_api.notifications.router import router as notifications_router
 from returns_api.orders.router import router as orders_router
 from returns_api.policies.router import router as policies_router
 from returns_api.portal.pages import install_portal
 from returns_api.portal.ratelimit import SlidingWindowLimiter
+from returns_api.portal.return_links import return_links_of
 from returns_api.portal.router import router as portal_router
 from returns_api.portal.tokens import PortalTokens
 from returns_api.returns.exchange_router import router as exchange_router
@@ -99,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.portal_tokens = PortalTokens(
         settings.portal_token_secret.get_secret_value(), settings.portal_token_ttl_seconds
     )
+    app.state.return_links = return_links_of(settings)
+    app.state.composer = Composer.from_settings(settings)
     app.state.portal_limiter = SlidingWindowLimiter(settings.portal_rate_limit_per_minute)
     # The withdrawal function is public like portal sessions, and limited the same way.
     app.state.withdrawal_limiter = SlidingWindowLimiter(settings.portal_rate_limit_per_minute)
@@ -121,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feedback_router,
         policies_router,
         webhooks_router,
+        notifications_router,
         portal_router,
         withdrawals_router,
         analytics_router,

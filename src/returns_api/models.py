@@ -5,6 +5,7 @@ from returns_api.catalog.models import Variant
 from returns_api.core.db import Base
 from returns_api.core.idempotency_repository import IdempotencyKey
 from returns_api.feedback.models import ReturnFeedback
+from returns_api.notifications.models import Notification, NotificationAttempt
 from returns_api.orders.models import Order, OrderLine
 from returns_api.policies.models import PolicyVersion
 from returns_api.returns.models import Refund, Return, ReturnChange, ReturnItem
@@ -18,6 +19,8 @@ __all__ = [
     "Base",
     "Event",
     "IdempotencyKey",
+    "Notification",
+    "NotificationAttempt",
     "Order",
     "OrderLine",
     "PolicyVersion",

@@ -1,7 +1,8 @@
 """A worker's background jobs, and `returns-api worker`, which runs them in a process of its own.
 
 `Background` is what a worker does: deliver webhooks (the dispatcher), expire returns not
-shipped in time (the expiry sweep) and buy return labels (the label worker), side by side.
+shipped in time (the expiry sweep), buy return labels (the label worker), carry out refunds
+and send customer e-mail (when on), side by side.
 `returns-api worker` runs it until SIGTERM/SIGINT; in embedded mode the API process runs it
 too (`app.py`).
 """
@@ -20,6 +21,7 @@ from returns_api.core.heap import freeze_startup_heap
 from returns_api.core.jobs import JobConfig
 from returns_api.core.logging import configure_logging
 from returns_api.core.settings import Settings
+from returns_api.notifications.worker import NotificationWorker
 from returns_api.returns.expiry import ExpirySweep
 from returns_api.settlement.refund_worker import RefundWorker
 from returns_api.settlement.registry import executors_of
@@ -59,11 +61,20 @@ class Background:
             else None
         )
 
+        # Customer e-mail, when it is on (the outbox queues none otherwise).
+        self.notifications = (
+            NotificationWorker.from_settings(sessionmaker, settings)
+            if settings.notifications_enabled
+            else None
+        )
+
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set; then the delivery batch in flight finishes."""
         jobs = [self.dispatcher.run(stop), self.expiry.run(stop), self.labels.run(stop)]
         if self.refunds is not None:
             jobs.append(self.refunds.run(stop))
+        if self.notifications is not None:
+            jobs.append(self.notifications.run(stop))
         await asyncio.gather(*jobs)
 
     async def aclose(self) -> None:

@@ -110,6 +110,7 @@ async def test_portal_session_gives_a_token_bound_to_the_order(
         "name": A_EMAIL,
         "scopes": ["returns:read", "returns:write"],
         "order_id": "ord_a",
+        "return_id": None,  # return links (customer e-mails) only
     }
 
 

@@ -193,6 +193,7 @@ async def test_valid_key_authenticates(app: FastAPI, client: httpx.AsyncClient) 
         "name": "storefront",
         "scopes": ["orders:write", "returns:read"],
         "order_id": None,
+        "return_id": None,
     }
 
 

@@ -12,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from returns_api.auth import service
 from returns_api.auth.caller import Caller
 from returns_api.auth.scopes import effective_scopes
+from returns_api.core.clock import utcnow
 from returns_api.core.customer_language import speak_to_customer
 from returns_api.core.errors import Forbidden, Unauthorized
 from returns_api.core.messages import Message
 from returns_api.core.routing import after_commit, session_of
+from returns_api.portal.return_links import RETURN_LINK_PREFIX, RETURN_LINK_SCOPES, ReturnLinks
 from returns_api.portal.tokens import PORTAL_SCOPES, TOKEN_PREFIX, PortalTokens
+from returns_api.returns.repository import ReturnRepository
 
 
 class BearerAuth(HTTPBearer):
@@ -53,8 +56,9 @@ bearer = BearerAuth(
     auto_error=False,
     scheme_name="bearerAuth",
     description=(
-        "A merchant API key (`rk_…`, made with `returns-api api-keys create`) or a portal "
-        "token (`pt_…`, from `POST /v1/portal/sessions`)."
+        "A merchant API key (`rk_…`, made with `returns-api api-keys create`), a portal "
+        "token (`pt_…`, from `POST /v1/portal/sessions`) or a return link's token (`rl_…`, "
+        "from a customer e-mail: reads that one return)."
     ),
 )
 
@@ -73,6 +77,8 @@ async def principal_of(request: Request, session: AsyncSession) -> str | None:
 async def _resolve(
     request: Request, session: AsyncSession, token: str, *, mark_used: bool = True
 ) -> Caller:
+    if token.startswith(RETURN_LINK_PREFIX):
+        return await _return_link_caller(request, session, token)
     if token.startswith(TOKEN_PREFIX):
         portal_tokens: PortalTokens = request.app.state.portal_tokens
         claims = portal_tokens.verify(token)
@@ -96,6 +102,27 @@ async def _resolve(
         after_commit(request, lambda: service.mark_used(sessionmaker, key.id))
     return Caller(
         kind="api_key", actor=key.name, scopes=effective_scopes(key.scopes), key_id=key.id
+    )
+
+
+async def _return_link_caller(request: Request, session: AsyncSession, token: str) -> Caller:
+    """A return link from a mail: good while its return is open and some days after."""
+    links: ReturnLinks = request.app.state.return_links
+    claims = links.verify(token)
+    ended = None if claims is None else await ReturnRepository(session).get(claims.return_id)
+    speak_to_customer(request, None if ended is None else ended["locale"])
+    if (
+        claims is None
+        or ended is None
+        or not links.still_open(ended["status"], ended["updated_at"], utcnow())
+    ):
+        raise Unauthorized("The return link is invalid or has expired.")
+    return Caller(
+        kind="return_link",
+        actor="customer (return link)",
+        scopes=RETURN_LINK_SCOPES,
+        order_id=claims.order_id,
+        return_id=claims.return_id,
     )
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Literal
 
 from fastapi import APIRouter
@@ -13,7 +14,7 @@ from returns_api.core.errors import Unauthorized, problems
 from returns_api.core.routing import UnitOfWorkRoute
 
 router = APIRouter(prefix="/v1", tags=["Auth"], route_class=UnitOfWorkRoute)
-CredentialKind = TypeAliasType("CredentialKind", Literal["api_key", "portal"])
+CredentialKind = TypeAliasType("CredentialKind", Literal["api_key", "portal", "return_link"])
 
 
 class Identity(BaseModel):
@@ -26,7 +27,12 @@ class Identity(BaseModel):
         "`returns:read`).",
         examples=[["returns:read", "returns:write"]],
     )
-    order_id: str | None = Field(default=None, description="Portal tokens: the one order.")
+    order_id: str | None = Field(
+        default=None, description="Portal tokens and return links: the order."
+    )
+    return_id: uuid.UUID | None = Field(
+        default=None, description="Return links (in customer e-mails): the one return they read."
+    )
 
 
 @router.get(
@@ -40,5 +46,6 @@ async def whoami(caller: Caller = require()) -> Identity:
             "name": caller.actor,
             "scopes": sorted(caller.scopes),
             "order_id": caller.order_id,
+            "return_id": caller.return_id,
         }
     )

@@ -83,7 +83,10 @@ async def list_variants(
 
 
 async def _products_for_customer(session: AsyncSession, caller: Caller) -> set[str] | None:
-    """The products a customer may see variants of; None: every product."""
+    """The products a customer may see variants of; None: every product. A return link
+    (from a mail) reads its return only."""
+    if caller.return_id is not None:
+        return set()
     _, policy = await current_policy(session)
     if policy.exchange_ceiling.any_product:
         return None

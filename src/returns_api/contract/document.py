@@ -80,6 +80,10 @@ TAGS: Final[list[dict[str, str]]] = [
         "description": "Customers' store-credit balances and ledgers; spends at checkout.",
     },
     {"name": "Webhooks", "description": "Endpoints subscribed to events, their deliveries."},
+    {
+        "name": "Notifications",
+        "description": "E-mail to customers at each step of a return: the log, resends, previews.",
+    },
     {"name": "Portal", "description": "Customer self-service: a short-lived token per order."},
     {
         "name": "Withdrawals",

@@ -79,12 +79,23 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
 
 
+NOTIFICATIONS_OPTION = "returns_notifications"
+
+
+def notifications_enabled(session: AsyncSession) -> bool:
+    """Whether the engine of `session` was made with customer e-mail on."""
+    return bool(session.get_bind().get_execution_options().get(NOTIFICATIONS_OPTION, False))
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     # orjson for JSON columns: decisions, breakdowns and event payloads are written and read
     # on the hot paths, and the stdlib encoder showed in their profiles.
     json_options: dict[str, Any] = {
         "json_serializer": _json_dumps,
         "json_deserializer": orjson.loads,
+        # Read by the outbox writer in every transaction that writes events, whoever opened
+        # the session (a request, a worker): whether customer e-mails are to be queued.
+        "execution_options": {NOTIFICATIONS_OPTION: settings.notifications_enabled},
     }
     if settings.is_sqlite:
         engine = create_async_engine(

@@ -127,6 +127,30 @@ class Settings(BaseSettings):
     label_lease_seconds: float = Field(default=300.0, ge=1)
     label_poll_seconds: float = Field(default=1.0, gt=0, le=60)
 
+    # Customer e-mail (notifications/): off by default; the worker sends what the outbox asks.
+    notifications_enabled: bool = False
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="`starttls` (port 587), `tls` (implicit TLS, port 465) or `none` "
+        "(a relay on the same host or a test server only).",
+    )
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    mail_from: str = "returns@example.com"
+    mail_reply_to: str | None = None
+    public_url: str = "http://127.0.0.1:8000"  # the base of links in mails
+    templates_dir: str | None = None  # a merchant's templates, before the shipped ones
+    # Links in mails work while the return is open and this many days after it ended.
+    return_link_days_after_end: int = Field(default=30, ge=1, le=365)
+    notification_max_attempts: int = Field(default=8, ge=1, le=50)
+    notification_retry_base_seconds: float = Field(default=60.0, ge=0)
+    notification_retry_max_seconds: float = Field(default=3600.0, ge=0)
+    notification_lease_seconds: float = Field(default=120.0, ge=1)
+    notification_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env != "production":

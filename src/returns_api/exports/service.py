@@ -104,7 +104,7 @@ def scoped(caller: Caller, filters: ReturnFilters) -> ReturnFilters | None:
     asking for another order gets an empty file, as the list would be empty)."""
     if not caller.is_customer:
         return filters
-    if filters.order_id not in (None, caller.order_id):
+    if caller.return_id is not None or filters.order_id not in (None, caller.order_id):
         return None
     return replace(filters, order_id=caller.order_id)
 

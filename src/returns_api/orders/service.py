@@ -173,7 +173,7 @@ def _refuse_changing_held_lines(
 async def get_order(
     session: AsyncSession, caller: Caller, order_id: str, *, transit_buffer_days: int
 ) -> OrderOut:
-    if caller.is_customer and caller.order_id != order_id:
+    if not caller.may_see_order(order_id):
         raise OrderNotFound(Message("order.not_found", order_id=order_id))
     repo = OrderRepository(session)
     order = await repo.get(order_id)

@@ -60,7 +60,7 @@ async def load_context(
     lock: bool,
     policy: tuple[int, PolicyDocument] | None = None,
 ) -> Context:
-    if caller.is_customer and caller.order_id != request.order_id:
+    if not caller.may_see_order(request.order_id):
         raise OrderNotFound(Message("order.not_found", order_id=request.order_id))
     # One round trip. Locking the order row serialises returns of one order: two requests
     # racing for its last unit cannot both see it as returnable.

@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.driver import Prepared, Row, fetch_all, fetch_one, run
+from returns_api.notifications.outbox import queue_notifications
 from returns_api.returns.filters import ReturnFilters
 from returns_api.returns.page_query import page_parameters, page_statement
 from returns_api.returns.refund_math import Taken
@@ -200,7 +201,10 @@ class ReturnRepository:
                 "events": list(events),
                 "shipments": list(shipment_rows),
             }
-            return await run(self.session, _INSERT_WHOLE, [whole]) == 1
+            if await run(self.session, _INSERT_WHOLE, [whole]) != 1:
+                return False
+            await queue_notifications(self.session, events)  # nothing when they are off
+            return True
         if await run(self.session, _INSERT_RETURN, [values]) != 1:
             return False
         await run(self.session, _INSERT_ITEMS, list(item_rows))

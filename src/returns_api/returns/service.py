@@ -285,21 +285,22 @@ async def load_visible(
 ) -> Row:
     """The return, if this caller may see it; otherwise 404 (never 403: ids can't be probed)."""
     row = await ReturnRepository(session).get(return_id, lock=lock)
-    if row is None or not visible(caller, row["order_id"]):
+    if row is None or not visible(caller, row["order_id"], return_id):
         raise ReturnNotFound(Message("return.not_found", return_id=return_id))
     return row
 
 
-def visible(caller: Caller, order_id: str) -> bool:
-    """Whether `caller` may see a return of the order (a portal token: its own order only)."""
-    return not caller.is_customer or order_id == caller.order_id
+def visible(caller: Caller, order_id: str, return_id: uuid.UUID) -> bool:
+    """Whether `caller` may see this return of the order (a portal token: its own order's
+    only; a return link: that one return)."""
+    return caller.may_see_return(return_id, order_id)
 
 
 async def get_return(session: AsyncSession, caller: Caller, return_id: uuid.UUID) -> ReturnOut:
     """The return, read whole; 404 if `caller` may not see it (never 403: ids can't be
     probed)."""
     ret = await ReturnStore(session).load(return_id)
-    if ret is None or not visible(caller, ret.order_id):
+    if ret is None or not visible(caller, ret.order_id, ret.id):
         raise ReturnNotFound(Message("return.not_found", return_id=return_id))
     return shown_to(caller, views.return_out(ret))
 
@@ -317,6 +318,8 @@ async def list_returns(
     cursor: str | None,
     limit: int,
 ) -> ReturnPage:
+    if caller.return_id is not None:  # a return link reads its return, lists nothing
+        return ReturnPage(data=[], next_cursor=None)
     if caller.is_customer:
         if filters.order_id not in (None, caller.order_id):
             return ReturnPage(data=[], next_cursor=None)

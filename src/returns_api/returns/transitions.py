@@ -65,7 +65,7 @@ async def change_return(
     """Load (404 before 412), check `If-Match`, change, save, show."""
     store = ReturnStore(session)
     ret = await store.load(return_id, lock=True)
-    if ret is None or not visible(caller, ret.order_id):
+    if ret is None or not visible(caller, ret.order_id, ret.id):
         raise ReturnNotFound(Message("return.not_found", return_id=return_id))
     check_if_match(if_match, ret.version)
     await change(ret, act_of(caller))

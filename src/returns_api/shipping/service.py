@@ -63,7 +63,7 @@ async def request_shipment(
 
 async def _readable(session: AsyncSession, caller: Caller, return_id: uuid.UUID) -> Return:
     ret = await ReturnStore(session).load(return_id)
-    if ret is None or not visible(caller, ret.order_id):
+    if ret is None or not visible(caller, ret.order_id, ret.id):
         raise ReturnNotFound(Message("return.not_found", return_id=return_id))
     return ret
 

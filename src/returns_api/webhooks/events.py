@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from returns_api.core.clock import rfc3339, utcnow
 from returns_api.core.ids import new_id
+from returns_api.notifications.outbox import queue_notifications
 from returns_api.webhooks.definitions import EVENTS, EventType
 from returns_api.webhooks.repository import OutboxRepository
 
@@ -34,8 +35,10 @@ async def record_event(
 
 
 async def write_events(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Inserts outbox rows made by `event_row`, in the session's transaction."""
+    """Inserts outbox rows made by `event_row`, in the session's transaction, with the
+    customer e-mails they call for."""
     await OutboxRepository(session).add_events(rows)
+    await queue_notifications(session, rows)
 
 
 def event_row(

@@ -1,0 +1,1 @@
+"""Customer e-mail from the outbox: one notification per (event, recipient), sent by the worker."""
