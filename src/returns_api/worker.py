@@ -61,10 +61,11 @@ class Background:
             else None
         )
 
-        # Customer e-mail, when it is on (the outbox queues none otherwise).
+        # Customer e-mail, when it is on or SMTP is set up for the acknowledgements of
+        # withdrawals (the outbox queues none otherwise).
         self.notifications = (
             NotificationWorker.from_settings(sessionmaker, settings)
-            if settings.notifications_enabled
+            if settings.mail_worker_runs
             else None
         )
 

@@ -80,11 +80,18 @@ def _json_default(value: Any) -> str:
 
 
 NOTIFICATIONS_OPTION = "returns_notifications"
+ACKNOWLEDGEMENTS_OPTION = "returns_acknowledgements"
 
 
 def notifications_enabled(session: AsyncSession) -> bool:
     """Whether the engine of `session` was made with customer e-mail on."""
     return bool(session.get_bind().get_execution_options().get(NOTIFICATIONS_OPTION, False))
+
+
+def acknowledgements_enabled(session: AsyncSession) -> bool:
+    """Whether the engine of `session` queues the acknowledgements of withdrawals (customer
+    e-mail on, or SMTP configured: `Settings.mail_worker_runs`)."""
+    return bool(session.get_bind().get_execution_options().get(ACKNOWLEDGEMENTS_OPTION, False))
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
@@ -95,7 +102,10 @@ def make_engine(settings: Settings) -> AsyncEngine:
         "json_deserializer": orjson.loads,
         # Read by the outbox writer in every transaction that writes events, whoever opened
         # the session (a request, a worker): whether customer e-mails are to be queued.
-        "execution_options": {NOTIFICATIONS_OPTION: settings.notifications_enabled},
+        "execution_options": {
+            NOTIFICATIONS_OPTION: settings.notifications_enabled,
+            ACKNOWLEDGEMENTS_OPTION: settings.mail_worker_runs,
+        },
     }
     if settings.is_sqlite:
         engine = create_async_engine(

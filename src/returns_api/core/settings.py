@@ -189,6 +189,19 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @cached_property
+    def smtp_configured(self) -> bool:
+        """`RETURNS_SMTP_HOST` was set (even to `localhost`): a mail server is meant to be
+        used. Acknowledgements of withdrawals are a legal duty, queued then even while
+        customer e-mail (`notifications_enabled`) is off."""
+        return "smtp_host" in self.model_fields_set
+
+    @cached_property
+    def mail_worker_runs(self) -> bool:
+        """Whether the notification worker sends mail: customer e-mail on, or SMTP set up
+        for the acknowledgements alone."""
+        return self.notifications_enabled or self.smtp_configured
+
 
 async def get_settings(request: Request) -> Settings:
     """The settings the app was built with (a dependency, so routes never read the env)."""

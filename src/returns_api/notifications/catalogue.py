@@ -19,6 +19,10 @@ CUSTOMER_EVENTS: Final[tuple[str, ...]] = (
     "return.expired",
 )
 
+# Mails that are not about a return's step: the acknowledgement of a withdrawal
+# (`notifications.acknowledgement`), sent even while customer e-mail is off.
+DUTY_EVENTS: Final[tuple[str, ...]] = ("withdrawal.received",)
+
 
 def message_id(event_id: uuid.UUID, recipient: str, mail_from: str) -> str:
     """The same for every attempt of one event to one recipient, so a mail sent twice (a

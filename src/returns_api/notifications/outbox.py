@@ -5,7 +5,8 @@ The writer of the outbox (`webhooks.events`, and the create of a return on Postg
 notification to the order's customer, addressed in the same statement (INSERT … SELECT from
 the order), so it exists if and only if the change committed. Nothing is written while
 notifications are off (`RETURNS_NOTIFICATIONS_ENABLED`): turning them on does not mail the
-past.
+past. The acknowledgement of a withdrawal (`notifications.acknowledgement`) is the
+exception: a legal duty, queued whenever the service can send mail.
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ from typing import Any
 from sqlalchemy import String, Uuid, bindparam, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from returns_api.core.db import UTCDateTime, notifications_enabled, table_of
+from returns_api.core.db import (
+    UTCDateTime,
+    acknowledgements_enabled,
+    notifications_enabled,
+    table_of,
+)
 from returns_api.core.driver import run
 from returns_api.core.ids import new_id
+from returns_api.notifications.acknowledgement import acknowledgement_row, is_acknowledgement
 from returns_api.notifications.catalogue import CUSTOMER_EVENTS
 from returns_api.notifications.models import Notification
 from returns_api.orders.models import Order
@@ -59,12 +66,18 @@ _QUEUE = insert(notifications).from_select(
 
 async def queue_notifications(session: AsyncSession, events: Sequence[Mapping[str, Any]]) -> None:
     """One pending notification per customer-facing event among `events` (outbox rows made
-    by `webhooks.events.event_row`), when notifications are on."""
-    if not notifications_enabled(session):
-        return
-    rows = [_row(event) for event in events if _for_the_customer(event)]
-    if rows:
-        await run(session, _QUEUE, rows)
+    by `webhooks.events.event_row`), when notifications are on; and the acknowledgement of
+    each confirmed withdrawal, whenever mail can be sent."""
+    if notifications_enabled(session):
+        rows = [_row(event) for event in events if _for_the_customer(event)]
+        if rows:
+            await run(session, _QUEUE, rows)
+    if acknowledgements_enabled(session):
+        acknowledgements = [
+            acknowledgement_row(event) for event in events if is_acknowledgement(event)
+        ]
+        if acknowledgements:
+            await run(session, insert(notifications), acknowledgements)
 
 
 def _for_the_customer(event: Mapping[str, Any]) -> bool:

@@ -79,7 +79,7 @@ async def resend_notification(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> NotificationOut:
     """Send an e-mail again now, with the same Message-ID and a fresh retry schedule."""
-    return await service.resend(session, notification_id, enabled=settings.notifications_enabled)
+    return await service.resend(session, notification_id, enabled=settings.mail_worker_runs)
 
 
 @router.post(

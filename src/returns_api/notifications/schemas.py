@@ -8,14 +8,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 from returns_api.core.locale import Locale
-from returns_api.notifications.catalogue import CUSTOMER_EVENTS
+from returns_api.notifications.catalogue import CUSTOMER_EVENTS, DUTY_EVENTS
 
 NotificationStatus = TypeAliasType("NotificationStatus", Literal["pending", "sent", "failed"])
 NotificationAttemptOutcome = TypeAliasType("NotificationAttemptOutcome", Literal["sent", "failed"])
 if TYPE_CHECKING:
     CustomerEventType = str
-else:  # a named enum in the document, spelt out by the catalogue
+    MailEventType = str
+else:  # named enums in the document, spelt out by the catalogue
     CustomerEventType = TypeAliasType("CustomerEventType", Literal[CUSTOMER_EVENTS])
+    MailEventType = TypeAliasType("MailEventType", Literal[CUSTOMER_EVENTS + DUTY_EVENTS])
 
 
 class NotificationAttemptOut(BaseModel):
@@ -30,7 +32,10 @@ class NotificationOut(BaseModel):
 
     id: uuid.UUID
     event_id: uuid.UUID
-    event_type: CustomerEventType
+    event_type: MailEventType = Field(
+        description="The event the mail is about; `withdrawal.received` is the "
+        "acknowledgement of a withdrawal (sent even while customer e-mail is off)."
+    )
     return_id: uuid.UUID
     recipient: str
     locale: str = Field(description="The return's locale: the template's language.")

@@ -41,10 +41,18 @@ class TemplateFailure(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content_type: str  # `application/pdf`
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedMail:
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 def _nothing(context: Context) -> Iterator[str]:
