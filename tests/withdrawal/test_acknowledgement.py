@@ -176,6 +176,22 @@ async def test_a_refused_mail_is_retried_and_logged(
     assert "rétractation" in smtp_server.accepted[0]["Subject"]
 
 
+async def test_the_acknowledgement_can_be_resent_while_customer_mail_is_off(
+    app: FastAPI, client: httpx.AsyncClient, smtp_server: SmtpServer
+) -> None:
+    api = await shop(app, client, "ru-RU")
+    _, withdrawal = await withdraw(client)
+    await send_all(app)
+    listed = await api.get("/v1/notifications", return_id=withdrawal["return_id"])
+    [logged] = listed.json()["data"]
+    resent = await api.client.post(f"/v1/notifications/{logged['id']}/resend", headers=api.headers)
+    assert resent.status_code == 200, resent.text
+    await send_all(app)
+    first, second = smtp_server.accepted
+    assert first["Message-ID"] == second["Message-ID"]
+    assert "Получено:" in text_of(second)
+
+
 async def test_twenty_concurrent_confirmations_send_one_acknowledgement(
     app: FastAPI, client: httpx.AsyncClient, smtp_server: SmtpServer
 ) -> None:

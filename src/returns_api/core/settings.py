@@ -189,14 +189,14 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    @cached_property
+    @property
     def smtp_configured(self) -> bool:
         """`RETURNS_SMTP_HOST` was set (even to `localhost`): a mail server is meant to be
         used. Acknowledgements of withdrawals are a legal duty, queued then even while
         customer e-mail (`notifications_enabled`) is off."""
         return "smtp_host" in self.model_fields_set
 
-    @cached_property
+    @property
     def mail_worker_runs(self) -> bool:
         """Whether the notification worker sends mail: customer e-mail on, or SMTP set up
         for the acknowledgements alone."""

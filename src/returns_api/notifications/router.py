@@ -79,7 +79,12 @@ async def resend_notification(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> NotificationOut:
     """Send an e-mail again now, with the same Message-ID and a fresh retry schedule."""
-    return await service.resend(session, notification_id, enabled=settings.mail_worker_runs)
+    return await service.resend(
+        session,
+        notification_id,
+        enabled=settings.notifications_enabled,
+        acknowledgements_enabled=settings.mail_worker_runs,
+    )
 
 
 @router.post(

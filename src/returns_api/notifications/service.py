@@ -12,6 +12,7 @@ from returns_api.auth.caller import Caller
 from returns_api.core.clock import utcnow
 from returns_api.core.cursors import decode_id_cursor, encode_id_cursor
 from returns_api.core.errors import FieldError
+from returns_api.notifications.catalogue import DUTY_EVENTS
 from returns_api.notifications.composer import Composer
 from returns_api.notifications.exceptions import (
     NotificationNotFound,
@@ -56,14 +57,21 @@ async def list_notifications(
 
 
 async def resend(
-    session: AsyncSession, notification_id: uuid.UUID, *, enabled: bool
+    session: AsyncSession,
+    notification_id: uuid.UUID,
+    *,
+    enabled: bool,
+    acknowledgements_enabled: bool,
 ) -> NotificationOut:
     """Due again now, with a fresh retry schedule and the same `Message-ID`: a client that
-    got the first one shows one mail, one that did not gets it now."""
+    got the first one shows one mail, one that did not gets it now. The acknowledgement of a
+    withdrawal needs only SMTP (it is sent while customer e-mail is off)."""
     repo = NotificationRepository(session)
-    if await repo.get(notification_id) is None:
+    found = await repo.get(notification_id)
+    if found is None:
         raise NotificationNotFound(f"Notification {notification_id} does not exist.")
-    if not enabled:
+    duty = found["event_type"] in DUTY_EVENTS
+    if not (acknowledgements_enabled if duty else enabled):
         raise NotificationsOff(
             "Customer e-mail is off (RETURNS_NOTIFICATIONS_ENABLED): nothing would send it."
         )
