@@ -180,7 +180,8 @@ EVENTS: Final[dict[str, EventDefinition]] = {
     ),
     "withdrawal.received": EventDefinition(
         WITHDRAWAL_RECEIVED,
-        "A consumer confirmed a withdrawal (Directive 2011/83/EU, Article 11a): acknowledge it "
+        "A consumer confirmed a withdrawal (Directive 2011/83/EU, Article 11a). With SMTP "
+        "configured the service e-mails the acknowledgement itself; otherwise acknowledge it "
         "on a durable medium without undue delay, with `data.object.statement`, "
         "`received_at` and the PDF at `pdf_url`, in `locale`, to `statement.email`. Its return "
         "(`return_id`, legal basis `statutory_withdrawal`) has its own `return.created`.",
