@@ -81,7 +81,8 @@ def test_a_consumer_withdraws_from_the_start_page_without_an_account(
 
     page.get_by_role("heading", name="Confirm withdrawal").wait_for()
     assert page.get_by_text("You withdraw from the whole order").is_visible()
-    assert page.get_by_text("T-shirt, blue, M \u00d7 3", exact=True).is_visible()
+    withdrawn = page.locator("ul.review-items")
+    assert withdrawn.get_by_text("T-shirt, blue, M \u00d7 3", exact=True).is_visible()
     assert page.get_by_text(re.compile(r"^I, Ada Lovelace, hereby give notice")).is_visible()
     assert statutory_returns(shop, order_id) == []  # nothing withdrawn before the confirmation
     tab.check_page("w3-withdraw-confirm")
@@ -121,9 +122,17 @@ def test_the_order_page_offers_the_withdrawal_in_the_customers_language(
         assert page.get_by_label("Ihr Name").input_value() == "Ada Lovelace"
         page.get_by_role("button", name="Weiter").click()
         page.get_by_role("heading", name="Widerruf bestätigen").wait_for()
+        assert page.get_by_text("Sie widerrufen die ganze Bestellung").is_visible()
+        page.get_by_label("Scarf \u00d7 1").uncheck()  # only some items: a new statement
+        page.get_by_role("button", name="Erklärung aktualisieren").click()
+        page.get_by_text("Sie widerrufen diese Artikel").wait_for()
+        assert page.locator("ul.review-items").get_by_text("Scarf \u00d7 1").count() == 0
+        german.check_page("w6-confirm-some-items-german")
         page.get_by_role("button", name="Widerruf bestätigen").click()
         page.get_by_role("heading", name="Widerruf eingegangen").wait_for()
-        assert len(statutory_returns(shop, order_id)) == 1
+        assert page.get_by_text(re.compile(r"^Ihr Widerruf ist am .* eingegangen")).is_visible()
+        (made,) = statutory_returns(shop, order_id)
+        assert {item["line_item_id"] for item in made["items"]} == {"9002-1", "9002-2", "9002-4"}
         german.assert_clean()
     finally:
         german.close()

@@ -79,7 +79,8 @@ export function withdrawView({ app }) {
     submit.disabled = true;
     const body = { name: name.value.trim(), order_number: orderNumber.value.trim(), email: email.value.trim() };
     try {
-      stored.set(await post("/v1/withdrawals", body, { auth: false }));
+      const made = await post("/v1/withdrawals", body, { auth: false });
+      stored.set({ ...made, asked: body, all_items: made.statement.items });
       await app.navigate("/portal/withdraw/confirm");
     } catch (error) {
       submit.disabled = false;
@@ -143,6 +144,58 @@ function statementList(withdrawal) {
   ];
 }
 
+// Which items: the whole order unless the customer narrows it down, which makes a new
+// statement (the one shown is always the one confirmed).
+function itemChoice(app, pending, summary) {
+  const all = pending.all_items ?? pending.statement.items;
+  if (!pending.asked || all.length < 2) return null;
+  const chosen = new Set(pending.statement.items.map((item) => item.line_item_id));
+  const boxes = all.map((item, i) =>
+    h("input", { type: "checkbox", id: `withdraw-item-${i}`, value: item.line_item_id, checked: chosen.has(item.line_item_id) }),
+  );
+  const error = h("p", { class: "field-error", id: "withdraw-items-error", hidden: true });
+  const update = h("button", { type: "submit", class: "button secondary" }, t("withdraw.items.update"));
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    const picked = boxes.filter((box) => box.checked).map((box) => box.value);
+    error.hidden = picked.length > 0;
+    error.textContent = picked.length ? "" : t("withdraw.items.missing");
+    if (!picked.length) {
+      boxes[0].setAttribute("aria-invalid", "true");
+      return boxes[0].focus();
+    }
+    update.disabled = true;
+    const items = picked.length === all.length ? undefined : picked.map((id) => ({ line_item_id: id }));
+    try {
+      const made = await post("/v1/withdrawals", { ...pending.asked, ...(items ? { items } : {}) }, { auth: false });
+      stored.set({ ...made, asked: pending.asked, all_items: all });
+      await app.rerender();
+    } catch (failure) {
+      update.disabled = false;
+      if (!(failure instanceof ApiError)) throw failure;
+      const key = failure.status === 429 ? "login.throttled" : failure.status === 422 ? "withdraw.notPossible" : "error.text";
+      summary.replaceChildren(errorSummary(t("form.problems"), [{ id: null, message: t(key) }]));
+      summary.firstChild.focus();
+    }
+  }
+
+  return h(
+    "form",
+    { novalidate: true, onsubmit: onSubmit, "aria-labelledby": "withdraw-items-heading" },
+    h(
+      "fieldset",
+      { class: "choices", "aria-describedby": "withdraw-items-error" },
+      h("legend", { id: "withdraw-items-heading" }, t("withdraw.items")),
+      error,
+      all.map((item, i) =>
+        h("div", { class: "choice" }, boxes[i], h("label", { for: boxes[i].id }, t("withdraw.item", { count: item.quantity, title: item.title }))),
+      ),
+    ),
+    update,
+  );
+}
+
 export function confirmWithdrawalView({ app }) {
   const pending = stored.get();
   if (!pending?.confirm_token) return app.navigate("/portal/withdraw", { replace: true });
@@ -154,7 +207,7 @@ export function confirmWithdrawalView({ app }) {
     confirm.disabled = true;
     try {
       const done = await post(`/v1/withdrawals/${encodeURIComponent(pending.id)}/confirm`, { confirm_token: pending.confirm_token }, { auth: false });
-      stored.set(done); // the confirm_token is gone: nothing left to confirm
+      stored.set(done); // the confirm_token is gone: nothing left to confirm (nor changed)
       await app.navigate("/portal/withdraw/done", { replace: true });
     } catch (error) {
       confirm.disabled = false;
@@ -180,6 +233,7 @@ export function confirmWithdrawalView({ app }) {
         { novalidate: true, onsubmit: onSubmit, "aria-label": t("withdraw.confirmTitle") },
         h("div", { class: "actions" }, confirm, navLink("/portal/withdraw", t("withdraw.change"), { class: "button secondary" })),
       ),
+      itemChoice(app, pending, summary),
     ),
   };
 }
