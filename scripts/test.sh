@@ -55,8 +55,8 @@ fi
 step "Browser tests: Debian's Chromium and axe-core (tests/browser)"
 if [ ! -x /usr/bin/chromium ] && [ "${CI:-}" = "true" ]; then
   # Playwright drives Debian's browser; `playwright install` would download one and fail.
-  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq chromium
-  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
 fi
 if [ -x /usr/bin/chromium ] && command -v npm >/dev/null 2>&1; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)

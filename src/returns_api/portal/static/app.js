@@ -1,5 +1,6 @@
 // The portal's shell: branding, language, routing by path, and one view per page.
-// Paths: /portal (sign in), /portal/order, /portal/review, /portal/returns/{id}; a link from
+// Paths: /portal (sign in), /portal/order, /portal/review, /portal/returns/{id}, and the
+// withdrawal function without an account: /portal/withdraw, …/confirm, …/done. A link from
 // an e-mail carries its token in the fragment (#token=pt_…), which never reaches a server.
 
 import { ApiError, ROOT, session } from "./api.js";
@@ -18,6 +19,7 @@ import { loginView } from "./views/login.js";
 import { orderView } from "./views/order.js";
 import { returnView } from "./views/return.js";
 import { reviewView } from "./views/review.js";
+import { confirmWithdrawalView, withdrawView, withdrawalDoneView } from "./views/withdraw.js";
 
 const LANGUAGE_NAMES = { en: "English", de: "Deutsch", fr: "Français", nl: "Nederlands", ru: "Русский" };
 const main = document.getElementById("main");
@@ -35,6 +37,9 @@ function route() {
   if (path === "/portal") return { view: loginView };
   if (path === "/portal/order") return { view: orderView, auth: true };
   if (path === "/portal/review") return { view: reviewView, auth: true };
+  if (path === "/portal/withdraw") return { view: withdrawView };
+  if (path === "/portal/withdraw/confirm") return { view: confirmWithdrawalView };
+  if (path === "/portal/withdraw/done") return { view: withdrawalDoneView };
   const match = path.match(/^\/portal\/returns\/([^/]+)$/);
   if (match) return { view: returnView, auth: true, params: { returnId: decodeURIComponent(match[1]) } };
   return { view: notFoundView };

@@ -83,6 +83,13 @@ export function loginView({ app }) {
       session.token && session.orderId
         ? h("p", {}, navLink("/portal/order", t("login.continue")))
         : null,
+      h(
+        "section",
+        { class: "withdraw-entry", "aria-labelledby": "withdraw-heading" },
+        h("h2", { id: "withdraw-heading" }, t("withdraw.heading")),
+        h("p", {}, t("withdraw.entryIntro")),
+        navLink("/portal/withdraw", t("withdraw.button"), { class: "button secondary" }),
+      ),
     ),
   };
 }

@@ -1,11 +1,55 @@
 // The order: what can be returned and until when, the returns already made, and the form
 // to choose items, quantities, reasons, comments and the resolution.
 
-import { get } from "../api.js";
+import { ROOT, get, post } from "../api.js";
 import { errorSummary, field, h, setFieldError } from "../dom.js";
 import { draft } from "../draft.js";
 import { date, dateTime, money, t } from "../i18n.js";
 import { navLink, notice, orderId, reasons, resolutionName, statusName } from "./common.js";
+import { startWithdrawal } from "./withdraw.js";
+
+// Whether the statutory right of withdrawal covers some item now, and until when (null:
+// not delivered yet, the period has not started; undefined: it covers nothing). Quotes write
+// nothing. A policy without a statutory profile does not know the reason `withdrawal`
+// (`reason_name` null); a quote mixing covered and uncovered lines is judged by the policy
+// alone, so then each line is asked on its own.
+async function withdrawalPeriod(order, policy) {
+  const left = order.line_items.filter((line) => line.quantity > line.returned_quantity).slice(0, 30);
+  const method = policy.return_methods?.[0] ? { return_method: policy.return_methods[0].code } : {};
+  const quote = (lines) =>
+    post("/v1/returns/quote", {
+      order_id: order.id,
+      items: lines.map((line) => ({ line_item_id: line.id, quantity: line.quantity - line.returned_quantity, reason: "withdrawal" })),
+      ...method,
+    }).catch(() => null);
+  if (!left.length || order.buyer_is_consumer === false) return undefined;
+  const whole = await quote(left);
+  if (!whole || whole.lines.some((line) => line.reason_name === null)) return undefined;
+  const quotes = whole.legal_basis === "statutory_withdrawal" || left.length === 1
+    ? [whole]
+    : await Promise.all(left.map((line) => quote([line])));
+  const covered = quotes
+    .filter((q) => q?.legal_basis === "statutory_withdrawal")
+    .flatMap((q) => q.lines.filter((line) => line.legal_basis === "statutory_withdrawal"));
+  if (!covered.length) return undefined;
+  const deadlines = covered.map((line) => line.withdrawal_deadline).filter(Boolean).sort();
+  return deadlines.length ? deadlines.at(-1) : null;
+}
+
+function withdrawalSection(order, until, app) {
+  if (until === undefined) return null;
+  const open = (event) => {
+    event.preventDefault();
+    startWithdrawal(app, { name: order.customer.name, orderNumber: order.order_number, email: order.customer.email });
+  };
+  return h(
+    "section",
+    { class: "withdraw-entry", "aria-labelledby": "withdraw-heading" },
+    h("h2", { id: "withdraw-heading" }, t("withdraw.heading")),
+    h("p", {}, until ? t("withdraw.until", { date: date(until) }) : t("withdraw.notStarted")),
+    h("a", { href: `${ROOT}/portal/withdraw`, class: "button secondary", onclick: open }, t("withdraw.button")),
+  );
+}
 
 function eligibilityText(line) {
   if (line.returnable_quantity > 0) {
@@ -165,6 +209,7 @@ export async function orderView({ app }) {
     reasons(),
     get(`/v1/returns?order_id=${encodeURIComponent(id)}&limit=100`),
   ]);
+  const until = await withdrawalPeriod(order, policy);
   const saved = draft.get();
   const savedItems = new Map((saved?.order_id === order.id ? saved.items : []).map((i) => [i.line_item_id, i]));
   const lines = order.line_items.map((line) => lineForm(line, order, policy, reasonList, savedItems.get(line.id)));
@@ -217,6 +262,7 @@ export async function orderView({ app }) {
           ? h("div", { class: "closed-items" }, h("h3", {}, t("order.otherItems")), closedNodes)
           : null,
       ),
+      withdrawalSection(order, until, app),
     ),
   };
 }
