@@ -123,6 +123,8 @@ def test_pages_speak_the_returns_language_else_the_browsers(
         french.goto(f"/portal/returns/{ret['id']}#token={token}")
         french.page.get_by_role("heading", name=f"Rücksendung {ret['rma_number']}").wait_for()
         assert french.page.evaluate("document.documentElement.lang") == "de"
+        # The reason by its German name, from GET /v1/return-reasons?locale=de.
+        french.page.get_by_text("Es mir anders überlegt").first.wait_for()
         french.check_page("07-return-german")
         french.assert_clean()
     finally:

@@ -87,7 +87,7 @@ function lineForm(line, order, policy, reasonList, saved) {
     "select",
     { name: "reason", required: true },
     h("option", { value: "" }, t("order.reason.choose")),
-    reasonList.map((r) => h("option", { value: r.code, selected: saved?.reason === r.code }, r.label)),
+    reasonList.map((r) => h("option", { value: r.code, selected: saved?.reason === r.code }, r.name ?? r.label)),
   );
   const comment = h("textarea", { name: "comment", rows: "3", maxlength: "2000" }, saved?.comment ?? "");
   const resolutions = policy.allowed_resolutions.filter((r) => r !== "exchange" || line.product_id);

@@ -220,7 +220,7 @@ export async function returnView({ params, app }) {
   const ret = response.body;
   await app.useLocale(ret.locale);
   const etag = response.headers.get("ETag");
-  const reasonNames = new Map((await reasons()).map((r) => [r.code, r.label]));
+  const reasonNames = new Map((await reasons()).map((r) => [r.code, r.name ?? r.label]));
   const next = h("section", { "aria-labelledby": "next-heading" }, await instructionsSection(ret));
   pollForLabel(ret, next);
   const title = t("return.title", { rma: ret.rma_number });

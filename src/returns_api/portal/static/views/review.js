@@ -53,7 +53,7 @@ function methodChoices(quote, current, onChange) {
 }
 
 function itemsList(quote, pending, reasonList) {
-  const names = new Map(reasonList.map((r) => [r.code, r.label]));
+  const names = new Map(reasonList.map((r) => [r.code, r.name ?? r.label]));
   return h(
     "ul",
     { class: "review-items" },
