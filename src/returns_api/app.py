@@ -15,6 +15,7 @@ from returns_api.analytics.router import router as analytics_router
 from returns_api.auth.dependencies import principal_of
 from returns_api.auth.router import router as auth_router
 from returns_api.catalog.router import router as catalog_router
+from returns_api.console.pages import install_console
 from returns_api.contract.docs_ui import install_docs
 from returns_api.contract.document import openapi_for
 from returns_api.core.db import make_engine, make_sessionmaker
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = openapi_for(app)  # type: ignore[method-assign]
     install_docs(app)
     install_portal(app, settings)
+    install_console(app, settings)
     # Added last = outermost: the request id exists before anything else can fail.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

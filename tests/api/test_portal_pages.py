@@ -36,6 +36,8 @@ async def _client(database_url: str, **overrides: object) -> AsyncIterator[httpx
         "/portal/returns/0193a4f2-0003-7c1d-9e2f-3a4b5c6d7e8f",
         "/portal/assets/app.js",
         "/portal/assets/portal.css",
+        "/portal/assets/dom.js",  # from pages/shared
+        "/portal/assets/base.css",
         "/portal/assets/i18n/ru.json",
         "/portal/config.json",
         "/portal/theme.css",

@@ -138,6 +138,7 @@ class Shop:
 
     def __init__(self, server: LiveServer) -> None:
         self.url = server.url
+        self.server = server
         key = server.api_key(*STAFF_SCOPES, name="browser-tests")
         self.http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"})
 
@@ -153,6 +154,10 @@ class Shop:
         etag = self.http.get("/v1/policy").headers["ETag"]
         answer = self.http.put("/v1/policy", json=POLICY, headers={"If-Match": etag})
         assert answer.status_code in (200, 201), answer.text
+
+    def key(self, *scopes: str) -> str:
+        """A merchant API key with these scopes (for signing in to the console)."""
+        return self.server.api_key(*scopes, name=f"console-{'-'.join(scopes)}")
 
     def portal_token(self, number: str, email: str) -> str:
         answer = httpx.post(
@@ -184,6 +189,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[Sh
         "RETURNS_LABEL_POLL_SECONDS": "0.2",
         "RETURNS_PORTAL_RATE_LIMIT_PER_MINUTE": "1000",
         "RETURNS_PORTAL_SHOP_NAME": "Lovelace Linen",
+        "RETURNS_CONSOLE_ENABLED": "true",
     }
     with LiveServer(tmp_path_factory.mktemp("portal-server"), env=env) as server:
         shop = Shop(server)

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     portal_logo_file: Path | None = None
     portal_primary_colour: PrimaryColour = "#1d4ed8"
     portal_texts: PortalTexts = Field(default_factory=dict)
+    # The merchant console's pages at /console (console/pages.py): off unless turned on.
+    console_enabled: bool = False
     return_transit_buffer_days: int = Field(default=7, ge=0, le=60)
     # The customer's language of an order synced without `locale` (a BCP 47 tag).
     default_locale: Locale = "en"

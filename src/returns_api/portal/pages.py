@@ -2,59 +2,29 @@
 
 Why static files and no server-side templates: the portal is the reference headless
 front-end, so it calls the public API like any storefront would (a Bearer `pt_` token kept in
-`sessionStorage`, no cookie, hence no CSRF surface), and the server only hands out files.
-Plain HTML, CSS and JavaScript modules: no build step, nothing fetched from a CDN. Every
-response carries a strict Content-Security-Policy: scripts, styles and data from this origin
-only, no inline script or style, no framing. Each page path answers with the same shell; the
-script shows the page for the path. Branding comes from settings as `/portal/config.json`
-and `/portal/theme.css` (portal/branding.py).
+`sessionStorage`, no cookie, hence no CSRF surface), and the server only hands out files
+(pages/static_site.py, with its Content-Security-Policy). Branding comes from settings as
+`/portal/config.json` and `/portal/theme.css` (portal/branding.py).
 """
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 from typing import Final
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 
-from returns_api.core.errors import NotFound
 from returns_api.core.settings import Settings
+from returns_api.pages.static_site import (
+    PageAssetNotFound,
+    install_static_site,
+    root_of,
+    security_headers,
+)
 from returns_api.portal.branding import PortalConfig, image_origin, logo_type, theme_css
 
 STATIC: Final = Path(__file__).parent / "static"
-ASSET_TYPES: Final = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-}
-
-
-class PortalAssetNotFound(NotFound):
-    """No such file of the customer portal."""
-
-    slug = "portal-asset-not-found"
-
-
-def content_security_policy(settings: Settings) -> str:
-    images = " ".join(filter(None, ("'self' data:", image_origin(settings.portal_logo_url))))
-    return (
-        "default-src 'none'; script-src 'self'; style-src 'self'; "
-        f"img-src {images}; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    )
-
-
-def security_headers(settings: Settings) -> dict[str, str]:
-    return {
-        "Content-Security-Policy": content_security_policy(settings),
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "Cross-Origin-Opener-Policy": "same-origin",
-        "Cache-Control": "no-cache",
-    }
 
 
 def portal_config(settings: Settings, root: str) -> PortalConfig:
@@ -71,25 +41,12 @@ def portal_config(settings: Settings, root: str) -> PortalConfig:
     )
 
 
-def _asset(name: str) -> Path:
-    """A file under static/, never outside it (no `..`, no absolute path)."""
-    path = (STATIC / name).resolve()
-    if not path.is_relative_to(STATIC.resolve()) or not path.is_file():
-        raise PortalAssetNotFound(f"No portal file {name!r}.")
-    if path.suffix not in ASSET_TYPES:
-        raise PortalAssetNotFound(f"No portal file {name!r}.")
-    return path
-
-
 def install_portal(app: FastAPI, settings: Settings) -> None:
     """Serve the portal at `/portal` (nothing is routed there when it is turned off)."""
     if not settings.portal_enabled:
         return
-    headers = security_headers(settings)
-    shell = (STATIC / "index.html").read_text(encoding="utf-8")
-
-    def root_of(request: Request) -> str:
-        return str(request.scope.get("root_path", "")).rstrip("/")
+    logo_origin = image_origin(settings.portal_logo_url)
+    headers = security_headers([logo_origin] if logo_origin else [])
 
     @app.get("/portal/config.json", include_in_schema=False)
     async def config(request: Request) -> JSONResponse:
@@ -104,17 +61,8 @@ def install_portal(app: FastAPI, settings: Settings) -> None:
     @app.get("/portal/logo", include_in_schema=False)
     async def logo() -> FileResponse:
         if settings.portal_logo_file is None:
-            raise PortalAssetNotFound("No logo file is configured.")
+            raise PageAssetNotFound("No logo file is configured.")
         media_type = logo_type(settings.portal_logo_file)
         return FileResponse(settings.portal_logo_file, media_type=media_type, headers=headers)
 
-    @app.get("/portal/assets/{name:path}", include_in_schema=False)
-    async def asset(name: str) -> FileResponse:
-        path = _asset(name)
-        return FileResponse(path, media_type=ASSET_TYPES[path.suffix], headers=headers)
-
-    @app.get("/portal", include_in_schema=False)
-    @app.get("/portal/{page:path}", include_in_schema=False)
-    async def page(request: Request) -> HTMLResponse:
-        html = shell.replace("{{root}}", escape(root_of(request), quote=True))
-        return HTMLResponse(html, headers=headers)
+    install_static_site(app, "/portal", STATIC, headers)
