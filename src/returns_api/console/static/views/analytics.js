@@ -2,10 +2,11 @@
 // GET /v1/analytics/summary, /v1/analytics/reasons and /v1/analytics/products (scope
 // `analytics:read`). Every chart has its figures beside it as a table with a caption, and the
 // canvas itself is an image with a one-sentence description, so nothing is only in pixels.
-// Money stays integer minor units; it is divided only to be displayed.
+// Money stays integer minor units, written by format.js (no float arithmetic on amounts).
 
-import { get } from "../api.js";
+import { ROOT, get } from "../api.js";
 import { h } from "../dom.js";
+import { dateTime, money } from "../format.js";
 // Chart.js ships its single-file build as UMD (its ES build imports `@kurkle/color` by a
 // bare name, which a browser cannot resolve without an inline import map that the CSP
 // forbids). Loaded as a module it defines `globalThis.Chart` and nothing else: see vendor/.
@@ -17,7 +18,8 @@ const PERIODS = [7, 30, 90]; // days before now
 const DEFAULT_PERIOD = 30;
 const DAY_MS = 86_400_000;
 const TOP_SKUS = 10;
-const LOCALE = formattingLocale();
+const LOCALE = undefined; // the browser's language, as format.js writes money and dates
+const STYLESHEET = `${ROOT}/console/assets/analytics.css`;
 // At least 3:1 against the white card (WCAG 1.4.11) and apart from each other in hue.
 const PALETTE = ["#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"];
 const OTHER_COLOUR = "#4b5563";
@@ -33,6 +35,8 @@ let loads = 0; // the latest load wins when periods are switched quickly
 
 export async function render({ main, can }) {
   destroyCharts();
+  useStylesheet();
+  Chart.defaults.font.family = getComputedStyle(main).fontFamily; // the page's, not Helvetica
   const heading = h("h1", { tabindex: "-1" }, "Analytics");
   if (!can(SCOPE)) {
     main.replaceChildren(
@@ -276,6 +280,8 @@ function skusCard(products, labels, colours) {
         amounts(p.refunded),
         p.top_reasons.map((r) => `${labels.get(r.reason) ?? r.reason} (${integer(r.units)})`).join(", "),
       ]),
+      null,
+      { text: ["Top reasons"] },
     ),
   );
   return card;
@@ -427,13 +433,15 @@ function horizontal({ legend, stacked = false, max, tick, tooltip, title, intege
   };
 }
 
-function table(caption, columns, rows, footer) {
-  const row = (cells, cellTag) =>
+// Figures right-aligned; `text` names the other columns (the first is always the row's name).
+function table(caption, columns, rows, footer, { text = [] } = {}) {
+  const align = (i) => (i === 0 || text.includes(columns[i]) ? false : "number");
+  const row = (cells) =>
     h(
       "tr",
       {},
       cells.map((cell, i) =>
-        i === 0 ? h("th", { scope: "row" }, cell) : h(cellTag, { class: "num" }, cell),
+        i === 0 ? h("th", { scope: "row" }, cell) : h("td", { class: align(i) }, cell),
       ),
     );
   const captionId = `${caption.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${cards}`;
@@ -445,11 +453,23 @@ function table(caption, columns, rows, footer) {
       "table",
       { class: "chart-table" },
       h("caption", { id: captionId }, caption),
-      h("thead", {}, h("tr", {}, columns.map((name) => h("th", { scope: "col" }, name)))),
-      h("tbody", {}, rows.map((cells) => row(cells, "td"))),
-      footer ? h("tfoot", {}, row(footer, "td")) : null,
+      h(
+        "thead",
+        {},
+        h("tr", {}, columns.map((name, i) => h("th", { scope: "col", class: align(i) }, name))),
+      ),
+      h("tbody", {}, rows.map(row)),
+      footer ? h("tfoot", {}, row(footer)) : null,
     ),
   );
+}
+
+// The page's own styles, once (a <link> to this origin, which the CSP allows; index.html may
+// link it as well, then nothing is added).
+function useStylesheet() {
+  const linked = [...document.querySelectorAll('link[rel="stylesheet"]')];
+  if (linked.some((link) => link.href.endsWith("/console/assets/analytics.css"))) return;
+  document.head.append(h("link", { rel: "stylesheet", href: STYLESHEET }));
 }
 
 function destroyCharts() {
@@ -499,19 +519,11 @@ function percent(bps) {
   return new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: 1 }).format(bps / 10_000);
 }
 
-function money(amount, currency) {
-  const format = new Intl.NumberFormat(LOCALE, { style: "currency", currency });
-  const digits = format.resolvedOptions().maximumFractionDigits;
-  return format.format(amount / 10 ** digits);
-}
 
 function amounts(list) {
   return list.length ? list.map((a) => money(a.amount, a.currency)).join(", ") : "–";
 }
 
-function dateTime(iso) {
-  return new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
-}
 
 const UNITS = [
   { unit: "day", seconds: 86_400 },
@@ -545,10 +557,3 @@ function chartUnit(oldestSeconds) {
   return { name: "seconds", title: "Seconds", seconds: 1 };
 }
 
-// Numbers and dates as the reader writes them (en-GB: "6 Dec 2026"), in the page's language.
-function formattingLocale() {
-  const page = document.documentElement.lang;
-  const reader = navigator.language;
-  if (!page) return reader;
-  return reader && reader.split("-")[0] === page.split("-")[0] ? reader : page;
-}
