@@ -69,7 +69,7 @@ export async function render({ main, can }) {
 }
 
 async function load(figures, status, days, { initial = false } = {}) {
-  const load = ++loads;
+  const ticket = ++loads;
   const end = new Date();
   const period = new URLSearchParams({
     from: new Date(end.getTime() - days * DAY_MS).toISOString(),
@@ -85,7 +85,7 @@ async function load(figures, status, days, { initial = false } = {}) {
       get(`/v1/analytics/products?${period}&group_by=sku&sort=-units_returned&limit=${TOP_SKUS}`),
     ]);
   } catch (error) {
-    if (load !== loads) return;
+    if (ticket !== loads) return;
     figures.removeAttribute("aria-busy");
     status.textContent = "";
     if (initial && error.status === 401) throw error; // the console signs the key out
@@ -97,7 +97,7 @@ async function load(figures, status, days, { initial = false } = {}) {
     );
     return;
   }
-  if (load !== loads) return;
+  if (ticket !== loads) return;
   destroyCharts();
   pending = [];
   const labels = reasonLabels(reasons);
