@@ -4,39 +4,46 @@
 // canvas itself is an image with a one-sentence description, so nothing is only in pixels.
 // Money stays integer minor units, written by format.js (no float arithmetic on amounts).
 
-import { ROOT, get } from "../api.js";
+import { get } from "../api.js";
 import { h } from "../dom.js";
 import { dateTime, money } from "../format.js";
-// Chart.js ships its single-file build as UMD (its ES build imports `@kurkle/color` by a
-// bare name, which a browser cannot resolve without an inline import map that the CSP
-// forbids). Loaded as a module it defines `globalThis.Chart` and nothing else: see vendor/.
-import "../vendor/chart.umd.min.js";
+import {
+  OTHER_COLOUR,
+  PALETTE,
+  amounts,
+  chart,
+  chartCard,
+  chartUnit,
+  colours,
+  destroyCharts,
+  drawCharts,
+  duration,
+  horizontal,
+  integer,
+  number,
+  percent,
+  table,
+  totalsByCurrency,
+  useFont,
+  withEmpty,
+} from "../charts.js";
 
-const { Chart } = globalThis;
 const SCOPE = "analytics:read";
 const PERIODS = [7, 30, 90]; // days before now
 const DEFAULT_PERIOD = 30;
 const DAY_MS = 86_400_000;
 const TOP_SKUS = 10;
-const LOCALE = undefined; // the browser's language, as format.js writes money and dates
-const STYLESHEET = `${ROOT}/console/assets/analytics.css`;
-// At least 3:1 against the white card (WCAG 1.4.11) and apart from each other in hue.
-const PALETTE = ["#1d4ed8", "#b45309", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"];
-const OTHER_COLOUR = "#4b5563";
 const RESOLUTIONS = [
   ["refund", "Refund", "#1d4ed8"],
   ["store_credit", "Store credit", "#047857"],
   ["exchange", "Exchange", "#b45309"],
 ];
 
-let charts = []; // the Chart instances on the page now, destroyed before the next render
-let pending = []; // canvases built but not drawn yet: Chart.js measures them once attached
 let loads = 0; // the latest load wins when periods are switched quickly
 
 export async function render({ main, can }) {
   destroyCharts();
-  useStylesheet();
-  Chart.defaults.font.family = getComputedStyle(main).fontFamily; // the page's, not Helvetica
+  useFont(main);
   const heading = h("h1", { tabindex: "-1" }, "Analytics");
   if (!can(SCOPE)) {
     main.replaceChildren(
@@ -90,7 +97,6 @@ async function load(figures, status, days, { initial = false } = {}) {
     status.textContent = "";
     if (initial && error.status === 401) throw error; // the console signs the key out
     destroyCharts();
-    pending = [];
     const detail = error.problem?.detail || error.message;
     figures.replaceChildren(
       h("p", { class: "error", role: "alert" }, `The figures could not be loaded. ${detail}`),
@@ -99,7 +105,6 @@ async function load(figures, status, days, { initial = false } = {}) {
   }
   if (ticket !== loads) return;
   destroyCharts();
-  pending = [];
   const labels = reasonLabels(reasons);
   const colours = reasonColours(reasons, products);
   figures.replaceChildren(
@@ -115,8 +120,7 @@ async function load(figures, status, days, { initial = false } = {}) {
       backlogCard(summary),
     ),
   );
-  charts = pending.map(({ canvas, config }) => new Chart(canvas, config));
-  pending = [];
+  drawCharts();
   figures.removeAttribute("aria-busy");
   status.textContent = `Figures for the last ${days} days.`;
 }
@@ -377,105 +381,7 @@ function backlogCard(summary) {
   return card;
 }
 
-// ---- building blocks -------------------------------------------------------------------
-
-let cards = 0;
-
-function chartCard(title, description) {
-  cards += 1;
-  const id = `analytics-chart-${cards}`;
-  return h(
-    "section",
-    { class: "chart-card", "aria-labelledby": id },
-    h("h2", { id }, title),
-    h("p", { class: "chart-description" }, description),
-  );
-}
-
-function withEmpty(card, text) {
-  card.append(h("p", { class: "chart-empty" }, text));
-  return card;
-}
-
-// A canvas in a box as tall as its bars need (Chart.js fills the box; its height is set via
-// CSSOM, which the CSP allows, unlike a style attribute). Drawn once on the page.
-function chart(bars, description, config) {
-  const canvas = h("canvas", { role: "img", "aria-label": description });
-  const box = h("div", { class: "chart-box" }, canvas);
-  box.style.height = `${Math.max(140, bars * 34 + 70)}px`;
-  pending.push({ canvas, config });
-  return box;
-}
-
-function horizontal({ legend, stacked = false, max, tick, tooltip, title, integers = false }) {
-  const reduced = matchMedia("(prefers-reduced-motion: reduce)").matches;
-  return {
-    indexAxis: "y",
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: reduced ? false : { duration: 300 },
-    color: "#1a1a1a",
-    scales: {
-      x: {
-        stacked,
-        beginAtZero: true,
-        max,
-        title: title ? { display: true, text: title, color: "#1a1a1a" } : { display: false },
-        ticks: { color: "#374151", precision: integers ? 0 : undefined, callback: (value) => tick(value) },
-        grid: { color: "#d1d5db" },
-      },
-      y: { stacked, ticks: { color: "#1a1a1a" }, grid: { display: false } },
-    },
-    plugins: {
-      legend: { display: legend, position: "bottom", labels: { color: "#1a1a1a", boxWidth: 14 } },
-      tooltip: tooltip ? { callbacks: { label: tooltip } } : {},
-    },
-  };
-}
-
-// Figures right-aligned; `text` names the other columns (the first is always the row's name).
-function table(caption, columns, rows, footer, { text = [] } = {}) {
-  const align = (i) => (i === 0 || text.includes(columns[i]) ? false : "number");
-  const row = (cells) =>
-    h(
-      "tr",
-      {},
-      cells.map((cell, i) =>
-        i === 0 ? h("th", { scope: "row" }, cell) : h("td", { class: align(i) }, cell),
-      ),
-    );
-  const captionId = `${caption.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${cards}`;
-  return h(
-    "div",
-    // Scrolls sideways on a phone; focusable so that the keyboard can scroll it.
-    { class: "table-scroll", role: "region", "aria-labelledby": captionId, tabindex: "0" },
-    h(
-      "table",
-      { class: "chart-table" },
-      h("caption", { id: captionId }, caption),
-      h(
-        "thead",
-        {},
-        h("tr", {}, columns.map((name, i) => h("th", { scope: "col", class: align(i) }, name))),
-      ),
-      h("tbody", {}, rows.map(row)),
-      footer ? h("tfoot", {}, row(footer)) : null,
-    ),
-  );
-}
-
-// The page's own styles, once (a <link> to this origin, which the CSP allows; index.html may
-// link it as well, then nothing is added).
-function useStylesheet() {
-  const linked = [...document.querySelectorAll('link[rel="stylesheet"]')];
-  if (linked.some((link) => link.href.endsWith("/console/assets/analytics.css"))) return;
-  document.head.append(h("link", { rel: "stylesheet", href: STYLESHEET }));
-}
-
-function destroyCharts() {
-  for (const instance of charts) instance.destroy();
-  charts = [];
-}
+// ---- reasons and SKUs ------------------------------------------------------------------
 
 function reasonLabels(report) {
   return new Map(report.data.map((r) => [r.reason, r.label || r.reason]));
@@ -483,77 +389,9 @@ function reasonLabels(report) {
 
 // One colour per reason on every chart, in the order of the reasons report (most units first).
 function reasonColours(report, products) {
-  const codes = [
-    ...report.data.map((r) => r.reason),
-    ...products.data.flatMap((p) => p.top_reasons.map((r) => r.reason)),
-  ];
-  const colours = new Map();
-  for (const code of codes) {
-    if (!colours.has(code)) colours.set(code, PALETTE[colours.size % PALETTE.length]);
-  }
-  return colours;
+  return colours([...report.data.map((r) => r.reason), ...products.data.flatMap((p) => p.top_reasons.map((r) => r.reason))]);
 }
 
 function skuName(product) {
   return product.sku ?? product.product_id ?? "(no SKU)";
 }
-
-function totalsByCurrency(pairs) {
-  const totals = new Map();
-  for (const [currency, amount] of pairs) totals.set(currency, (totals.get(currency) ?? 0) + amount);
-  return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b));
-}
-
-// ---- formatting ------------------------------------------------------------------------
-
-function integer(value) {
-  return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 }).format(value);
-}
-
-function number(value) {
-  return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 1 }).format(value);
-}
-
-// Basis points are exact integers; one decimal of a per cent is as precise as they go.
-function percent(bps) {
-  return new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: 1 }).format(bps / 10_000);
-}
-
-
-function amounts(list) {
-  return list.length ? list.map((a) => money(a.amount, a.currency)).join(", ") : "–";
-}
-
-
-const UNITS = [
-  { unit: "day", seconds: 86_400 },
-  { unit: "hour", seconds: 3_600 },
-  { unit: "minute", seconds: 60 },
-];
-
-// "2 days, 3 hours": the two largest units, whole numbers (seconds when under a minute).
-function duration(seconds) {
-  if (seconds === null || seconds === undefined) return "–";
-  const parts = [];
-  let rest = seconds;
-  for (const { unit, seconds: size } of UNITS) {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    if (count > 0) parts.push(unitFormat(unit).format(count));
-    else if (parts.length > 0) break; // "2 days", not "2 days, 0 hours, 5 minutes"
-    if (parts.length === 2) break;
-  }
-  return parts.length ? parts.join(", ") : unitFormat("second").format(seconds);
-}
-
-function unitFormat(unit) {
-  return new Intl.NumberFormat(LOCALE, { style: "unit", unit, unitDisplay: "long" });
-}
-
-function chartUnit(oldestSeconds) {
-  if (oldestSeconds >= 2 * 86_400) return { name: "days", title: "Days", seconds: 86_400 };
-  if (oldestSeconds >= 2 * 3_600) return { name: "hours", title: "Hours", seconds: 3_600 };
-  if (oldestSeconds >= 2 * 60) return { name: "minutes", title: "Minutes", seconds: 60 };
-  return { name: "seconds", title: "Seconds", seconds: 1 };
-}
-
