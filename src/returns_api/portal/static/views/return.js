@@ -32,7 +32,14 @@ async function documentButtons(ret) {
   const parts = [];
   if (shipment?.label_state === "pending") parts.push(h("p", { class: "notice" }, t("return.labelPending")));
   if (shipment?.label_state === "failed") parts.push(h("p", { class: "error" }, t("return.labelFailed")));
-  if (shipment?.links.label) {
+  const carrierFile = shipment?.links.label_file;
+  if (carrierFile && /^https?:\/\//i.test(carrierFile)) {
+    // The carrier keeps the file on its own site: fetching our label route would follow a
+    // redirect there, which `connect-src 'self'` refuses. A link is navigation, not a fetch.
+    parts.push(
+      h("a", { class: "button primary", href: carrierFile, target: "_blank", rel: "noopener noreferrer" }, t("return.openLabel")),
+    );
+  } else if (shipment?.links.label) {
     parts.push(
       h(
         "button",
