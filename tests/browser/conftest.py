@@ -157,6 +157,11 @@ class Shop:
         answer = self.http.put("/v1/policy", json=body, headers={"If-Match": etag})
         assert answer.status_code in (200, 201), answer.text
 
+    def variant(self, variant_id: str, **body: Any) -> None:
+        """A catalog variant, as the commerce platform syncs it (`PUT /v1/variants/{id}`)."""
+        answer = self.http.put(f"/v1/variants/{variant_id}", json=body)
+        assert answer.status_code in (200, 201), answer.text
+
     def portal_token(self, number: str, email: str) -> str:
         answer = httpx.post(
             f"{self.url}/v1/portal/sessions", json={"order_number": number, "email": email}
