@@ -108,7 +108,7 @@ async def test_an_approved_return_gets_a_label_bought_by_the_worker(api: Api, ap
     assert created["instructions"]["return_address"]["code"] == "eu"
     [pending] = created["shipments"]
     assert pending["label_state"] == "pending"
-    assert pending["links"] == {"label": None, "qr_code": None}
+    assert pending["links"] == {"label": None, "label_file": None, "qr_code": None}
     assert pending["carrier"] == "dhl"
     # Never bought inside the request: nothing until the worker runs.
     assert created["tracking_number"] is None
@@ -130,6 +130,8 @@ async def test_an_approved_return_gets_a_label_bought_by_the_worker(api: Api, ap
     assert announced["object"]["tracking_number"] == shipment["tracking_number"]
     assert announced["object"]["shipments"][0]["label_state"] == "created"
 
+    # We hold the PDF: only our route serves it, there is no carrier's file to link to.
+    assert shipment["links"]["label_file"] is None
     label = await api.client.get(shipment["links"]["label"], headers=api.headers)
     assert label.status_code == 200
     assert label.headers["content-type"] == "application/pdf"

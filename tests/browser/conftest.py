@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -150,9 +151,16 @@ class Shop:
         assert answer.status_code in (200, 201), answer.text
         return order_id
 
-    def policy(self) -> None:
+    def policy(self, **changes: Any) -> None:
+        """The policy above, with `changes` to its top-level fields."""
         etag = self.http.get("/v1/policy").headers["ETag"]
-        answer = self.http.put("/v1/policy", json=POLICY, headers={"If-Match": etag})
+        body = {**POLICY, **changes}
+        answer = self.http.put("/v1/policy", json=body, headers={"If-Match": etag})
+        assert answer.status_code in (200, 201), answer.text
+
+    def variant(self, variant_id: str, **body: Any) -> None:
+        """A catalog variant, as the commerce platform syncs it (`PUT /v1/variants/{id}`)."""
+        answer = self.http.put(f"/v1/variants/{variant_id}", json=body)
         assert answer.status_code in (200, 201), answer.text
 
     def key(self, *scopes: str) -> str:
@@ -182,17 +190,25 @@ class Shop:
         return answer.json()
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[Shop]:
-    env = {
+@contextmanager
+def running_shop(directory: Path, **env: str) -> Iterator[Shop]:
+    """A live server with the policy above; `env` adds settings (another label carrier)."""
+    settings = {
         "RETURNS_RUN_DISPATCHER_IN_PROCESS": "true",  # the label worker buys labels
         "RETURNS_LABEL_POLL_SECONDS": "0.2",
         "RETURNS_PORTAL_RATE_LIMIT_PER_MINUTE": "1000",
         "RETURNS_PORTAL_SHOP_NAME": "Lovelace Linen",
         "RETURNS_CONSOLE_ENABLED": "true",
+        **env,
     }
-    with LiveServer(tmp_path_factory.mktemp("portal-server"), env=env) as server:
+    with LiveServer(directory, env=settings) as server:
         shop = Shop(server)
         shop.policy()
         yield shop
         shop.http.close()
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[Shop]:
+    with running_shop(tmp_path_factory.mktemp("portal-server")) as shop:
+        yield shop

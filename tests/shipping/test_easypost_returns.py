@@ -98,6 +98,8 @@ async def test_the_worker_buys_the_label_as_a_return_shipment(
     label = await api.client.get(shipment["links"]["label"], headers=api.headers)
     assert label.status_code == 303  # EasyPost keeps the file
     assert label.headers["location"] == BOUGHT["postage_label"]["label_url"]
+    # The same address in the return, for a page that may not fetch across origins.
+    assert shipment["links"]["label_file"] == BOUGHT["postage_label"]["label_url"]
 
 
 async def test_failing_twice_then_succeeding_ends_with_one_label(
@@ -140,6 +142,11 @@ async def test_cancelling_gives_the_bought_label_back_to_easypost(
     await worker(app).run_once()
     cancelled = expect(await api.post(f"/v1/returns/{ret['id']}/cancel"))
     assert cancelled["shipments"][0]["label_state"] == "voided"
+    assert cancelled["shipments"][0]["links"] == {
+        "label": None,
+        "label_file": None,
+        "qr_code": None,
+    }
     assert easypost_server.calls_to("/refund") == []  # not inside the request either
     easypost_server.fail_next(1, 500, path_suffix="/refund")
     await worker(app).run_once()
@@ -245,3 +252,20 @@ async def test_a_portal_token_does_not_see_the_carriers_errors(
     assert mine["shipments"][0]["last_error"] is None
     assert mine["shipments"][0]["label_state"] == "failed"
     assert [e["data"] for e in mine["timeline"] if e["kind"] == "label_failed"] == [None]
+
+
+async def test_the_carriers_label_address_is_shown_only_to_who_may_read_the_return(
+    api: Api, app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    mine, theirs = await approved(api, "ord_mine"), await approved(api, "ord_theirs")
+    while await worker(app).run_once():
+        pass
+    session = await client.post(
+        "/v1/portal/sessions", json={"order_number": "N-ord_mine", "email": EMAIL}
+    )
+    token = {"Authorization": f"Bearer {expect(session, 201)['token']}"}
+    shown = expect(await client.get(f"/v1/returns/{mine['id']}", headers=token))
+    assert shown["shipments"][0]["links"]["label_file"] == BOUGHT["postage_label"]["label_url"]
+    other = await client.get(f"/v1/returns/{theirs['id']}", headers=token)
+    assert other.status_code == 404
+    assert BOUGHT["postage_label"]["label_url"] not in other.text

@@ -62,7 +62,16 @@ class Instructions(BaseModel):
 
 
 class ShipmentLinks(BaseModel):
-    label: str | None = Field(description="The label (`application/pdf`), once bought.")
+    label: str | None = Field(
+        description="The label (`application/pdf`), once bought; a 303 to `label_file` when "
+        "the carrier keeps the file."
+    )
+    label_file: str | None = Field(
+        description="The carrier's own address of the label file, when the carrier keeps it "
+        "(EasyPost does); null when this service holds the PDF (then only `label` serves it). "
+        "Shown to whoever may read the return, as `label`'s redirect is. A page under a "
+        "strict `connect-src` cannot fetch across that redirect: it links here instead."
+    )
     qr_code: str | None = Field(
         description="The drop-off code (`image/png`, or `image/svg+xml` by `Accept`), when "
         "the carrier gives one."

@@ -228,10 +228,13 @@ def _shipment(ret: Return, shipment: Shipment) -> dict[str, Any]:
     created = shipment.label_state == "created"
     has_label = created and (shipment.has_label_pdf or shipment.label_url is not None)
     has_qr = created and (shipment.qr_payload is not None or shipment.qr_url is not None)
+    # The label route answers with the PDF we hold before it redirects to the carrier's file.
+    carrier_keeps_label = created and not shipment.has_label_pdf
     return {
         **{name: getattr(shipment, name) for name in _SHIPMENT_AS_HELD},
         "links": {
             "label": f"{base}/label" if has_label else None,
+            "label_file": shipment.label_url if carrier_keeps_label else None,
             "qr_code": f"{base}/qr" if has_qr else None,
         },
     }

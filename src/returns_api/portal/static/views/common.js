@@ -29,3 +29,13 @@ export function resolutionName(resolution) {
 export function notice(message) {
   return message ? h("p", { class: "notice", role: "status" }, message) : null;
 }
+
+// A catalog variant as a customer reads it: its title and options ("T-shirt – L, black"),
+// or the title alone where it names every option already ("T-shirt, black, L").
+export function variantName(variant) {
+  const words = (text) => text.toLowerCase().split(/[\s,;/()]+/).filter(Boolean);
+  const inTitle = new Set(words(variant.title));
+  const values = Object.values(variant.options || {});
+  const named = values.every((value) => words(value).every((word) => inTitle.has(word)));
+  return named ? variant.title : `${variant.title} – ${values.join(", ")}`;
+}

@@ -5,7 +5,7 @@ import { ROOT, get, post } from "../api.js";
 import { errorSummary, field, h, setFieldError } from "../dom.js";
 import { draft } from "../draft.js";
 import { date, dateTime, money, t } from "../i18n.js";
-import { navLink, notice, orderId, reasons, resolutionName, statusName } from "./common.js";
+import { navLink, notice, orderId, reasons, resolutionName, statusName, variantName } from "./common.js";
 import { startWithdrawal } from "./withdraw.js";
 
 // Whether the statutory right of withdrawal covers some item now, and until when (null:
@@ -68,9 +68,8 @@ async function variantsFor(productId) {
 }
 
 function variantLabel(variant, currency) {
-  const options = Object.values(variant.options || {}).join(", ");
   const price = (variant.prices || []).find((p) => p.currency === currency);
-  return [variant.title, options, price ? money(price.amount, currency) : null].filter(Boolean).join(" – ");
+  return [variantName(variant), price ? money(price.unit_price, currency) : null].filter(Boolean).join(" – ");
 }
 
 function lineForm(line, order, policy, reasonList, saved) {

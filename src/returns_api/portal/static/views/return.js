@@ -4,7 +4,7 @@
 import { ApiError, get, newKey, request } from "../api.js";
 import { blobToDataUrl, downloadBlob, h } from "../dom.js";
 import { dateTime, has, money, t } from "../i18n.js";
-import { navLink, notice, reasons, resolutionName, statusName } from "./common.js";
+import { navLink, notice, reasons, resolutionName, statusName, variantName } from "./common.js";
 
 const CANCELLABLE = ["pending_review", "approved"];
 const POLL_MS = 1500;
@@ -32,7 +32,14 @@ async function documentButtons(ret) {
   const parts = [];
   if (shipment?.label_state === "pending") parts.push(h("p", { class: "notice" }, t("return.labelPending")));
   if (shipment?.label_state === "failed") parts.push(h("p", { class: "error" }, t("return.labelFailed")));
-  if (shipment?.links.label) {
+  const carrierFile = shipment?.links.label_file;
+  if (carrierFile && /^https?:\/\//i.test(carrierFile)) {
+    // The carrier keeps the file on its own site: fetching our label route would follow a
+    // redirect there, which `connect-src 'self'` refuses. A link is navigation, not a fetch.
+    parts.push(
+      h("a", { class: "button primary", href: carrierFile, target: "_blank", rel: "noopener noreferrer" }, t("return.openLabel")),
+    );
+  } else if (shipment?.links.label) {
     parts.push(
       h(
         "button",
@@ -119,7 +126,25 @@ function timeline(ret) {
   );
 }
 
-function itemsSection(ret, reasonNames) {
+// The variants exchanged items are swapped for, by id; null where this caller may not read
+// it (a return link from a mail, or a variant the shop has since taken off sale).
+async function replacements(ret) {
+  const ids = [...new Set(ret.items.map((item) => item.exchange?.variant_id).filter(Boolean))];
+  const read = (id) =>
+    get(`/v1/variants/${encodeURIComponent(id)}`).catch((error) => {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    });
+  const found = await Promise.all(ids.map(read));
+  return new Map(ids.map((id, i) => [id, found[i]]));
+}
+
+function exchangeText(item, variants) {
+  const variant = variants.get(item.exchange.variant_id);
+  return variant ? t("return.exchangeFor", { variant: variantName(variant) }) : t("return.exchangeForOther");
+}
+
+function itemsSection(ret, reasonNames, variants) {
   return h(
     "ul",
     { class: "review-items" },
@@ -129,6 +154,7 @@ function itemsSection(ret, reasonNames) {
         {},
         h("strong", {}, `${item.title} × ${item.quantity}`),
         ` – ${reasonNames.get(item.reason) ?? item.reason}, ${resolutionName(item.resolution)}`,
+        item.exchange ? h("p", {}, exchangeText(item, variants)) : null,
         item.comment ? h("p", { class: "hint" }, item.comment) : null,
       ),
     ),
@@ -220,7 +246,8 @@ export async function returnView({ params, app }) {
   const ret = response.body;
   await app.useLocale(ret.locale);
   const etag = response.headers.get("ETag");
-  const reasonNames = new Map((await reasons()).map((r) => [r.code, r.name ?? r.label]));
+  const [reasonList, variants] = await Promise.all([reasons(), replacements(ret)]);
+  const reasonNames = new Map(reasonList.map((r) => [r.code, r.name ?? r.label]));
   const next = h("section", { "aria-labelledby": "next-heading" }, await instructionsSection(ret));
   pollForLabel(ret, next);
   const title = t("return.title", { rma: ret.rma_number });
@@ -234,7 +261,7 @@ export async function returnView({ params, app }) {
       h("p", { class: "status-line" }, t("return.status"), " ", h("span", { class: `status status-${ret.status}` }, statusName(ret.status))),
       ret.decision?.audience === "customer" && ret.status === "pending_review" ? h("p", {}, t("decision.review")) : null,
       next,
-      h("section", { "aria-labelledby": "items-heading" }, h("h2", { id: "items-heading" }, t("return.items")), itemsSection(ret, reasonNames)),
+      h("section", { "aria-labelledby": "items-heading" }, h("h2", { id: "items-heading" }, t("return.items")), itemsSection(ret, reasonNames, variants)),
       h(
         "section",
         { "aria-labelledby": "refund-heading" },
