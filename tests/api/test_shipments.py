@@ -108,7 +108,8 @@ async def test_an_approved_return_gets_a_label_bought_by_the_worker(api: Api, ap
     assert created["instructions"]["return_address"]["code"] == "eu"
     [pending] = created["shipments"]
     assert pending["label_state"] == "pending"
-    assert pending["links"] == {"label": None, "label_file": None, "qr_code": None}
+    assert set(pending["links"]) == {"label", "label_file", "qr_code", "qr_code_file"}
+    assert set(pending["links"].values()) == {None}
     assert pending["carrier"] == "dhl"
     # Never bought inside the request: nothing until the worker runs.
     assert created["tracking_number"] is None
@@ -142,6 +143,7 @@ async def test_an_approved_return_gets_a_label_bought_by_the_worker(api: Api, ap
     assert any("QR" in name for name in found), found
     assert "Анна Müller" in pdf_text(label.content)
 
+    assert shipment["links"]["qr_code_file"] is None  # we draw the code: nothing to link to
     qr = await api.client.get(shipment["links"]["qr_code"], headers=api.headers)
     assert qr.headers["content-type"] == "image/png"
     assert codes_in(Image.open(io.BytesIO(qr.content))) == {"QR Code": ret["rma_number"]}

@@ -22,19 +22,36 @@ pytestmark = pytest.mark.slow
 CARRIER_FILE = load_fixture("shipment_buy.json")["postage_label"]["label_url"]
 # EasyPost's recorded rates are USPS's: the label method names that carrier.
 METHODS = [{**method, "carrier": "usps"} for method in POLICY["return_methods"]]
+QR_METHOD = {
+    "code": "qr",
+    "label": "Drop off with a code",
+    "kind": "drop_off_qr",
+    "carrier": "usps",
+    "paid_by": "merchant",
+    "fee": 0,
+    "instructions": "Show the code at the post office.",
+}
+QR_FILE = "https://files.example/qr.png"
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[Shop]:
-    with EasyPostServer(api_key=EASYPOST_API_KEY) as easypost:
-        env = {
-            "RETURNS_LABEL_CARRIER": "easypost",
-            "RETURNS_EASYPOST_API_KEY": EASYPOST_API_KEY,
-            "RETURNS_EASYPOST_API_BASE": easypost.url,
-        }
-        with running_shop(tmp_path_factory.mktemp("portal-easypost"), **env) as shop:
-            shop.policy(return_methods=METHODS)
-            yield shop
+def easypost() -> Iterator[EasyPostServer]:
+    with EasyPostServer(api_key=EASYPOST_API_KEY) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def shop(
+    tmp_path_factory: pytest.TempPathFactory, chromium: Any, easypost: EasyPostServer
+) -> Iterator[Shop]:
+    env = {
+        "RETURNS_LABEL_CARRIER": "easypost",
+        "RETURNS_EASYPOST_API_KEY": EASYPOST_API_KEY,
+        "RETURNS_EASYPOST_API_BASE": easypost.url,
+    }
+    with running_shop(tmp_path_factory.mktemp("portal-easypost"), **env) as shop:
+        shop.policy(return_methods=[*METHODS, QR_METHOD])
+        yield shop
 
 
 @pytest.fixture
@@ -67,4 +84,25 @@ def test_a_label_the_carrier_keeps_is_a_link_to_its_file(tab: PortalTab, shop: S
         link.click()
     popup.value.wait_for_load_state()
     assert popup.value.url == CARRIER_FILE
+    tab.assert_clean()
+
+
+def test_a_drop_off_code_the_carrier_keeps_is_a_link_not_a_broken_page(
+    tab: PortalTab, shop: Shop, easypost: EasyPostServer
+) -> None:
+    bought = load_fixture("shipment_buy.json")
+    bought["forms"] = [{"object": "Form", "form_type": "label_qr_code", "form_url": QR_FILE}]
+    easypost.responses["buy"] = bought
+    order_id = shop.order("9102", "ada@example.com")
+    token = shop.portal_token("9102", "ada@example.com")
+    ret = shop.customer_return(token, order_id, "9102-2", method="qr")
+    page = tab.page
+
+    tab.goto(f"/portal/returns/{ret['id']}#token={token}")
+    page.get_by_role("heading", name=f"Return {ret['rma_number']}").wait_for()
+    link = page.get_by_role("link", name="Open the drop-off code (new tab)")
+    link.wait_for(timeout=20_000)  # the label worker buys it outside the request
+    assert link.get_attribute("href") == QR_FILE
+    assert page.locator("figure.qr").count() == 0
+    tab.check_page("09-return-carrier-qr")
     tab.assert_clean()

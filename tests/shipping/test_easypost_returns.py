@@ -146,6 +146,7 @@ async def test_cancelling_gives_the_bought_label_back_to_easypost(
         "label": None,
         "label_file": None,
         "qr_code": None,
+        "qr_code_file": None,
     }
     assert easypost_server.calls_to("/refund") == []  # not inside the request either
     easypost_server.fail_next(1, 500, path_suffix="/refund")
@@ -269,3 +270,31 @@ async def test_the_carriers_label_address_is_shown_only_to_who_may_read_the_retu
     other = await client.get(f"/v1/returns/{theirs['id']}", headers=token)
     assert other.status_code == 404
     assert BOUGHT["postage_label"]["label_url"] not in other.text
+
+
+async def test_a_drop_off_code_the_carrier_keeps_is_linked_not_drawn(
+    api: Api, app: FastAPI, easypost_server: EasyPostServer
+) -> None:
+    bought = json.loads(json.dumps(BOUGHT))
+    bought["forms"] = [
+        {
+            "object": "Form",
+            "id": "form_0c1d2e3f",
+            "mode": "test",
+            "form_type": "label_qr_code",
+            "form_url": "https://files.example/qr.png",
+            "submitted_electronically": None,
+            "created_at": "2023-11-28T22:08:53Z",
+            "updated_at": "2023-11-28T22:08:53Z",
+        }
+    ]  # a form as EasyPost's reference shows it (tests/shipping/test_easypost_carrier.py)
+    easypost_server.responses["buy"] = bought
+    await put_order(api, "ord_q", "N-ord_q")
+    items = [{"line_item_id": "li_a", "quantity": 1, "reason": "size_fit"}]
+    ret = expect(await api.create_return("ord_q", items, return_method="qr"), 201)
+    assert await worker(app).run_once() == 1
+
+    [shipment] = expect(await api.get(f"/v1/returns/{ret['id']}"))["shipments"]
+    assert shipment["links"]["qr_code_file"] == "https://files.example/qr.png"
+    code = await api.client.get(shipment["links"]["qr_code"], headers=api.headers)
+    assert (code.status_code, code.headers["location"]) == (303, "https://files.example/qr.png")

@@ -74,7 +74,12 @@ class ShipmentLinks(BaseModel):
     )
     qr_code: str | None = Field(
         description="The drop-off code (`image/png`, or `image/svg+xml` by `Accept`), when "
-        "the carrier gives one."
+        "the carrier gives one; a 303 to `qr_code_file` when the carrier keeps the image."
+    )
+    qr_code_file: str | None = Field(
+        default=None,
+        description="The carrier's own address of the drop-off code's image, when the carrier "
+        "keeps it; null when this service draws the code (then only `qr_code` serves it).",
     )
 
 

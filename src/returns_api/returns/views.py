@@ -236,6 +236,8 @@ def _shipment(ret: Return, shipment: Shipment) -> dict[str, Any]:
             "label": f"{base}/label" if has_label else None,
             "label_file": shipment.label_url if carrier_keeps_label else None,
             "qr_code": f"{base}/qr" if has_qr else None,
+            # The QR route draws the code we hold before it redirects to the carrier's image.
+            "qr_code_file": shipment.qr_url if created and shipment.qr_payload is None else None,
         },
     }
 

@@ -55,7 +55,11 @@ async function documentButtons(ret) {
       ),
     );
   }
-  if (shipment?.links.qr_code) {
+  const carrierCode = shipment?.links.qr_code_file;
+  if (carrierCode && /^https?:\/\//i.test(carrierCode)) {
+    // The carrier keeps the image: `img-src` and `connect-src` allow only this origin.
+    parts.push(h("p", {}, h("a", { class: "button secondary", href: carrierCode, target: "_blank", rel: "noopener noreferrer" }, t("return.openQrCode"))));
+  } else if (shipment?.links.qr_code) {
     const { body } = await request("GET", shipment.links.qr_code, { blob: true, accept: "image/png" });
     parts.push(
       h(
@@ -66,6 +70,7 @@ async function documentButtons(ret) {
       ),
     );
   }
+
   if (["approved", "in_transit"].includes(ret.status)) {
     parts.push(
       h(
