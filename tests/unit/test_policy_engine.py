@@ -486,6 +486,39 @@ def test_trace_names_the_first_failing_condition_and_what_it_saw() -> None:
     )
 
 
+def test_a_matched_rule_records_every_condition_with_the_value_that_made_it_hold() -> None:
+    rules = rule_set(
+        rule(
+            "big-fault",
+            cond("return_value", "gte", 5000),
+            cond("reason", "in", ["damaged", "defective"]),
+            action="review",
+        ),
+    )
+    facts = one_return({"return_value": 7500}, a={"reason": "damaged"})
+
+    check = evaluate(rules, facts, policy_version=1).trace[0].checks[0]
+
+    assert check.matched
+    assert [(c.index, c.fact, c.op, c.expected, c.actual) for c in check.held] == [
+        (0, "return_value", "gte", 5000, 7500),
+        (1, "reason", "in", ["damaged", "defective"], "damaged"),
+    ]
+
+
+def test_a_rule_that_failed_records_only_the_condition_that_failed() -> None:
+    rules = rule_set(
+        rule("big", cond("return_value", "gte", 0), cond("return_value", "gte", 9000)),
+    )
+
+    as_dict = evaluate(rules, one_return({"return_value": 10}), policy_version=1).to_dict()
+
+    trace: Any = as_dict["trace"]
+    check = trace[0]["checks"][0]
+    assert "held" not in check
+    assert check["failed"]["index"] == 1
+
+
 def test_decision_to_dict_is_plain_json() -> None:
     rules = rule_set(
         rule("tags", cond("item_tags", "contains", "x"), action="approve"),
@@ -524,7 +557,21 @@ def test_decision_to_dict_is_plain_json() -> None:
                             "actual": ["b", "a"],
                         },
                     },
-                    {"rule_id": "fault", "rule_name": "fault", "matched": True, "failed": None},
+                    {
+                        "rule_id": "fault",
+                        "rule_name": "fault",
+                        "matched": True,
+                        "failed": None,
+                        "held": [
+                            {
+                                "index": 0,
+                                "fact": "reason_is_merchant_fault",
+                                "op": "eq",
+                                "expected": True,
+                                "actual": True,
+                            }
+                        ],
+                    },
                 ],
             }
         ],

@@ -57,8 +57,8 @@ class ReturnFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class FailedCondition:
-    """The first condition of a rule that did not hold, and the fact value it saw."""
+class CheckedCondition:
+    """A condition of a rule as checked: what it expected, and the fact value it saw."""
 
     index: int
     fact: str
@@ -78,20 +78,26 @@ class FailedCondition:
 
 @dataclass(frozen=True, slots=True)
 class RuleCheck:
-    """One rule checked for one item: matched, or the condition that failed."""
+    """One rule checked for one item: matched, with every condition and the fact value that
+    made it hold (`held`, so a person reviewing the return sees why), or the condition that
+    failed."""
 
     rule_id: str
     rule_name: str
     matched: bool
-    failed: FailedCondition | None
+    failed: CheckedCondition | None
+    held: tuple[CheckedCondition, ...] = ()
 
     def to_dict(self) -> dict[str, JsonValue]:
-        return {
+        as_dict: dict[str, JsonValue] = {
             "rule_id": self.rule_id,
             "rule_name": self.rule_name,
             "matched": self.matched,
             "failed": None if self.failed is None else self.failed.to_dict(),
         }
+        if self.matched:
+            as_dict["held"] = [condition.to_dict() for condition in self.held]
+        return as_dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,32 +176,37 @@ def _decide_item(
 ) -> ItemTrace:
     checks: list[RuleCheck] = []
     for rule in rules.rules:
-        failed = _first_failing_condition(rule, return_values, item_values)
-        checks.append(RuleCheck(rule.id, rule.name, matched=failed is None, failed=failed))
-        if failed is None:
+        held, failed = _check_conditions(rule, return_values, item_values)
+        matched = failed is None
+        checks.append(RuleCheck(rule.id, rule.name, matched, failed, held if matched else ()))
+        if matched:
             return ItemTrace(item_key, rule.action, rule.id, rule.name, tuple(checks))
     return ItemTrace(item_key, rules.default_action, None, None, tuple(checks))
 
 
-def _first_failing_condition(
+def _check_conditions(
     rule: Rule,
     return_values: Mapping[str, FactValue],
     item_values: Mapping[str, FactValue],
-) -> FailedCondition | None:
+) -> tuple[tuple[CheckedCondition, ...], CheckedCondition | None]:
+    """The conditions that held, in order, up to the first that failed (None if none did)."""
+    held: list[CheckedCondition] = []
     for index, condition in enumerate(rule.conditions):
         fact = FACTS.get(condition.fact)
         actual: object = None
         if fact is not None:
             actual = (item_values if fact.scope == "item" else return_values).get(fact.name)
+        outcome = CheckedCondition(
+            index=index,
+            fact=condition.fact,
+            op=condition.op,
+            expected=_to_json(condition.value),
+            actual=_to_json(actual),
+        )
         if fact is None or not _holds(fact, condition.op, condition.value, actual):
-            return FailedCondition(
-                index=index,
-                fact=condition.fact,
-                op=condition.op,
-                expected=_to_json(condition.value),
-                actual=_to_json(actual),
-            )
-    return None
+            return tuple(held), outcome
+        held.append(outcome)
+    return tuple(held), None
 
 
 def _holds(fact: Fact, op: Operator, expected: ConditionValue, actual: object) -> bool:

@@ -35,7 +35,7 @@ _BY_TRACKING_NUMBER = union(
 
 # What each list filter adds to the page query, with its value as a parameter.
 _PAGE_CONDITIONS: dict[str, ColumnElement[bool]] = {
-    "cursor": returns.c.id < bindparam("cursor", type_=Uuid),
+    "cursor": returns.c.id < bindparam("cursor", type_=Uuid),  # newest first: older ids
     "status": returns.c.status == bindparam("status"),
     "order_id": returns.c.order_id == bindparam("order_id"),
     "customer_id": returns.c.customer_id == bindparam("customer_id"),
@@ -47,21 +47,31 @@ _PAGE_CONDITIONS: dict[str, ColumnElement[bool]] = {
         items.c.return_id == returns.c.id, items.c.reason == bindparam("reason")
     ),
 }
+# Oldest first, the page after the cursor holds the newer ids.
+_AFTER_CURSOR = returns.c.id > bindparam("cursor", type_=Uuid)
 
 
 @functools.cache
-def page_statement(present: tuple[str, ...], extra: str | None) -> Prepared:
-    """The page query for one combination of filters, built once (at most 3 x 2^9); `extra`:
-    also the breakdown, or also the items (PostgreSQL: ``ARRAY(SELECT ROW(…))``)."""
+def page_statement(
+    present: tuple[str, ...], extra: str | None, *, oldest_first: bool = False
+) -> Prepared:
+    """The page query for one combination of filters, built once (at most 3 x 2 x 2^9);
+    `extra`: also the breakdown, or also the items (PostgreSQL: ``ARRAY(SELECT ROW(…))``).
+    Ids are UUIDv7, so ordering by id is ordering by creation time; either way the primary
+    key's index serves the order and the cursor."""
     columns: tuple[Any, ...] = _SUMMARY_COLUMNS
     if extra == "breakdown":
         columns += (returns.c.refund_breakdown,)
     elif extra == "items":
         columns += (ITEMS_OF_RETURN.column.label("_items"),)
+    conditions = (
+        _AFTER_CURSOR if oldest_first and name == "cursor" else _PAGE_CONDITIONS[name]
+        for name in present
+    )
     return Prepared(
         select(*columns)
-        .where(*(_PAGE_CONDITIONS[name] for name in present))
-        .order_by(returns.c.id.desc())
+        .where(*conditions)
+        .order_by(returns.c.id.asc() if oldest_first else returns.c.id.desc())
         .limit(bindparam("limit", type_=Integer))
     )
 

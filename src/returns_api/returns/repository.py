@@ -350,28 +350,35 @@ class ReturnRepository:
         limit: int,
         *,
         with_breakdown: bool = False,
+        oldest_first: bool = False,
     ) -> Sequence[Row]:
-        """Newest first by id (UUIDv7, so by creation time); keyset-paginated, so a page is
-        stable while new returns arrive. Lists never read the decision trace or the
-        instructions (the largest JSON on a row); the breakdown only when asked."""
+        """Newest first by id (UUIDv7, so by creation time), or oldest first; keyset-paginated,
+        so a page is stable while new returns arrive. Lists never read the decision trace or
+        the instructions (the largest JSON on a row); the breakdown only when asked."""
         params = page_parameters(filters, cursor)
-        statement = page_statement(tuple(params), "breakdown" if with_breakdown else None)
+        extra = "breakdown" if with_breakdown else None
+        statement = page_statement(tuple(params), extra, oldest_first=oldest_first)
         params["limit"] = limit
         return await fetch_all(self.session, statement, params)
 
     async def page_with_items(
-        self, filters: ReturnFilters, cursor: uuid.UUID | None, limit: int
+        self,
+        filters: ReturnFilters,
+        cursor: uuid.UUID | None,
+        limit: int,
+        *,
+        oldest_first: bool = False,
     ) -> list[tuple[Row, Sequence[Row]]]:
         """A `page` with each return's items: one statement on PostgreSQL."""
         dialect = self.session.get_bind().dialect
         if dialect.name != "postgresql":
-            rows = await self.page(filters, cursor, limit)
+            rows = await self.page(filters, cursor, limit, oldest_first=oldest_first)
             by_return: dict[uuid.UUID, list[Row]] = {}
             for item in await self.items([row["id"] for row in rows]) if rows else ():
                 by_return.setdefault(item["return_id"], []).append(item)
             return [(row, by_return.get(row["id"], [])) for row in rows]
         params = page_parameters(filters, cursor)
-        statement = page_statement(tuple(params), "items")
+        statement = page_statement(tuple(params), "items", oldest_first=oldest_first)
         params["limit"] = limit
         page: list[tuple[Row, Sequence[Row]]] = []
         for found in await fetch_all(self.session, statement, params):

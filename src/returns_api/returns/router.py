@@ -37,7 +37,7 @@ from returns_api.returns.exceptions import (
     ReturnNotFound,
     StaleVersion,
 )
-from returns_api.returns.filters import ReturnFilterQuery
+from returns_api.returns.filters import ReturnFilterQuery, ReturnSort
 from returns_api.returns.parcel_schemas import TrackingEventIn
 from returns_api.returns.quote_schemas import QuoteOut
 from returns_api.returns.schemas import (
@@ -194,15 +194,26 @@ async def list_returns(
     query: Annotated[ReturnFilterQuery, Query()],
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    sort: Annotated[
+        ReturnSort,
+        Query(
+            description="`-created_at`: newest first (the default); `created_at`: oldest "
+            "first (a review queue). Send the same `sort` with its `cursor`."
+        ),
+    ] = "-created_at",
     caller: Caller = require("returns:read"),
 ) -> ReturnPage:
-    """List returns, newest first, filtered; follow `next_cursor` for more.
+    """List returns, newest first (or oldest first by `sort`), filtered; follow
+    `next_cursor` for more.
 
     Items and amounts are included; the decision, refunds and timeline are on `getReturn`.
     A portal token sees its own order's returns only. A warehouse scan finds a parcel's
     return with `rma_number` or `tracking_number` (exact, indexed).
     """
-    return await service.list_returns(session, caller, query.filters(), cursor, limit)
+    filters, oldest_first = query.filters(), sort == "created_at"
+    return await service.list_returns(
+        session, caller, filters, cursor, limit, oldest_first=oldest_first
+    )
 
 
 @router.get(

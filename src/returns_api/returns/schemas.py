@@ -237,8 +237,9 @@ class DecisionOut(BaseModel):
     matched_rule: MatchedRule | None
     deciding_item: str | None
     trace: list[dict[str, Any]] = Field(
-        description="Per item, every rule checked in order: matched, or the first condition "
-        "that failed with the expected and the actual value."
+        description="Per item, every rule checked in order: matched (`held`: each condition "
+        "with the expected and the actual value), or the first condition that failed "
+        "(`failed`, likewise)."
     )
     facts: dict[str, Any] = Field(description="The facts the decision was taken on.")
     legal_basis: LegalBasis = Field(

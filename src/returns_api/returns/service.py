@@ -317,7 +317,10 @@ async def list_returns(
     filters: ReturnFilters,
     cursor: str | None,
     limit: int,
+    *,
+    oldest_first: bool = False,
 ) -> ReturnPage:
+    """A page of the returns `caller` may see; the cursor continues in the same order."""
     if caller.return_id is not None:  # a return link reads its return, lists nothing
         return ReturnPage(data=[], next_cursor=None)
     if caller.is_customer:
@@ -325,7 +328,7 @@ async def list_returns(
             return ReturnPage(data=[], next_cursor=None)
         filters = replace(filters, order_id=caller.order_id)
     found = await ReturnStore(session).page(
-        filters, decode_id_cursor(cursor) if cursor else None, limit + 1
+        filters, decode_id_cursor(cursor) if cursor else None, limit + 1, oldest_first=oldest_first
     )
     page, more = found[:limit], len(found) > limit
     return views.page_out(page, encode_id_cursor(page[-1].id) if more else None)

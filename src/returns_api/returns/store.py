@@ -188,16 +188,23 @@ class ReturnStore:
         self._remember(ret)
 
     async def page(
-        self, filters: ReturnFilters, cursor: uuid.UUID | None, limit: int
+        self,
+        filters: ReturnFilters,
+        cursor: uuid.UUID | None,
+        limit: int,
+        *,
+        oldest_first: bool = False,
     ) -> list[ReturnSummary]:
-        """A page of returns as lists show them, newest first (see the repository)."""
+        """A page of returns as lists show them, newest first unless `oldest_first` (see the
+        repository)."""
+        found = await self.rows.page_with_items(filters, cursor, limit, oldest_first=oldest_first)
         return [
             ReturnSummary(
                 **{name: row[name] for name in _SUMMARY_FIELDS},
                 status=ReturnStatus(row["status"]),
                 items=[item_of(item) for item in item_rows],
             )
-            for row, item_rows in await self.rows.page_with_items(filters, cursor, limit)
+            for row, item_rows in found
         ]
 
     def _remember(self, ret: Return) -> None:
