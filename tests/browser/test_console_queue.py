@@ -5,6 +5,7 @@ without `returns:manage` that gets no buttons and whose forged approval the API 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -122,6 +123,7 @@ def test_the_queue_lists_pending_returns_oldest_first_and_decides_them_with_a_no
         euros(held["actual"]),
     ]
     assert "Ada Lovelace, c7101@example.com" in first.inner_text()
+    assert re.search(r"\b\d+ minutes? ago\b", first.locator("time").inner_text())  # not "0 hours"
     assert "1 \u00d7 T-shirt, blue, M (TEE-M), changed mind, refund" in first.inner_text()
     tab.check_page("console-queue")
 

@@ -12,9 +12,12 @@ export function dateTime(iso) {
   return iso ? new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso)) : "";
 }
 
-// "3 days" since an instant, for ages in the queue.
+// "3 days ago" since an instant, for ages in the queue (minutes under an hour, hours under
+// two days).
 export function age(iso, now = Date.now()) {
-  const hours = Math.floor((now - new Date(iso).getTime()) / 3_600_000);
+  const minutes = Math.max(0, Math.floor((now - new Date(iso).getTime()) / 60_000));
   const format = new Intl.RelativeTimeFormat(undefined, { numeric: "always", style: "long" });
-  return hours < 48 ? format.format(-hours, "hour") : format.format(-Math.floor(hours / 24), "day");
+  if (minutes < 60) return format.format(-minutes, "minute");
+  if (minutes < 48 * 60) return format.format(-Math.floor(minutes / 60), "hour");
+  return format.format(-Math.floor(minutes / 1440), "day");
 }
