@@ -101,6 +101,19 @@ def test_merchant_receives_rejects_one_item_refunds_and_the_customer_sees_it(
     page.get_by_role("heading", name=f"Return {made['rma_number']}").wait_for()
     page.get_by_role("heading", name="Receive and inspect").wait_for()
 
+    # Nothing is accepted by default: each item needs its result and condition.
+    page.get_by_role("button", name="Record receipt").click()
+    problems = page.get_by_role("alert").filter(has_text="Check the inspection")
+    problems.wait_for()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert problems.get_by_role("link").all_inner_texts() == [
+        "T-shirt, blue, M: choose accepted, rejected or wrong item.",
+        "T-shirt, blue, M: choose its condition.",
+        "Mug: choose accepted, rejected or wrong item.",
+        "Mug: choose its condition.",
+    ]
+    assert shop.http.get(f"/v1/returns/{made['id']}").json()["status"] == "approved"
+
     tee = page.locator("fieldset.inspect-item", has_text="T-shirt, blue, M")
     mug = page.locator("fieldset.inspect-item", has_text="Mug")
     assert tee.get_by_label("Units received").input_value() == "1"
@@ -195,9 +208,17 @@ def test_a_custom_refund_amount_is_checked_then_refunded_exactly(
     page.get_by_role("button", name="Refund €12.30").click()
     page.get_by_role("table", name="Refunds").get_by_text("€12.30").wait_for()
 
+    # 4.35 is 434.99999999999994 cents in floating point: only exact parsing gives 435.
+    page.get_by_label("A custom amount").check()
+    page.get_by_label("Amount (EUR)").fill(" 4.35 ")
+    page.get_by_role("button", name="Review the refund").click()
+    page.get_by_role("button", name="Refund €4.35").click()
+    page.get_by_role("table", name="Refunds").get_by_text("€4.35").wait_for()
+
     after = shop.http.get(f"/v1/returns/{ret['id']}").json()
-    assert [(r["amount"], r["status"]) for r in after["refunds"]] == [(1230, "succeeded")]
-    assert after["amounts"]["remaining"] == ret["amounts"]["remaining"] - 1230
+    amounts = [(r["amount"], r["status"]) for r in after["refunds"]]
+    assert sorted(amounts) == [(435, "succeeded"), (1230, "succeeded")]
+    assert after["amounts"]["remaining"] == ret["amounts"]["remaining"] - 1230 - 435
     now_left = _euros(after["amounts"]["remaining"])
     assert page.get_by_label(f"All that is left: {now_left}").is_visible()
     tab.assert_clean()
@@ -223,4 +244,37 @@ def test_too_much_is_refused_in_the_form_and_a_read_only_key_sees_no_buttons(
     page.get_by_role("heading", name="Refund", exact=True).wait_for()
     assert page.get_by_role("button", name="Review the refund").count() == 0
     assert page.get_by_role("table", name=re.compile("Refund breakdown")).is_visible()
+    tab.assert_clean()
+
+
+def test_a_parcel_in_transit_is_found_by_its_tracking_number_and_received_by_keyboard(
+    tab: ConsoleTab, reviewing_shop: Shop
+) -> None:
+    shop = reviewing_shop
+    made = _customer_return(shop, "7104", "kay@example.com", ["2"])
+    _staff(shop, made["id"], "approve")
+    scan = {"status": "in_transit", "tracking_number": "1Z7104TRACK", "carrier": "UPS"}
+    _staff(shop, made["id"], "tracking-events", scan)
+    page = tab.page
+    tab.sign_in(shop.key("returns:manage"))
+    page.get_by_label("Scan or type an RMA or tracking number").focus()
+    page.keyboard.type("1Z7104TRACK")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name=f"Return {made['rma_number']}").wait_for()
+    page.get_by_text("The parcel is on its way back.").wait_for()
+
+    page.get_by_label("Units received").focus()
+    for key in ("Tab", "Space", "Tab", "a", "Tab", "r", "Tab", "Tab", "Tab"):
+        page.keyboard.press(key)  # accepted, as new, restock; past warehouse and note
+    assert page.evaluate("document.activeElement.textContent") == "Record receipt"
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Refund", exact=True).wait_for()
+
+    received = shop.http.get(f"/v1/returns/{made['id']}").json()
+    assert received["status"] == "received"
+    (item,) = received["items"]
+    assert item["acceptance"] == {"status": "accepted", "accepted_quantity": 1}
+    assert (item["condition"], item["disposition"]) == ("as_new", "restock")
+    # The carrier's scan put it in transit: no arrival is recorded on top of it.
+    assert [e["kind"] for e in received["timeline"]].count("tracking") == 1
     tab.assert_clean()
