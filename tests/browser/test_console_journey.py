@@ -278,3 +278,25 @@ def test_a_parcel_in_transit_is_found_by_its_tracking_number_and_received_by_key
     # The carrier's scan put it in transit: no arrival is recorded on top of it.
     assert [e["kind"] for e in received["timeline"]].count("tracking") == 1
     tab.assert_clean()
+
+
+def test_a_refund_confirmed_on_stale_figures_is_refused(
+    tab: ConsoleTab, reviewing_shop: Shop
+) -> None:
+    shop = reviewing_shop
+    ret = _received(shop, "7105")
+    page = tab.page
+    tab.sign_in(shop.key("returns:manage"))
+    tab.goto(f"/console/returns/{ret['id']}")
+    page.get_by_role("button", name="Review the refund").click()
+    page.get_by_role("heading", name="Confirm the refund").wait_for()
+    _staff(shop, ret["id"], "refunds", {"amount": 100})  # someone else, meanwhile
+
+    page.get_by_role("button", name=f"Refund {_euros(ret['amounts']['remaining'])}").click()
+    page.get_by_role("alert").get_by_text("This return changed since you opened it").wait_for()
+    refunds = shop.http.get(f"/v1/returns/{ret['id']}").json()["refunds"]
+    assert [r["amount"] for r in refunds] == [100]
+    page.get_by_role("button", name="Reload the return").click()
+    left = _euros(ret["amounts"]["remaining"] - 100)
+    page.get_by_label(f"All that is left: {left}").wait_for()
+    tab.assert_clean()

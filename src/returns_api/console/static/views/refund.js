@@ -101,7 +101,6 @@ function amountsList(ret, extra = []) {
 
 function refundsTable(ret) {
   if (!ret.refunds.length) return h("p", {}, "Nothing has been refunded yet.");
-  const status = (r) => (r.status === "failed" && r.failure_reason ? `Failed: ${r.failure_reason}` : STATUSES[r.status] ?? r.status);
   const table = h(
     "table",
     { class: "refunds" },
@@ -117,7 +116,7 @@ function refundsTable(ret) {
           h("td", {}, h("time", { datetime: r.created_at }, dateTime(r.created_at))),
           h("td", { class: "number" }, money(r.amount, r.currency)),
           h("td", {}, METHODS[r.method] ?? r.method),
-          h("td", {}, h("span", { class: `status refund-status-${r.status}` }, status(r))),
+          h("td", {}, h("span", { class: `status refund-status-${r.status}` }, STATUSES[r.status] ?? r.status), r.failure_reason ? h("p", { class: "hint" }, r.failure_reason) : null),
           h("td", {}, [r.external_reference, r.note].filter(Boolean).join(" – ") || "–"),
         ),
       ),
