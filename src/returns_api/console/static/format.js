@@ -21,3 +21,18 @@ export function age(iso, now = Date.now()) {
   if (minutes < 48 * 60) return format.format(-Math.floor(minutes / 60), "hour");
   return format.format(-Math.floor(minutes / 1440), "day");
 }
+
+// How many minor units a currency's major unit has (2 for EUR, 0 for JPY, 3 for KWD).
+export function fractionDigits(currency) {
+  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+}
+
+// A typed amount ("12.30", "12.3", "12") as minor units (1230), exactly: the digits are put
+// together as text, never through float arithmetic. Null for anything else ("12,3x", "1e3",
+// "-5", more decimals than the currency has).
+export function minorUnits(text, currency) {
+  const digits = fractionDigits(currency);
+  const match = /^(\d{1,12})(?:\.(\d+))?$/.exec(String(text).trim());
+  if (!match || (match[2] ?? "").length > digits) return null;
+  return Number(`${match[1]}${(match[2] ?? "").padEnd(digits, "0")}`);
+}
