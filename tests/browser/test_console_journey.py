@@ -1,7 +1,8 @@
-"""The merchant's side of a return in the console, in headless Chromium (#24): the parcel is
-scanned, received and inspected item by item (one item rejected), refunded after the
-breakdown is shown, and the customer's portal page shows what happened; a custom refund
-amount is parsed exactly, and bad input is refused before anything is sent."""
+"""The merchant's side of a return in the console, in headless Chromium (#24): the return is
+approved from the review queue, the parcel is scanned, received and inspected item by item
+(one item rejected), refunded after the breakdown is shown, and the customer's portal page
+shows what happened; a custom refund amount is parsed exactly, and bad input is refused
+before anything is sent."""
 
 from __future__ import annotations
 
@@ -89,11 +90,15 @@ def test_merchant_receives_rejects_one_item_refunds_and_the_customer_sees_it(
 ) -> None:
     shop = reviewing_shop
     made = _customer_return(shop, "7101", "ada@example.com", ["1", "2"])
-    # TODO(lead): approve from the queue once merged
-    _staff(shop, made["id"], "approve")
     page = tab.page
 
-    tab.sign_in(shop.key("returns:manage"))
+    tab.sign_in(shop.key("returns:manage"))  # the review queue opens first
+    entry = page.locator(".queue-entry", has_text=made["rma_number"])
+    entry.get_by_role("button", name=f"Approve {made['rma_number']}").click()
+    page.get_by_role("status").filter(
+        has_text=f"Return {made['rma_number']} is approved."
+    ).wait_for()
+    assert shop.http.get(f"/v1/returns/{made['id']}").json()["status"] == "approved"
     scanner = page.get_by_label("Scan or type an RMA or tracking number")
     scanner.focus()
     page.keyboard.type(made["rma_number"])  # the warehouse scans the RMA on the parcel
@@ -126,8 +131,9 @@ def test_merchant_receives_rejects_one_item_refunds_and_the_customer_sees_it(
     tab.check_page("console-inspect")
     page.get_by_role("button", name="Record receipt").click()
 
+    # Received: the inspection form is gone, the refund section offers the refund.
+    page.get_by_role("heading", name="Receive and inspect").wait_for(state="detached")
     page.get_by_role("heading", name="Refund", exact=True).wait_for()
-    assert page.get_by_role("heading", name="Receive and inspect").count() == 0
     received = shop.http.get(f"/v1/returns/{made['id']}").json()
     assert received["status"] == "received"
     tee_item, mug_item = (
@@ -173,6 +179,7 @@ def test_merchant_receives_rejects_one_item_refunds_and_the_customer_sees_it(
         assert customer.page.locator(".status-line").inner_text() == "Status: Received"
         amounts = customer.page.locator("dl.amounts").inner_text()
         assert re.search(rf"Refunded so far\s+{re.escape(_euros(left))}", amounts), amounts
+        assert "Refund issued" in customer.page.locator(".timeline").inner_text()
         customer.assert_clean()
     finally:
         customer.close()

@@ -240,8 +240,9 @@ function confirmStep(ret, ctx, region, { body, value, method, back }) {
 }
 
 export async function refundSection(ret, ctx) {
+  // The figures are shown at every status (on requested units, an estimate, until the parcel
+  // is inspected): a reviewer deciding a return sees what it will cost.
   const open = refundable(ret);
-  if (!open && !ret.refunds.length && ret.status !== "completed") return null;
   const region = h("div", { class: "refund-action" });
   const manage = open && ctx.can("returns:manage");
   if (manage && Object.keys(leftByMethod(ret)).length) region.append(refundForm(ret, ctx, region));

@@ -45,49 +45,6 @@ export function itemsSection(ret) {
   return section("items-heading", "Items", table("The items being returned", ["SKU", "Title", "Quantity", "Reason", "Resolution", "Inspection"], rows, { numeric: [2] }));
 }
 
-export function amountsSection(ret) {
-  const m = (amount) => money(amount, ret.currency);
-  const breakdown = ret.refund_breakdown;
-  const titles = new Map(ret.items.map((item) => [item.id, item.title]));
-  const lines = breakdown.items.map((line) => [
-    titles.get(line.item_id) ?? line.item_id,
-    String(line.quantity),
-    m(line.paid),
-    m(-line.restocking_fee),
-    m(line.store_credit_bonus),
-    m(-line.deduction),
-    m(line.total),
-  ]);
-  const basis = breakdown.basis === "accepted" ? "accepted units" : "requested units";
-  const totals = [
-    ["Items", m(breakdown.subtotal)],
-    ["Return shipping fee", m(-breakdown.return_shipping_fee)],
-    ["Original shipping refunded", m(breakdown.shipping_refund)],
-    ["Total", m(breakdown.total)],
-    ...Object.entries(breakdown.by_method).map(([method, amount]) => [`By ${words(method)}`, m(amount)]),
-  ];
-  const amounts = [
-    ["To refund", m(ret.amounts.refundable)],
-    ["Refunded", m(ret.amounts.refunded)],
-    ["Being refunded", m(ret.amounts.pending)],
-    ["Left to refund", m(ret.amounts.remaining)],
-  ];
-  const pairs = (rows, cls) => h("dl", { class: cls }, rows.map(([name, value]) => [h("dt", {}, name), h("dd", {}, value)]));
-  const refunds = ret.refunds.length
-    ? table("Refunds issued", ["When", "Amount", "Method", "Status", "Reference"], ret.refunds.map((r) => [dateTime(r.created_at), m(r.amount), words(r.method), words(r.status) + (r.failure_reason ? `: ${r.failure_reason}` : ""), r.external_reference ?? "—"]), { numeric: [1] })
-    : h("p", {}, "No refund has been issued yet.");
-  return section(
-    "amounts-heading",
-    "Amounts",
-    pairs(amounts, "amounts"),
-    h("h3", {}, `Refund breakdown (${basis})`),
-    table("Per item", ["Item", "Units", "Paid", "Restocking fee", "Store-credit bonus", "Deducted", "Refund"], lines, { numeric: [1, 2, 3, 4, 5, 6] }),
-    pairs(totals, "amounts"),
-    h("h3", {}, "Refunds"),
-    refunds,
-  );
-}
-
 function downloadButton(text, rma, path, accept, filename) {
   const status = h("span", { class: "hint", role: "status" });
   const button = h(

@@ -1,7 +1,7 @@
 // One return, for the merchant's team: status, customer, why the policy decided what it did
-// (approve or reject here while it waits for review), items, amounts and refund breakdown,
-// receiving and inspection, the refund, shipments with their labels, timeline, and what was
-// sent about it (webhooks, e-mails), each shown to a key whose scopes may read it.
+// (approve or reject here while it waits for review), items, receiving and inspection, the
+// amounts, refund breakdown and refunds (refund.js), shipments with their labels, timeline,
+// and what was sent about it (webhooks, e-mails), each shown to a key whose scopes allow it.
 
 import { get } from "../api.js";
 import { h } from "../dom.js";
@@ -11,7 +11,7 @@ import { inspectSection } from "./inspect.js";
 import { customerText } from "./queue.js";
 import { refundSection } from "./refund.js";
 import { activitySections } from "./return-activity.js";
-import { amountsSection, itemsSection, shipmentsSection, timelineSection } from "./return-parts.js";
+import { itemsSection, shipmentsSection, timelineSection } from "./return-parts.js";
 import { reviewForm } from "./review.js";
 
 const words = (code) => (code ? code.replaceAll("_", " ") : "");
@@ -50,7 +50,6 @@ export async function render(ctx) {
     review,
     itemsSection(ret),
     inspection,
-    amountsSection(ret),
     refund,
     shipmentsSection(ret),
     timelineSection(ret),
