@@ -46,6 +46,9 @@ class ReturnReason(BaseModel):
         'taille"}`. Tags are kept in canonical case; one entry per tag. A customer reading '
         "`de-AT` gets the `de-AT` entry, else `de`, else another region's German (`de-DE`), "
         "else `label`.",
+        # A key that is not a language tag is refused: say so in the schema too (pydantic
+        # writes the tag pattern as `patternProperties`, which alone lets other keys through).
+        json_schema_extra={"additionalProperties": False},
     )
     merchant_fault: StrictBool = False
 
