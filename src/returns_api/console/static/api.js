@@ -29,6 +29,13 @@ export class ApiError extends Error {
   }
 }
 
+// What to do when the signed-in key is refused (401) by any call, wherever it is made: an
+// action's handler, a list's "show more", the scanner. The shell signs out (app.js).
+let keyRefused = () => {};
+export function whenKeyRefused(handler) {
+  keyRefused = handler;
+}
+
 export function newKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
@@ -48,6 +55,7 @@ export async function request(method, path, options = {}) {
     cache: "no-store",
   });
   if (!response.ok) {
+    if (response.status === 401 && options.key === undefined && key) keyRefused();
     let problem = null;
     try {
       problem = await response.json();

@@ -2,7 +2,7 @@
 // Paths: /console (sign in), /console/queue, /console/returns/{id}, /console/analytics.
 // What is shown follows the key's scopes (GET /v1/me); the API refuses anything else anyway.
 
-import { ApiError, ROOT, get, session } from "./api.js";
+import { ApiError, ROOT, get, session, whenKeyRefused } from "./api.js";
 import { h } from "./dom.js";
 import { render as analyticsView } from "./views/analytics.js";
 import { render as queueView } from "./views/queue.js";
@@ -44,6 +44,14 @@ export function signOut(message) {
   return navigate("/console", { message });
 }
 
+const REFUSED = "Your key was not accepted: sign in again.";
+
+// A key refused in the middle of a session (revoked, expired) signs out at once, whichever
+// call found out; before sign-in completes, render() and signIn() handle it themselves.
+whenKeyRefused(() => {
+  if (identity) signOut(REFUSED);
+});
+
 function currentPath() {
   return location.pathname.slice(ROOT.length).replace(/\/+$/, "") || "/console";
 }
@@ -74,15 +82,24 @@ function problemView(target, error) {
 }
 
 // Finds a return by what a scanner types (RMA number, else tracking number) and opens it.
+// True when the field may be cleared for the next scan.
 async function scan(value) {
   const text = value.trim();
-  if (!text) return;
-  for (const filter of ["rma_number", "tracking_number"]) {
-    const page = await get(`/v1/returns?${filter}=${encodeURIComponent(text)}&limit=1`);
-    if (page.data.length) return navigate(`/console/returns/${page.data[0].id}`);
-  }
+  if (!text) return true;
   const status = document.getElementById("scan-status");
+  status.textContent = "";
+  try {
+    for (const filter of ["rma_number", "tracking_number"]) {
+      const page = await get(`/v1/returns?${filter}=${encodeURIComponent(text)}&limit=1`);
+      if (page.data.length) return navigate(`/console/returns/${page.data[0].id}`).then(() => true);
+    }
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return true; // signed out
+    status.textContent = `Could not look up ${text}: ${error instanceof ApiError ? error.message : "the service did not answer. Try again."}`;
+    return false;
+  }
   status.textContent = `No return has the RMA or tracking number ${text}.`;
+  return true;
 }
 
 function renderChrome() {
@@ -108,8 +125,7 @@ function renderChrome() {
       role: "search",
       onsubmit: async (event) => {
         event.preventDefault();
-        await scan(input.value);
-        input.value = "";
+        if (await scan(input.value)) input.value = "";
       },
     },
     h("label", { for: "scan" }, "Scan or type an RMA or tracking number"),
@@ -129,7 +145,7 @@ async function render() {
       identity = await get("/v1/me");
     } catch {
       session.end();
-      return navigate("/console", { replace: true, message: "Your key was not accepted: sign in again." });
+      return navigate("/console", { replace: true, message: REFUSED });
     }
   }
   if (open && identity && currentPath() === "/console") return navigate("/console/queue", { replace: true });
@@ -138,7 +154,8 @@ async function render() {
   try {
     await view({ main, params: params ?? {}, can, navigate, identity, flash: takeFlash(), reload: render });
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return signOut("Your key was not accepted: sign in again.");
+    // Signed out already (whenKeyRefused above), unless the key was dropped some other way.
+    if (error instanceof ApiError && error.status === 401) return identity ? signOut(REFUSED) : undefined;
     console.error(error);
     problemView(main, error);
   }

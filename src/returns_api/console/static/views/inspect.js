@@ -158,7 +158,8 @@ export async function inspectSection(ret, ctx) {
           await send(body);
         } catch (error) {
           submit.disabled = false;
-          if (!(error instanceof ApiError) || error.status === 401) throw error;
+          if (error instanceof ApiError && error.status === 401) return; // signed out (app.js)
+          if (!(error instanceof ApiError)) return problems("The receipt was not recorded", [{ id: null, message: "The request did not reach the service. Try again." }]);
           if ([409, 412].includes(error.status)) {
             problems("The return has changed", [{ id: null, message: "Someone changed this return since you opened it. Reload it to see what changed, then inspect again." }]);
             summary.append(h("button", { type: "button", class: "button secondary", onclick: () => ctx.reload() }, "Reload the return"));

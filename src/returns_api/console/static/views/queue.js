@@ -2,7 +2,7 @@
 // (`sort=created_at`), each with why the policy sent it here, the customer, the items, the
 // amount and how long it has waited; approve or reject with a note (returns:manage only).
 
-import { ROOT, get } from "../api.js";
+import { ApiError, ROOT, get } from "../api.js";
 import { h } from "../dom.js";
 import { age, dateTime, money } from "../format.js";
 import { decisionSection } from "./decision.js";
@@ -87,7 +87,16 @@ export async function render(ctx) {
 
   async function showMore(button) {
     button.disabled = true;
-    const next = await loadPage(cursor, readOrder);
+    let next;
+    try {
+      next = await loadPage(cursor, readOrder);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return; // signed out (app.js)
+      button.disabled = false;
+      status.hidden = false;
+      status.textContent = `Could not show more returns: ${error instanceof ApiError ? error.message : "the service did not answer. Try again."}`;
+      return;
+    }
     const added = next.entries.map(([ret, order]) => entry(ret, order, ctx));
     list.append(...added);
     cursor = next.next;

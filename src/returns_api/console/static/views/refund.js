@@ -211,7 +211,16 @@ function confirmStep(ret, ctx, region, { body, value, method, back }) {
     try {
       await post(`/v1/returns/${ret.id}/refunds`, body, { idempotencyKey, ifMatch: etagOf(ret) });
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status === 401) throw error;
+      if (error instanceof ApiError && error.status === 401) return; // signed out (app.js)
+      if (!(error instanceof ApiError)) {
+        // The refund may have been made with its answer lost: confirming again sends the same
+        // Idempotency-Key, so the service answers with that refund instead of a second one.
+        const box = errorSummary("No answer about the refund", [{ id: null, message: "The request did not reach the service, or its answer did not come back. Confirm again: it cannot pay twice." }]);
+        status.replaceChildren(box);
+        confirm.disabled = false;
+        change.disabled = false;
+        return box.focus();
+      }
       const changed = [409, 412].includes(error.status);
       const message = changed ? "This return changed since you opened it (another refund, or a new inspection). Reload it to see the figures now." : error.fieldErrors[0]?.message ?? error.message;
       const box = errorSummary("The refund was not made", [{ id: null, message }]);
