@@ -71,6 +71,18 @@ def test_every_currency_uses_the_apis_minor_unit_not_the_browsers_display_digits
     ]
 
 
+def test_the_portal_writes_money_in_the_same_minor_units(tab: ConsoleTab) -> None:
+    """The portal shares pages/shared/money.js: 1234 HUF minor units are 12.34 forints."""
+    tab.goto("/portal")
+    shown = tab.page.evaluate(
+        """async () => {
+          const i18n = await import(`${location.origin}/portal/assets/i18n.js`);
+          return [i18n.money(1234, "HUF"), i18n.money(1234, "IQD"), i18n.money(1234, "JPY")];
+        }"""
+    )
+    assert [text.replace("\xa0", " ") for text in shown] == ["HUF 12.34", "IQD 1.234", "¥1,234"]
+
+
 def _pending_return(shop: Shop, number: str) -> Any:
     shop.policy(default_action="review")
     order_id = shop.order(number, f"c{number}@example.com")

@@ -1,6 +1,8 @@
 // The portal's words in the customer's language: catalogues for en, de, fr, nl and ru,
 // with the merchant's texts (settings) on top. Money and dates through Intl.
 
+import { formatMoney } from "./money.js";
+
 export const LOCALES = ["en", "de", "fr", "nl", "ru"];
 const CHOSEN = "returns-portal.locale";
 const root = document.querySelector('meta[name="portal-root"]')?.content ?? "";
@@ -57,10 +59,9 @@ export function has(key) {
   return key in catalogue || key in fallback;
 }
 
+// The currency's minor unit is the API's (ISO 4217), not the browser's display digits.
 export function money(amount, currency) {
-  const format = new Intl.NumberFormat(current, { style: "currency", currency });
-  const digits = format.resolvedOptions().maximumFractionDigits;
-  return format.format(amount / 10 ** digits);
+  return formatMoney(amount, currency, current);
 }
 
 export function date(iso) {
