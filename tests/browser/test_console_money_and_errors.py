@@ -130,6 +130,19 @@ def test_a_scan_that_does_not_reach_the_service_says_so(tab: ConsoleTab, shop: S
     assert scanner.input_value() == "R-OFFLINE"  # kept, to scan again
 
 
+def test_an_outage_at_sign_in_check_keeps_the_key(tab: ConsoleTab, shop: Shop) -> None:
+    """Only a refusal forgets the key: a reload while the service is unreachable keeps it."""
+    key = shop.key("returns:manage")
+    tab.sign_in(key)
+    tab.page.route("**/v1/me", lambda route: route.abort())
+    tab.page.reload()
+    tab.page.get_by_text("The service could not be reached.").wait_for()
+    assert list(tab.stored()["session"].values()) == [key]
+    tab.page.unroute("**/v1/me")
+    tab.page.reload()
+    tab.page.get_by_role("heading", name="Review queue").wait_for()
+
+
 def _staff(shop: Shop, return_id: str, action: str, body: dict[str, Any] | None = None) -> Any:
     answer = shop.http.post(
         f"/v1/returns/{return_id}/{action}",

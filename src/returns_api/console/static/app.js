@@ -143,7 +143,12 @@ async function render() {
   if (session.key && !identity) {
     try {
       identity = await get("/v1/me");
-    } catch {
+    } catch (error) {
+      // Only a refusal forgets the key; an outage keeps it, so a reload can carry on.
+      if (!(error instanceof ApiError) || ![401, 403].includes(error.status)) {
+        problemView(main, error instanceof ApiError ? error : new ApiError(0, { detail: "The service could not be reached. Reload the page to try again." }));
+        return;
+      }
       session.end();
       return navigate("/console", { replace: true, message: REFUSED });
     }
