@@ -47,6 +47,8 @@ async def test_the_console_is_off_unless_turned_on(database_url: str) -> None:
         "/console/assets/console.css",
         "/console/assets/dom.js",
         "/console/assets/base.css",
+        "/console/assets/http.js",
+        "/console/assets/money.js",
     ],
 )
 async def test_every_console_response_carries_the_strict_policy(

@@ -2,6 +2,8 @@
 // token. The key lives in sessionStorage only (gone with the tab; never in a URL, a cookie
 // or localStorage), and signing out forgets it.
 
+import { ApiError, call, newKey } from "./http.js";
+
 export const ROOT = document.querySelector('meta[name="console-root"]')?.content ?? "";
 const KEY = "returns-console.key";
 
@@ -17,17 +19,7 @@ export const session = {
   },
 };
 
-export class ApiError extends Error {
-  constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
-    this.status = status;
-    this.problem = problem ?? {};
-  }
-
-  get fieldErrors() {
-    return Array.isArray(this.problem.errors) ? this.problem.errors : [];
-  }
-}
+export { ApiError, newKey };
 
 // What to do when the signed-in key is refused (401) by any call, wherever it is made: an
 // action's handler, a list's "show more", the scanner. The shell signs out (app.js).
@@ -36,37 +28,14 @@ export function whenKeyRefused(handler) {
   keyRefused = handler;
 }
 
-export function newKey() {
-  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
-}
-
 export async function request(method, path, options = {}) {
-  const headers = { Accept: options.accept ?? "application/json" };
   const key = options.key ?? session.key;
-  if (key) headers.Authorization = `Bearer ${key}`;
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
-  if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
-  if (options.ifMatch) headers["If-Match"] = options.ifMatch;
-  const response = await fetch(`${ROOT}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    credentials: "omit",
-    cache: "no-store",
-  });
-  if (!response.ok) {
-    if (response.status === 401 && options.key === undefined && key) keyRefused();
-    let problem = null;
-    try {
-      problem = await response.json();
-    } catch {
-      problem = null;
-    }
-    throw new ApiError(response.status, problem);
+  try {
+    return await call(`${ROOT}${path}`, method, { ...options, credential: key });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401 && options.key === undefined && key) keyRefused();
+    throw error;
   }
-  if (options.blob) return { body: await response.blob(), headers: response.headers };
-  const body = response.status === 204 ? null : await response.json();
-  return { body, headers: response.headers };
 }
 
 export const get = async (path, options) => (await request("GET", path, options)).body;
