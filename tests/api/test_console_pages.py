@@ -8,19 +8,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from returns_api.app import create_app
-from tests.api.test_portal_pages import STRICT
-from tests.conftest import make_settings
-
-
-async def _client(database_url: str, **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(make_settings(database_url, **overrides))
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+from tests.api.test_portal_pages import STRICT, _client
 
 
 @pytest.fixture
