@@ -84,3 +84,16 @@ async def test_an_unknown_sort_is_a_422_naming_it(api: Api) -> None:
     for sort in ("created", "+created_at", "id", "-id", ""):
         body = assert_problem(await api.get("/v1/returns", sort=sort), 422)
         assert [e["location"] for e in body["errors"]] == ["query.sort"], sort
+
+
+async def test_a_cursor_continues_only_the_sort_it_came_from(api: Api) -> None:
+    await _made(api, 3)
+    for given, other in (("created_at", "-created_at"), ("-created_at", "created_at")):
+        first = (await api.get("/v1/returns", sort=given, limit=1)).json()
+        body = assert_problem(
+            await api.get("/v1/returns", sort=other, limit=1, cursor=first["next_cursor"]), 422
+        )
+        assert [e["location"] for e in body["errors"]] == ["query.cursor"], given
+        assert "sort" in str(body["detail"])
+        again = await api.get("/v1/returns", sort=given, limit=1, cursor=first["next_cursor"])
+        assert again.status_code == 200, again.text

@@ -20,13 +20,26 @@ IdCursor = Annotated[
 ]
 
 
-def encode_id_cursor(last_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(last_id.bytes).decode().rstrip("=")
+# A cursor of a list read oldest first ends with this mark, so that it cannot continue a
+# list read the other way (it would quietly give a wrong page).
+ASCENDING_MARK = ".a"
 
 
-def decode_id_cursor(cursor: str) -> uuid.UUID:
+def encode_id_cursor(last_id: uuid.UUID, *, ascending: bool = False) -> str:
+    text = base64.urlsafe_b64encode(last_id.bytes).decode().rstrip("=")
+    return text + ASCENDING_MARK if ascending else text
+
+
+def decode_id_cursor(cursor: str, *, ascending: bool = False) -> uuid.UUID:
+    if cursor.endswith(ASCENDING_MARK) != ascending:
+        order = "oldest first (`sort=created_at`)" if not ascending else "newest first"
+        raise Unprocessable(
+            f"This cursor continues a list read {order}: send it with the `sort` it came from.",
+            errors=[FieldError(location="query.cursor", message="cursor of another sort")],
+        )
+    text = cursor.removesuffix(ASCENDING_MARK)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         return uuid.UUID(bytes=raw)
     except (ValueError, binascii.Error) as exc:
         raise Unprocessable(

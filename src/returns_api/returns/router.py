@@ -75,10 +75,14 @@ _AUTH = (Unauthorized, Forbidden)
 # What every change to a return can answer with (one `problems()` call per route, so that
 # problems sharing a status are all listed).
 CHANGE = (*_AUTH, ReturnNotFound, IllegalTransition, StaleVersion, KeyInFlight, KeyReused, 422)
-# An opaque cursor from `next_cursor` (the base64url form of a return id).
+# An opaque cursor from `next_cursor` (the base64url form of a return id, marked when the
+# list is read oldest first).
 Cursor = Annotated[
     str | None,
-    Query(pattern=r"^[A-Za-z0-9_-]{22}$", description="`next_cursor` of the previous page."),
+    Query(
+        pattern=r"^[A-Za-z0-9_-]{22}(?:\.a)?$",
+        description="`next_cursor` of the previous page, with the same `sort`.",
+    ),
 ]
 
 
@@ -198,7 +202,8 @@ async def list_returns(
         ReturnSort,
         Query(
             description="`-created_at`: newest first (the default); `created_at`: oldest "
-            "first (a review queue). Send the same `sort` with its `cursor`."
+            "first (a review queue). A `cursor` continues the `sort` it came from (another "
+            "`sort` is a 422)."
         ),
     ] = "-created_at",
     caller: Caller = require("returns:read"),

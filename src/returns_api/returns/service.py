@@ -327,8 +327,8 @@ async def list_returns(
         if filters.order_id not in (None, caller.order_id):
             return ReturnPage(data=[], next_cursor=None)
         filters = replace(filters, order_id=caller.order_id)
-    found = await ReturnStore(session).page(
-        filters, decode_id_cursor(cursor) if cursor else None, limit + 1, oldest_first=oldest_first
-    )
+    after = decode_id_cursor(cursor, ascending=oldest_first) if cursor else None
+    found = await ReturnStore(session).page(filters, after, limit + 1, oldest_first=oldest_first)
     page, more = found[:limit], len(found) > limit
-    return views.page_out(page, encode_id_cursor(page[-1].id) if more else None)
+    last = encode_id_cursor(page[-1].id, ascending=oldest_first) if more else None
+    return views.page_out(page, last)
