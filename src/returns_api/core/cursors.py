@@ -20,6 +20,15 @@ IdCursor = Annotated[
 ]
 
 
+# The cursor of a list that can be read either way (`sort`): an oldest-first one is marked.
+SortedIdCursor = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[A-Za-z0-9_-]{22}(?:\.a)?$",
+        description="`next_cursor` of the previous page, with the same `sort`.",
+    ),
+]
+
 # A cursor of a list read oldest first ends with this mark, so that it cannot continue a
 # list read the other way (it would quietly give a wrong page).
 ASCENDING_MARK = ".a"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 from typing_extensions import TypeAliasType
 
@@ -16,6 +17,13 @@ from returns_api.returns.status import ReturnStatus
 
 # The list's order, by creation time; a named alias: one enum schema in the OpenAPI document.
 ReturnSort = TypeAliasType("ReturnSort", Literal["-created_at", "created_at"])
+ReturnSortQuery = Annotated[
+    ReturnSort,
+    Query(
+        description="`-created_at`: newest first (the default); `created_at`: oldest first (a "
+        "review queue). A `cursor` continues the `sort` it came from (another `sort` is a 422)."
+    ),
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from returns_api.auth.caller import Caller
 from returns_api.auth.dependencies import require
+from returns_api.core.cursors import SortedIdCursor
 from returns_api.core.customer_language import language_headers, request_preferences
 from returns_api.core.errors import Forbidden, Unauthorized, problems
 from returns_api.core.http import (
@@ -37,7 +38,7 @@ from returns_api.returns.exceptions import (
     ReturnNotFound,
     StaleVersion,
 )
-from returns_api.returns.filters import ReturnFilterQuery, ReturnSort
+from returns_api.returns.filters import ReturnFilterQuery, ReturnSortQuery
 from returns_api.returns.parcel_schemas import TrackingEventIn
 from returns_api.returns.quote_schemas import QuoteOut
 from returns_api.returns.schemas import (
@@ -75,15 +76,6 @@ _AUTH = (Unauthorized, Forbidden)
 # What every change to a return can answer with (one `problems()` call per route, so that
 # problems sharing a status are all listed).
 CHANGE = (*_AUTH, ReturnNotFound, IllegalTransition, StaleVersion, KeyInFlight, KeyReused, 422)
-# An opaque cursor from `next_cursor` (the base64url form of a return id, marked when the
-# list is read oldest first).
-Cursor = Annotated[
-    str | None,
-    Query(
-        pattern=r"^[A-Za-z0-9_-]{22}(?:\.a)?$",
-        description="`next_cursor` of the previous page, with the same `sort`.",
-    ),
-]
 
 
 def _none_is_no_body(value: Any) -> Any:
@@ -196,16 +188,9 @@ async def create_return(
 async def list_returns(
     session: SessionDep,
     query: Annotated[ReturnFilterQuery, Query()],
-    cursor: Cursor = None,
+    cursor: SortedIdCursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    sort: Annotated[
-        ReturnSort,
-        Query(
-            description="`-created_at`: newest first (the default); `created_at`: oldest "
-            "first (a review queue). A `cursor` continues the `sort` it came from (another "
-            "`sort` is a 422)."
-        ),
-    ] = "-created_at",
+    sort: ReturnSortQuery = "-created_at",
     caller: Caller = require("returns:read"),
 ) -> ReturnPage:
     """List returns, newest first (or oldest first by `sort`), filtered; follow
